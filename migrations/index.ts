@@ -1,0 +1,15 @@
+// Every migration, in order. Append a new numbered file and list it here; never edit a shipped one.
+import type { Migration } from 'kysely'
+import * as m0001 from './0001_accounts.js'
+import * as m0002 from './0002_events.js'
+import * as m0003 from './0003_rooms_messages.js'
+import * as m0004 from './0004_dialogs_moderation.js'
+import * as m0005 from './0005_coins_uploads_calls.js'
+
+export const migrations: Record<string, Migration> = {
+  '0001_accounts': m0001,
+  '0002_events': m0002,
+  '0003_rooms_messages': m0003,
+  '0004_dialogs_moderation': m0004,
+  '0005_coins_uploads_calls': m0005,
+}

@@ -1,0 +1,105 @@
+// Public profiles, search, account deletion and invitations. API.md §3.
+import { sql } from 'kysely'
+import type { AppDeps } from '../deps.js'
+import { ApiError, notFound } from '../errors.js'
+import { leaveAllRooms } from '../rooms/membership.js'
+import { normalizePhone, publicUrl } from './accounts.js'
+import { verifyPassword } from './crypto.js'
+import { revokeSessions } from './sessions.js'
+import type { Invites, UserSearch } from './schemas.js'
+import { findUser, toPublicUser, type DeletedUser, type PublicUser } from './users.js'
+
+export async function getPublicUser(deps: AppDeps, id: number): Promise<PublicUser | DeletedUser> {
+  const row = await findUser(deps.db, id)
+  if (!row) throw notFound('user')
+  return toPublicUser(deps, row)
+}
+
+export async function searchUsers(deps: AppDeps, q: UserSearch) {
+  const pattern = `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+  const rows = await deps.db
+    .selectFrom('users')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        sql<boolean>`coalesce(username, guest_name, '') like ${pattern} escape '\\'`,
+        sql<boolean>`coalesce(nickname, '') like ${pattern} escape '\\'`,
+      ]),
+    )
+    .orderBy('id')
+    .limit(q.limit + 1)
+    .offset(q.offset)
+    .execute()
+  return { items: rows.slice(0, q.limit).map((r) => toPublicUser(deps, r)), has_more: rows.length > q.limit }
+}
+
+/**
+ * The account and its sessions go; its messages stay with their author_id and it shows as
+ * {id, deleted: true}. Password accounts must confirm with the password.
+ */
+export async function deleteMe(deps: AppDeps, userId: number, password: string | undefined): Promise<void> {
+  const row = await deps.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
+  if (row.password_hash !== null) {
+    const ok = password !== undefined && (await verifyPassword(password, row.password_hash))
+    if (!ok) throw new ApiError('invalid_credentials', 'Confirm with your current password.')
+  }
+  await deps.events.transaction(async (trx) => {
+    await leaveAllRooms(deps, trx, userId)
+    await revokeSessions(deps, trx, userId, 'all')
+    await trx.deleteFrom('sessions').where('user_id', '=', userId).execute()
+    await trx.deleteFrom('tokens').where('user_id', '=', userId).execute()
+    await trx
+      .updateTable('users')
+      .set({
+        deleted_at: deps.clock.now(),
+        username: null,
+        guest_name: null,
+        email: null,
+        phone: null,
+        password_hash: null,
+        nickname: null,
+        location: null,
+        birth_date: null,
+        gender: null,
+        photo_upload_id: null,
+        bio: null,
+      })
+      .where('id', '=', userId)
+      .execute()
+  })
+  deps.presence.forget(userId)
+}
+
+/** Validates every entry first: one bad entry sends nothing. */
+export async function sendInvites(deps: AppDeps, inviterId: number, input: Invites): Promise<number> {
+  const emails = [...new Set(input.emails ?? [])]
+  const phones = [...new Set((input.phones ?? []).map((p, i) => normalizePhone(p, `phones.${i}`)))]
+  const inviter = await deps.db.selectFrom('users').select(['username', 'nickname', 'guest_name']).where('id', '=', inviterId).executeTakeFirstOrThrow()
+  const who = inviter.nickname ?? inviter.username ?? inviter.guest_name ?? 'A friend'
+  const now = deps.clock.now()
+  if (emails.length + phones.length > 0) {
+    await deps.db
+      .insertInto('invites')
+      .values([
+        ...emails.map((email) => ({ inviter_id: inviterId, email, phone: null, created_at: now, rewarded_at: null })),
+        ...phones.map((phone) => ({ inviter_id: inviterId, email: null, phone, created_at: now, rewarded_at: null })),
+      ])
+      .execute()
+  }
+  const url = publicUrl(deps)
+  const sends = [
+    ...emails.map((to) => () => deps.mailer.send({ to, subject: `${who} invites you to Parley`, text: `${who} invites you to chat on Parley: ${url}/\n` })),
+    ...phones.map((to) => () => deps.sms.send({ to, text: `${who} invites you to chat on Parley: ${url}/` })),
+  ]
+  let sent = 0
+  for (const send of sends) {
+    try {
+      await send()
+      sent++
+    } catch (err) {
+      deps.log.error({ err }, 'invitation delivery failed')
+    }
+  }
+  return sent
+}

@@ -1,0 +1,90 @@
+import { Hono, type MiddlewareHandler } from 'hono'
+import type { AppDeps, AppEnv } from '../deps.js'
+import { clientIp } from '../http/client-ip.js'
+import { clearSessionCookie, sessionIdOf, setSessionCookie } from '../http/session.js'
+import { IdParam, validate } from '../http/validate.js'
+import { z } from 'zod'
+import * as accounts from './accounts.js'
+import { deleteMe, getPublicUser, searchUsers, sendInvites } from './profiles.js'
+import * as S from './schemas.js'
+
+type Auth = MiddlewareHandler<AppEnv>
+
+export function authRoutes(deps: AppDeps, requireUser: Auth) {
+  const signedIn = async (c: Parameters<Auth>[0], result: accounts.SignedIn, status: 200 | 201) => {
+    await setSessionCookie(c, deps.config, result.sessionId)
+    return c.json({ data: { user: result.user } }, status)
+  }
+  return new Hono<AppEnv>()
+    .post('/register', validate('json', S.Register), async (c) => {
+      const user = await accounts.register(deps, c.req.valid('json'))
+      return c.json({ data: { user } }, 201)
+    })
+    .get('/verify-email', validate('query', S.VerifyEmailQuery), async (c) => {
+      const wantsJson = (c.req.header('accept') ?? '').includes('application/json')
+      try {
+        const user = await accounts.verifyEmail(deps, c.req.valid('query').token)
+        return wantsJson ? c.json({ data: { user, verified: true } }) : c.redirect('/?notice=email_verified', 303)
+      } catch (err) {
+        if (wantsJson) throw err
+        return c.redirect('/?notice=invalid_token', 303)
+      }
+    })
+    .post('/login', validate('json', S.Login), async (c) => signedIn(c, await accounts.login(deps, c.req.valid('json'), clientIp(c)), 200))
+    .post('/guest', validate('json', S.GuestLogin), async (c) =>
+      signedIn(c, await accounts.guestLogin(deps, c.req.valid('json'), clientIp(c)), 201),
+    )
+    .post('/phone', validate('json', S.PhoneStart), async (c) => {
+      const { created } = await accounts.phoneStart(deps, c.req.valid('json'), clientIp(c))
+      return c.json({ data: { sent: true } }, created ? 201 : 200)
+    })
+    .post('/phone/verify', validate('json', S.PhoneVerify), async (c) =>
+      signedIn(c, await accounts.phoneVerify(deps, c.req.valid('json'), clientIp(c)), 200),
+    )
+    .post('/logout', requireUser, validate('json', S.Logout), async (c) => {
+      await accounts.logout(deps, c.var.userId, c.var.sessionId, c.req.valid('json').all === true)
+      clearSessionCookie(c, deps.config)
+      return c.body(null, 204)
+    })
+    .post('/password-reset/request', validate('json', S.ResetRequest), async (c) => {
+      await accounts.requestPasswordReset(deps, c.req.valid('json').login, clientIp(c))
+      return c.json({ data: { requested: true } }, 202)
+    })
+    .post('/password-reset', validate('json', S.PasswordReset), async (c) => {
+      const { token, password } = c.req.valid('json')
+      await accounts.resetPassword(deps, token, password, await sessionIdOf(c, deps.config))
+      return c.body(null, 204)
+    })
+}
+
+export function meRoutes(deps: AppDeps, requireUser: Auth) {
+  return new Hono<AppEnv>()
+    .use(requireUser)
+    .get('/', async (c) => c.json({ data: { user: await accounts.getMe(deps, c.var.userId) } }))
+    .patch('/', validate('json', S.PatchMe), async (c) => c.json({ data: { user: await accounts.patchMe(deps, c.var.userId, c.req.valid('json')) } }))
+    .delete('/', validate('json', S.DeleteMe), async (c) => {
+      await deleteMe(deps, c.var.userId, c.req.valid('json').password)
+      clearSessionCookie(c, deps.config)
+      return c.body(null, 204)
+    })
+    .post('/keepalive', async (c) => {
+      accounts.keepalive(deps, c.var.userId)
+      return c.body(null, 204)
+    })
+}
+
+export function userRoutes(deps: AppDeps, requireUser: Auth) {
+  return new Hono<AppEnv>()
+    .use(requireUser)
+    .get('/', validate('query', S.UserSearch), async (c) => c.json({ data: await searchUsers(deps, c.req.valid('query')) }))
+    .get('/:id', validate('param', z.object({ id: IdParam })), async (c) =>
+      c.json({ data: { user: await getPublicUser(deps, c.req.valid('param').id) } }),
+    )
+}
+
+export function inviteRoutes(deps: AppDeps, requireUser: Auth) {
+  return new Hono<AppEnv>().post('/', requireUser, validate('json', S.Invites), async (c) => {
+    const sent = await sendInvites(deps, c.var.userId, c.req.valid('json'))
+    return c.json({ data: { sent } }, 202)
+  })
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { serveStatic } from '@hono/node-server/serve-static'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { authRoutes, inviteRoutes, meRoutes, userRoutes } from './accounts/routes.js'
+import { checkSession } from './accounts/sessions.js'
+import type { AppDeps, AppEnv } from './deps.js'
+import { ApiError, errorBody } from './errors.js'
+import { pollRoutes } from './events/poll.js'
+import { clientIp } from './http/client-ip.js'
+import { csrfGuard } from './http/csrf.js'
+import { sessionAuth } from './http/session.js'
+import { buildOpenApi } from './openapi.js'
+import { projectRoot } from './paths.js'
+import { safeEqual } from './accounts/crypto.js'
+
+// 64 KiB: API.md §2's cap on JSON bodies.
+export const JSON_BODY_LIMIT = 64 * 1024
+export const UPLOAD_PATH = '/api/uploads'
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>()
+  const check = (sid: string) => checkSession(deps, sid)
+  const requireUser = sessionAuth({ config: deps.config, check })
+  const recheck = async (sid: string) => {
+    const r = await check(sid)
+    if (r === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
+    if (r === 'expired') throw new ApiError('session_expired', 'This session expired; sign in again.')
+  }
+
+  app.use('*', async (c, next) => {
+    const requestId = randomUUID()
+    c.set('requestId', requestId)
+    c.header('X-Request-Id', requestId)
+    const started = performance.now()
+    await next()
+    const ms = performance.now() - started
+    const route = c.req.routePath
+    deps.metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) })
+    if (route !== '/api/poll/*' && route !== '/api/poll') deps.metrics.duration.observe({ method: c.req.method, route }, ms / 1000)
+    const level = c.req.path === '/api/poll' && c.res.status < 400 ? 'debug' : 'info'
+    deps.log[level]({ reqId: requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) }, 'request')
+  })
+
+  app.use('/api/*', csrfGuard({ config: deps.config, multipartPaths: [UPLOAD_PATH] }))
+  app.use('/api/*', async (c, next) => {
+    if (c.req.path === UPLOAD_PATH) return next()
+    return bodyLimit({
+      maxSize: JSON_BODY_LIMIT,
+      onError: () => {
+        throw new ApiError('payload_too_large', `The request body is over ${JSON_BODY_LIMIT} bytes.`)
+      },
+    })(c, next)
+  })
+
+  app.route('/api/auth', authRoutes(deps, requireUser))
+  app.route('/api/me', meRoutes(deps, requireUser))
+  app.route('/api/users', userRoutes(deps, requireUser))
+  app.route('/api/invites', inviteRoutes(deps, requireUser))
+  app.route('/api/poll', pollRoutes(deps, requireUser, recheck))
+
+  app.get('/healthz', async (c) => {
+    try {
+      await deps.db.selectFrom('kv').select('key').limit(1).execute()
+      return c.json({ data: { status: 'ok' } })
+    } catch {
+      return c.json(errorBody('unavailable', 'The database does not answer.'), 503)
+    }
+  })
+
+  app.get('/metrics', async (c) => {
+    const ip = clientIp(c)
+    const loopback = ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1'
+    const auth = c.req.header('authorization') ?? ''
+    const token = deps.config.metricsToken
+    const tokenOk = token !== undefined && safeEqual(auth, `Bearer ${token}`)
+    if (!loopback && !tokenOk) throw new ApiError('forbidden', 'Metrics are served to loopback or with METRICS_TOKEN.')
+    deps.metrics.heldPolls.set(deps.hub.heldPolls())
+    c.header('Content-Type', deps.metrics.registry.contentType)
+    return c.body(await deps.metrics.registry.metrics())
+  })
+
+  let openapi: unknown
+  app.get('/api/openapi.json', (c) => c.json((openapi ??= buildOpenApi(app, packageVersion()))))
+
+  const publicDir = join(projectRoot(), 'public')
+  app.use('/*', serveStatic({ root: publicDir, rewriteRequestPath: (p) => p }))
+  // Client-side pages (e.g. /reset-password from the reset email) get the web client.
+  app.get('*', async (c, next) => {
+    if (c.req.path.startsWith('/api/') || c.req.path.includes('.')) return next()
+    try {
+      return c.html(readFileSync(join(publicDir, 'index.html'), 'utf8'))
+    } catch {
+      return next()
+    }
+  })
+
+  const methodsByPath = () => app.routes.filter((r) => r.method !== 'ALL' && r.path !== '*' && r.path !== '/*').map((r) => pathRegex(r.path))
+  let known: RegExp[] | undefined
+  app.notFound((c) => {
+    known ??= methodsByPath()
+    if (known.some((re) => re.test(c.req.path))) {
+      return c.json(errorBody('method_not_allowed', `${c.req.method} is not served on ${c.req.path}.`), 405)
+    }
+    return c.json(errorBody('not_found', `Nothing at ${c.req.path}.`), 404)
+  })
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v)
+      return c.json(errorBody(err.code, err.message, err.details), err.status)
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      // Hono's own 4xx: chiefly malformed JSON from the body parser.
+      const code = err.status === 413 ? 'payload_too_large' : err.status === 415 ? 'unsupported_media_type' : 'invalid_request'
+      const message = err.status === 400 ? 'The body is not valid JSON.' : err.message
+      return c.json(errorBody(code, message), err.status as 400)
+    }
+    const requestId = c.var.requestId
+    deps.log.error({ reqId: requestId, err, method: c.req.method, path: c.req.path }, 'unhandled error')
+    return c.json(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId }), 500)
+  })
+
+  return app
+}
+
+function pathRegex(path: string): RegExp {
+  const body = path
+    .split('/')
+    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/')
+  return new RegExp(`^${body}/?$`)
+}
+
+let version: string | undefined
+function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version
+  return version
+}

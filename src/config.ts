@@ -1,0 +1,182 @@
+// The one place that reads the environment. Everything else receives a frozen Config.
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parse as parseToml } from 'smol-toml'
+import { z } from 'zod'
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on')
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const
+
+const RawConfig = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().optional(),
+  SECRET_KEY: z.string().min(32, 'SECRET_KEY must be at least 32 characters').optional(),
+  PUBLIC_URL: z.url().optional(),
+  SENDGRID_KEY: z.string().optional(),
+  // Where @sendgrid/mail sends; tests point it at a local fake.
+  SENDGRID_API_URL: z.url().default('https://api.sendgrid.com'),
+  MAIL_FROM: z.string().default('parley@localhost'),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM: z.string().optional(),
+  TWILIO_API_URL: z.url().default('https://api.twilio.com'),
+  OUTBOX_DIR: z.string().optional(),
+  PAYMENT_SECRET: z.string().optional(),
+  ROOM_CREATION: z.enum(['anyone', 'admins']).default('anyone'),
+  REQUIRE_EMAIL_VERIFICATION: bool.default(true),
+  ALLOWED_ORIGINS: list.default([]),
+  UPLOAD_MAX_BYTES: int(1, 2 ** 40).default(10 * 1024 * 1024),
+  EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(7),
+  FREE_COINS_AMOUNT: int(0, 1_000_000).default(3),
+  INVITE_BONUS: int(0, 1_000_000).default(1),
+  SEND_RATE_LIMIT: int(0, 1_000_000).default(20),
+  SIGNIN_RATE_LIMIT: int(0, 1_000_000).default(10),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // Bearer token for GET /metrics from a non-loopback address; without it only loopback may scrape.
+  METRICS_TOKEN: z.string().min(16).optional(),
+  DEV: bool.default(false),
+})
+
+export type Config = Readonly<{
+  production: boolean
+  dev: boolean
+  port: number
+  host: string
+  dataDir: string
+  databaseFile: string
+  secretKey: string
+  generatedSecret: boolean
+  publicUrl: string | undefined
+  sendgridKey: string | undefined
+  sendgridApiUrl: string
+  mailFrom: string
+  twilio: { accountSid: string; authToken: string; from: string; apiUrl: string } | undefined
+  outboxDir: string | undefined
+  paymentSecret: string | undefined
+  roomCreation: 'anyone' | 'admins'
+  requireEmailVerification: boolean
+  allowedOrigins: readonly string[]
+  uploadMaxBytes: number
+  eventRetentionDays: number
+  freeCoinsAmount: number
+  inviteBonus: number
+  sendRateLimit: number
+  signinRateLimit: number
+  logLevel: (typeof LOG_LEVELS)[number]
+  metricsToken: string | undefined
+}>
+
+export class ConfigError extends Error {}
+
+/** Command-line flags that map onto config keys (`--config`, `--log-level`, `--dev`). */
+export function parseFlags(argv: string[]): { configFile?: string; overrides: Record<string, string> } {
+  const overrides: Record<string, string> = {}
+  let configFile: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const [flag, inline] = arg.split('=', 2) as [string, string | undefined]
+    const value = () => inline ?? argv[++i] ?? ''
+    if (flag === '--config') configFile = value()
+    else if (flag === '--log-level') overrides.LOG_LEVEL = value()
+    else if (flag === '--dev') overrides.DEV = 'true'
+    else if (flag === '--port') overrides.PORT = value()
+  }
+  return configFile === undefined ? { overrides } : { configFile, overrides }
+}
+
+function readToml(file: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new ConfigError(`cannot read config file ${file}`)
+  }
+  const parsed = parseToml(text) as Record<string, unknown>
+  // Keys may be written as in the environment (PORT) or in lower case (port).
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k.toUpperCase(), v]))
+}
+
+/**
+ * Builds the Config: TOML file (if any) < environment < command-line flags.
+ * `env` is passed in so tests never touch process.env.
+ */
+export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): Config {
+  const flags = parseFlags(argv)
+  const file = flags.configFile ? readToml(flags.configFile) : {}
+  const fromEnv = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const result = RawConfig.safeParse({ ...file, ...fromEnv, ...flags.overrides })
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`)
+  }
+  const raw = result.data
+  const production = raw.NODE_ENV === 'production'
+  const dataDir = resolve(raw.DATA_DIR)
+  const databaseFile = databaseFileFrom(raw.DATABASE_URL, dataDir)
+  const { secretKey, generated } = secretKeyFrom(raw.SECRET_KEY, production, dataDir)
+  const twilio =
+    raw.TWILIO_ACCOUNT_SID && raw.TWILIO_AUTH_TOKEN && raw.TWILIO_FROM
+      ? { accountSid: raw.TWILIO_ACCOUNT_SID, authToken: raw.TWILIO_AUTH_TOKEN, from: raw.TWILIO_FROM, apiUrl: raw.TWILIO_API_URL }
+      : undefined
+  return Object.freeze({
+    production,
+    dev: raw.DEV,
+    port: raw.PORT,
+    host: raw.HOST,
+    dataDir,
+    databaseFile,
+    secretKey,
+    generatedSecret: generated,
+    publicUrl: raw.PUBLIC_URL?.replace(/\/+$/, ''),
+    sendgridKey: raw.SENDGRID_KEY,
+    sendgridApiUrl: raw.SENDGRID_API_URL,
+    mailFrom: raw.MAIL_FROM,
+    twilio,
+    outboxDir: raw.OUTBOX_DIR ? resolve(raw.OUTBOX_DIR) : undefined,
+    paymentSecret: raw.PAYMENT_SECRET,
+    roomCreation: raw.ROOM_CREATION,
+    requireEmailVerification: raw.REQUIRE_EMAIL_VERIFICATION,
+    allowedOrigins: Object.freeze(raw.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, ''))),
+    uploadMaxBytes: raw.UPLOAD_MAX_BYTES,
+    eventRetentionDays: raw.EVENT_RETENTION_DAYS,
+    freeCoinsAmount: raw.FREE_COINS_AMOUNT,
+    inviteBonus: raw.INVITE_BONUS,
+    sendRateLimit: raw.SEND_RATE_LIMIT,
+    signinRateLimit: raw.SIGNIN_RATE_LIMIT,
+    logLevel: raw.DEV && !env.LOG_LEVEL && !flags.overrides.LOG_LEVEL ? 'debug' : raw.LOG_LEVEL,
+    metricsToken: raw.METRICS_TOKEN,
+  })
+}
+
+function databaseFileFrom(url: string | undefined, dataDir: string): string {
+  if (!url) return join(dataDir, 'parley.db')
+  const m = /^(?:sqlite|file):(?:\/\/)?(.+)$/.exec(url)
+  if (!m) throw new ConfigError('DATABASE_URL: only sqlite:<path> is supported by this build')
+  return resolve(m[1]!)
+}
+
+/** Outside production a missing key is generated once and kept in DATA_DIR, so sessions survive restarts. */
+function secretKeyFrom(given: string | undefined, production: boolean, dataDir: string) {
+  if (given) return { secretKey: given, generated: false }
+  if (production) throw new ConfigError('SECRET_KEY is required when NODE_ENV=production')
+  const file = join(dataDir, 'secret.key')
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim()
+    if (kept.length >= 32) return { secretKey: kept, generated: true }
+  }
+  mkdirSync(dataDir, { recursive: true })
+  const key = randomBytes(32).toString('base64url')
+  writeFileSync(file, key + '\n', { mode: 0o600 })
+  return { secretKey: key, generated: true }
+}

@@ -1,0 +1,42 @@
+import type { HttpBindings } from '@hono/node-server'
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import type { Db } from './db/schema.js'
+import type { EventLog } from './events/log.js'
+import type { Hub } from './events/hub.js'
+import type { Presence } from './events/presence.js'
+import type { RateLimiter } from './http/rate-limit.js'
+import type { Metrics } from './metrics.js'
+import type { Mailer, SmsSender } from './notify/types.js'
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number
+}
+
+export const systemClock: Clock = { now: () => Date.now() }
+
+export interface AppDeps {
+  config: Config
+  db: Db
+  /** Durable event log: transactions that publish, reads after a cursor. */
+  events: EventLog
+  /** Waiting polls, wake-ups, ephemeral events. */
+  hub: Hub
+  presence: Presence
+  mailer: Mailer
+  sms: SmsSender
+  clock: Clock
+  log: Logger
+  limiter: RateLimiter
+  metrics: Metrics
+}
+
+export type AppEnv = {
+  Bindings: HttpBindings
+  Variables: {
+    requestId: string
+    userId: number
+    sessionId: string
+  }
+}

@@ -1,0 +1,147 @@
+// The in-process hub: waiting polls per user, woken after commit; and the ephemeral events
+// (typing, presence) that are never stored.
+import type { Clock } from '../deps.js'
+import { EphemeralSequence } from './cursor.js'
+import type { EphemeralType, Wake, WakeBus } from './types.js'
+
+export type WakeReason = 'event' | 'revoked' | 'timeout' | 'shutdown' | 'aborted'
+
+// 10 s: API.md §10 — ephemeral events reach sessions polling now or polling again within 10 s.
+export const EPHEMERAL_TTL_MS = 10_000
+
+export interface EphemeralEvent {
+  seq: number
+  type: EphemeralType
+  at: number
+  data: unknown
+  expires: number
+}
+
+type Waiter = { sessionId: string; done: (reason: WakeReason) => void }
+
+export class Hub {
+  private readonly waiters = new Map<number, Set<Waiter>>()
+  private readonly latestByUser = new Map<number, number>()
+  private latestEveryone = 0
+  private readonly ephemeral = new Map<number, EphemeralEvent[]>()
+  private readonly seq: EphemeralSequence
+  private closing = false
+  private readonly unsubscribe: () => void
+
+  constructor(
+    bus: WakeBus,
+    private readonly clock: Clock,
+  ) {
+    this.seq = new EphemeralSequence(() => clock.now())
+    this.unsubscribe = bus.subscribe((w) => this.onWake(w))
+  }
+
+  get isClosing() {
+    return this.closing
+  }
+
+  /** The newest durable event id announced for this user (0 if none since start). */
+  latestFor(userId: number): number {
+    return Math.max(this.latestByUser.get(userId) ?? 0, this.latestEveryone)
+  }
+
+  /**
+   * Resolves when an event for userId commits, the session is revoked, the time is up, the
+   * client goes away, or the server shuts down — whichever is first.
+   */
+  wait(userId: number, sessionId: string, timeoutMs: number, signal?: AbortSignal): Promise<WakeReason> {
+    if (this.closing) return Promise.resolve('shutdown')
+    if (signal?.aborted) return Promise.resolve('aborted')
+    return new Promise((resolve) => {
+      let set = this.waiters.get(userId)
+      if (!set) this.waiters.set(userId, (set = new Set()))
+      const waiter: Waiter = {
+        sessionId,
+        done: (reason) => {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
+          const s = this.waiters.get(userId)
+          if (s?.delete(waiter) && s.size === 0) this.waiters.delete(userId)
+          resolve(reason)
+        },
+      }
+      const onAbort = () => waiter.done('aborted')
+      const timer = setTimeout(() => waiter.done('timeout'), timeoutMs)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      set.add(waiter)
+    })
+  }
+
+  /** Ends the held polls of these sessions (or all of the user's) so they answer 401 at once. */
+  revoke(userId: number, sessionIds?: readonly string[]): void {
+    for (const w of [...(this.waiters.get(userId) ?? [])]) {
+      if (!sessionIds || sessionIds.includes(w.sessionId)) w.done('revoked')
+    }
+  }
+
+  /** SIGTERM: every held poll answers with what it has. */
+  shutdown(): void {
+    this.closing = true
+    this.unsubscribe()
+    for (const set of [...this.waiters.values()]) for (const w of [...set]) w.done('shutdown')
+  }
+
+  /** Number of polls held now (metrics). */
+  heldPolls(): number {
+    let n = 0
+    for (const set of this.waiters.values()) n += set.size
+    return n
+  }
+
+  // --- ephemeral events ---
+
+  /** The ephemeral position a fresh cursor starts from. */
+  currentSeq(): number {
+    return this.seq.current()
+  }
+
+  emitEphemeral(type: EphemeralType, data: unknown, users: Iterable<number>): void {
+    const now = this.clock.now()
+    const event: EphemeralEvent = { seq: this.seq.next(), type, at: now, data, expires: now + EPHEMERAL_TTL_MS }
+    for (const userId of new Set(users)) {
+      const list = (this.ephemeral.get(userId) ?? []).filter((e) => e.expires > now)
+      list.push(event)
+      this.ephemeral.set(userId, list)
+      this.wakeUser(userId)
+    }
+  }
+
+  /** The user's ephemeral events after seq that have not expired. */
+  ephemeralAfter(userId: number, seq: number): EphemeralEvent[] {
+    const list = this.ephemeral.get(userId)
+    if (!list) return []
+    const now = this.clock.now()
+    const live = list.filter((e) => e.expires > now)
+    if (live.length === 0) this.ephemeral.delete(userId)
+    else if (live.length !== list.length) this.ephemeral.set(userId, live)
+    return live.filter((e) => e.seq > seq)
+  }
+
+  /** Drops expired ephemeral events of users who stopped polling. */
+  sweep(): void {
+    const now = this.clock.now()
+    for (const [userId, list] of this.ephemeral) if (list.every((e) => e.expires <= now)) this.ephemeral.delete(userId)
+  }
+
+  private onWake(w: Wake) {
+    if (w.everyone) {
+      this.latestEveryone = Math.max(this.latestEveryone, w.maxId)
+      for (const userId of [...this.waiters.keys()]) this.wakeUser(userId)
+      return
+    }
+    for (const userId of w.users) {
+      this.latestByUser.set(userId, Math.max(this.latestByUser.get(userId) ?? 0, w.maxId))
+      this.wakeUser(userId)
+    }
+  }
+
+  private wakeUser(userId: number) {
+    const set = this.waiters.get(userId)
+    if (set) for (const w of [...set]) w.done('event')
+  }
+}

@@ -1,0 +1,112 @@
+// Who is online, by API.md §10: a poll open or ended under 30 s ago, or a keepalive in the last
+// 60 s. Transitions send `presence` (ephemeral) to everyone sharing a room or dialog.
+import type { Logger } from 'pino'
+import type { Clock } from '../deps.js'
+import type { Db } from '../db/schema.js'
+import type { Hub } from './hub.js'
+
+// 30 s after a poll ends: a client between two polls (or retrying after a drop) stays online.
+export const POLL_GRACE_MS = 30_000
+// 60 s after a keepalive: clients that do not poll ping at least once a minute.
+export const KEEPALIVE_GRACE_MS = 60_000
+
+type State = { open: number; lastPollEnd: number; lastKeepalive: number; online: boolean }
+
+export class Presence {
+  private readonly users = new Map<number, State>()
+
+  constructor(
+    private readonly db: Db,
+    private readonly hub: Hub,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  pollStarted(userId: number) {
+    this.state(userId).open++
+    this.refresh(userId)
+  }
+
+  pollEnded(userId: number) {
+    const s = this.state(userId)
+    s.open = Math.max(0, s.open - 1)
+    s.lastPollEnd = this.clock.now()
+  }
+
+  /** A keepalive, or a sign-in: the user counts as active for the keepalive grace. */
+  touch(userId: number) {
+    this.state(userId).lastKeepalive = this.clock.now()
+    this.refresh(userId)
+  }
+
+  /** Logout (or deletion): the user is offline now, without waiting for the grace period. */
+  forget(userId: number) {
+    const s = this.users.get(userId)
+    if (!s) return
+    s.lastKeepalive = 0
+    s.lastPollEnd = 0
+    if (s.open === 0) this.refresh(userId)
+  }
+
+  isOnline(userId: number): boolean {
+    const s = this.users.get(userId)
+    return s ? this.computeOnline(s) : false
+  }
+
+  /** Last activity known in memory (epoch ms), if any since start. */
+  lastSeen(userId: number): number | null {
+    const s = this.users.get(userId)
+    if (!s) return null
+    if (s.open > 0) return this.clock.now()
+    const t = Math.max(s.lastPollEnd, s.lastKeepalive)
+    return t > 0 ? t : null
+  }
+
+  /** Periodic: users whose grace ran out go offline (and are told about). */
+  sweep() {
+    for (const userId of [...this.users.keys()]) this.refresh(userId)
+  }
+
+  private computeOnline(s: State) {
+    const now = this.clock.now()
+    return s.open > 0 || now - s.lastPollEnd < POLL_GRACE_MS || now - s.lastKeepalive < KEEPALIVE_GRACE_MS
+  }
+
+  private state(userId: number): State {
+    let s = this.users.get(userId)
+    if (!s) this.users.set(userId, (s = { open: 0, lastPollEnd: 0, lastKeepalive: 0, online: false }))
+    return s
+  }
+
+  private refresh(userId: number) {
+    const s = this.users.get(userId)
+    if (!s) return
+    const online = this.computeOnline(s)
+    if (online === s.online) return
+    s.online = online
+    const lastSeen = this.lastSeen(userId) ?? this.clock.now()
+    if (!online) this.users.delete(userId)
+    void this.announce(userId, online, lastSeen).catch((err: unknown) => this.log.warn({ err, userId }, 'presence announce failed'))
+  }
+
+  private async announce(userId: number, online: boolean, lastSeen: number) {
+    if (!online) await this.db.updateTable('users').set({ last_seen_at: lastSeen }).where('id', '=', userId).execute()
+    const contacts = await this.contactsOf(userId)
+    if (contacts.length === 0) return
+    this.hub.emitEphemeral('presence', { user_id: userId, online, last_seen: new Date(lastSeen).toISOString() }, contacts)
+  }
+
+  /** Users sharing a room or a dialog with userId. */
+  private async contactsOf(userId: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('room_members as other')
+      .innerJoin('room_members as me', 'me.room_id', 'other.room_id')
+      .select('other.user_id as id')
+      .where('me.user_id', '=', userId)
+      .where('other.user_id', '!=', userId)
+      .union(this.db.selectFrom('dialog_state').select('peer_id as id').where('user_id', '=', userId))
+      .union(this.db.selectFrom('dialog_state').select('user_id as id').where('peer_id', '=', userId))
+      .execute()
+    return rows.map((r) => r.id)
+  }
+}

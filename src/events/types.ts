@@ -1,0 +1,61 @@
+export const DURABLE_TYPES = [
+  'message.created',
+  'message.deleted',
+  'message.read',
+  'chat.cleared',
+  'dialog.deleted',
+  'room.created',
+  'room.updated',
+  'room.deleted',
+  'gift.received',
+  'balance.changed',
+  'call.offer',
+  'call.answer',
+  'call.candidates',
+  'call.ended',
+  'user.updated',
+] as const
+export const EPHEMERAL_TYPES = ['typing', 'presence'] as const
+export const EVENT_TYPES = [...DURABLE_TYPES, ...EPHEMERAL_TYPES] as const
+
+export type DurableType = (typeof DURABLE_TYPES)[number]
+export type EphemeralType = (typeof EPHEMERAL_TYPES)[number]
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** An event as a poll answers it. */
+export interface ApiEvent {
+  id: string
+  type: EventType
+  at: string
+  data: unknown
+}
+
+/** Who receives an event: user ids, or every signed-in user. */
+export type Audience = Iterable<number> | 'everyone'
+
+/** After a commit: which users have new durable events, and the newest id among them. */
+export interface Wake {
+  users: number[]
+  everyone: boolean
+  maxId: number
+}
+
+/**
+ * The wake-up path, kept this small on purpose: in one process it is a direct call; with several
+ * nodes on Postgres it becomes a shared bus (LISTEN/NOTIFY or similar) without touching callers.
+ */
+export interface WakeBus {
+  publish(wake: Wake): void
+  subscribe(fn: (wake: Wake) => void): () => void
+}
+
+export class LocalWakeBus implements WakeBus {
+  private readonly subscribers = new Set<(wake: Wake) => void>()
+  publish(wake: Wake) {
+    for (const fn of this.subscribers) fn(wake)
+  }
+  subscribe(fn: (wake: Wake) => void) {
+    this.subscribers.add(fn)
+    return () => void this.subscribers.delete(fn)
+  }
+}

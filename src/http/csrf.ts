@@ -1,0 +1,52 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Config } from '../config.js'
+import type { AppEnv } from '../deps.js'
+import { ApiError } from '../errors.js'
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+export type CsrfOptions = {
+  config: Pick<Config, 'publicUrl' | 'allowedOrigins'>
+  /** Paths (exact) that take multipart/form-data instead of JSON. */
+  multipartPaths: readonly string[]
+}
+
+/**
+ * API.md §2, in its order: a foreign Origin on a state-changing request is 403 csrf_rejected;
+ * then a body that is not JSON (multipart on the upload route) is 415. No body needs no type.
+ */
+export function csrfGuard({ config, multipartPaths }: CsrfOptions): MiddlewareHandler<AppEnv> {
+  const allowed = new Set(config.allowedOrigins.map(originOf).filter((o): o is string => o !== null))
+  const own = config.publicUrl ? originOf(config.publicUrl) : null
+  return async (c, next) => {
+    if (!STATE_CHANGING.has(c.req.method)) return next()
+    const origin = c.req.header('origin')
+    if (origin !== undefined) {
+      // Without PUBLIC_URL the server's own origin is the one the request was addressed to.
+      const self = own ?? originOf(`${new URL(c.req.url).protocol}//${c.req.header('host') ?? ''}`)
+      const o = originOf(origin)
+      if (o === null || (o !== self && !allowed.has(o))) throw new ApiError('csrf_rejected', 'Cross-site request refused.')
+    }
+    if (hasBody(c.req.raw)) {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+      const wanted = multipartPaths.includes(c.req.path) ? 'multipart/form-data' : 'application/json'
+      if (type !== wanted) throw new ApiError('unsupported_media_type', `The request body must be ${wanted}.`)
+    }
+    return next()
+  }
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers.get('content-length')
+  if (length !== null) return Number(length) > 0
+  return req.headers.has('transfer-encoding')
+}
+
+function originOf(url: string): string | null {
+  try {
+    const u = new URL(url)
+    return u.origin === 'null' ? null : u.origin
+  } catch {
+    return null
+  }
+}

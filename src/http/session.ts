@@ -1,0 +1,72 @@
+// The only module that touches iron-session. The cookie holds nothing but a sealed session id;
+// the session row on the server decides whether it is still good.
+import type { Context, MiddlewareHandler } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { sealData, unsealData } from 'iron-session'
+import type { Config } from '../config.js'
+import type { AppEnv } from '../deps.js'
+import { ApiError } from '../errors.js'
+
+export const SESSION_COOKIE = 'parley_session'
+// 30 days: the session row expires with the same lifetime, so the cookie never outlives it by much.
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000
+
+type Sealed = { sid: string }
+
+export async function sealSessionId(config: Pick<Config, 'secretKey'>, sid: string): Promise<string> {
+  return sealData({ sid } satisfies Sealed, { password: config.secretKey, ttl: SESSION_TTL_MS / 1000 })
+}
+
+export async function unsealSessionId(config: Pick<Config, 'secretKey'>, sealed: string): Promise<string | null> {
+  try {
+    const data = await unsealData<Partial<Sealed>>(sealed, { password: config.secretKey, ttl: SESSION_TTL_MS / 1000 })
+    return typeof data.sid === 'string' && data.sid.length > 0 ? data.sid : null
+  } catch {
+    return null
+  }
+}
+
+function secure(config: Pick<Config, 'publicUrl'>) {
+  return config.publicUrl?.startsWith('https:') ?? false
+}
+
+export async function setSessionCookie(c: Context, config: Pick<Config, 'secretKey' | 'publicUrl'>, sid: string) {
+  setCookie(c, SESSION_COOKIE, await sealSessionId(config, sid), {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure: secure(config),
+    maxAge: SESSION_TTL_MS / 1000,
+  })
+}
+
+export function clearSessionCookie(c: Context, config: Pick<Config, 'publicUrl'>) {
+  deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: secure(config) })
+}
+
+export type SessionCheck = (sid: string) => Promise<{ userId: number } | 'revoked' | 'expired'>
+
+/**
+ * requireUser: 401 not_signed_in without a valid cookie, session_revoked / session_expired when
+ * the row says so. Sets c.var.userId and c.var.sessionId.
+ */
+export function sessionAuth(opts: { config: Pick<Config, 'secretKey'>; check: SessionCheck }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const sealed = getCookie(c, SESSION_COOKIE)
+    if (!sealed) throw new ApiError('not_signed_in', 'Sign in first.')
+    const sid = await unsealSessionId(opts.config, sealed)
+    if (!sid) throw new ApiError('not_signed_in', 'The session cookie is not valid; sign in again.')
+    const result = await opts.check(sid)
+    if (result === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
+    if (result === 'expired') throw new ApiError('session_expired', 'This session expired; sign in again.')
+    c.set('userId', result.userId)
+    c.set('sessionId', sid)
+    await next()
+  }
+}
+
+/** The session id behind the request's cookie, if any (for logout of a possibly revoked session). */
+export async function sessionIdOf(c: Context, config: Pick<Config, 'secretKey'>): Promise<string | null> {
+  const sealed = getCookie(c, SESSION_COOKIE)
+  return sealed ? unsealSessionId(config, sealed) : null
+}

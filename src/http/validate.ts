@@ -1,0 +1,53 @@
+import type { Context, MiddlewareHandler, ValidationTargets } from 'hono'
+import { validator } from 'hono/validator'
+import { z } from 'zod'
+import type { AppEnv } from '../deps.js'
+import { ApiError } from '../errors.js'
+
+type Target = 'json' | 'query' | 'param' | 'form'
+
+/** Turns zod issues into API.md §1's 400: unknown_field for extra keys, invalid_request otherwise. */
+export function zodToApiError(error: z.ZodError, target: Target): ApiError {
+  const prefix = target === 'json' || target === 'form' ? [] : [target]
+  const unknown = error.issues.filter((i) => i.code === 'unrecognized_keys')
+  if (unknown.length > 0) {
+    const details = unknown.flatMap((i) =>
+      (i as z.core.$ZodIssueUnrecognizedKeys).keys.map((k) => ({ path: [...prefix, ...i.path, k].join('.'), message: 'Unknown field.' })),
+    )
+    return new ApiError('unknown_field', `Unknown field: ${details.map((d) => d.path).join(', ')}.`, details)
+  }
+  const details = error.issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join('.') || target, message: i.message }))
+  return new ApiError('invalid_request', 'The request is invalid.', details)
+}
+
+/** The schema each validate() middleware carries, read by the OpenAPI generator. */
+export const SCHEMA = Symbol('parley.schema')
+export type SchemaCarrier = { [SCHEMA]?: { target: Target; schema: z.ZodType } }
+
+/**
+ * Validates one part of the request with a zod schema and exposes the typed result through
+ * c.req.valid(target). The same schema is attached to the middleware for /api/openapi.json.
+ */
+export function validate<T extends z.ZodType, K extends Target>(target: K, schema: T) {
+  const mw = validator(target as keyof ValidationTargets, async (value: unknown, _c: Context) => {
+    const input = target === 'query' ? firstValues(value as Record<string, string | string[]>) : value
+    const result = await schema.safeParseAsync(input)
+    if (!result.success) throw zodToApiError(result.error, target)
+    return result.data as z.output<T>
+  }) as MiddlewareHandler<AppEnv, string, { in: { [P in K]: z.input<T> }; out: { [P in K]: z.output<T> } }>
+  ;(mw as SchemaCarrier)[SCHEMA] = { target, schema }
+  return mw
+}
+
+function firstValues(q: Record<string, string | string[]>): Record<string, string> {
+  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Array.isArray(v) ? v[0]! : v]))
+}
+
+// Shared pieces of schemas.
+export const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+export const Limit = z.coerce.number().int().min(1).max(200).default(50)
+export const Offset = z.coerce.number().int().min(0).max(1_000_000_000).default(0)
+export const Paging = z.object({ limit: Limit, offset: Offset })
+export const QueryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+/** An ISO-8601 string or epoch milliseconds, as API.md §1 allows for every time input. */
+export const TimeInput = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).transform((v) => (typeof v === 'number' ? v : Date.parse(v)))

@@ -1,0 +1,31 @@
+// Periodic work, created by main and stopped on shutdown (no module-level timers).
+import type { AppDeps } from './deps.js'
+
+// 5 s: presence goes offline within 5 s of its grace running out.
+const PRESENCE_SWEEP_MS = 5_000
+// 1 h: pruning is cheap and retention is counted in days.
+const PRUNE_MS = 3600_000
+
+export type Job = { everyMs: number; run: (deps: AppDeps) => Promise<unknown> | unknown; name: string }
+
+export const JOBS: Job[] = [
+  { name: 'presence', everyMs: PRESENCE_SWEEP_MS, run: (d) => (d.presence.sweep(), d.hub.sweep(), d.limiter.sweep(24 * 3600_000)) },
+  { name: 'prune-events', everyMs: PRUNE_MS, run: (d) => d.events.prune(d.config.eventRetentionDays) },
+]
+
+export function startJobs(deps: AppDeps, jobs: Job[] = JOBS) {
+  const timers = jobs.map((job) => {
+    const tick = async () => {
+      try {
+        await job.run(deps)
+      } catch (err) {
+        deps.log.error({ err, job: job.name }, 'periodic job failed')
+      }
+    }
+    void tick()
+    const t = setInterval(tick, job.everyMs)
+    t.unref()
+    return t
+  })
+  return { stop: () => timers.forEach((t) => clearInterval(t)) }
+}

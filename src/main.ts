@@ -1,0 +1,89 @@
+// read config → open db → migrate → createApp(deps) → serve; SIGTERM drains.
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { serve, type ServerType } from '@hono/node-server'
+import type { Logger } from 'pino'
+import { createApp } from './app.js'
+import type { Config } from './config.js'
+import { migrateToLatest } from './db/migrate.js'
+import { openDatabase } from './db/open.js'
+import { type AppDeps, type Clock, systemClock } from './deps.js'
+import { Hub } from './events/hub.js'
+import { EventLog } from './events/log.js'
+import { Presence } from './events/presence.js'
+import { LocalWakeBus } from './events/types.js'
+import { RateLimiter } from './http/rate-limit.js'
+import { startJobs } from './jobs.js'
+import { createLogger } from './log.js'
+import { createMetrics } from './metrics.js'
+import { createMailer } from './notify/mailer.js'
+import { Outbox } from './notify/outbox.js'
+import { createSmsSender } from './notify/sms.js'
+
+export type BuildOptions = { clock?: Clock; log?: Logger }
+
+export async function buildDeps(config: Config, opts: BuildOptions = {}): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
+  const clock = opts.clock ?? systemClock
+  const log = opts.log ?? createLogger(config)
+  const { db, close } = openDatabase(config.databaseFile)
+  const applied = await migrateToLatest(db).catch(async (err: unknown) => {
+    await close()
+    throw err
+  })
+  if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied')
+  const bus = new LocalWakeBus()
+  const events = new EventLog(db, clock, bus)
+  await events.init()
+  const hub = new Hub(bus, clock)
+  const presence = new Presence(db, hub, clock, log)
+  const outbox = new Outbox(config.outboxDir ?? join(config.dataDir, 'outbox'), clock, log)
+  const deps: AppDeps = {
+    config,
+    db,
+    events,
+    hub,
+    presence,
+    mailer: createMailer(config, outbox, log),
+    sms: createSmsSender(config, outbox, log),
+    clock,
+    log,
+    limiter: new RateLimiter(clock),
+    metrics: createMetrics(),
+  }
+  return { deps, close }
+}
+
+export type Running = { url: string; port: number; deps: AppDeps; stop: () => Promise<void> }
+
+/** Starts the whole server; stop() drains as SIGTERM does. */
+export async function startServer(config: Config, opts: BuildOptions = {}): Promise<Running> {
+  const { deps, close } = await buildDeps(config, opts)
+  if (config.generatedSecret) deps.log.warn({ dataDir: config.dataDir }, 'SECRET_KEY not set: using a generated key kept in DATA_DIR/secret.key')
+  const app = createApp(deps)
+  const jobs = startJobs(deps)
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+  })
+  // Long polls hold for up to 55 s; Node's default request timeout must not cut them.
+  const http = server as import('node:http').Server
+  http.requestTimeout = 0
+  http.headersTimeout = 60_000
+  http.keepAliveTimeout = 65_000
+  const port = (server.address() as AddressInfo).port
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  deps.log.info({ url, database: config.databaseFile }, 'parley listening')
+  let stopping: Promise<void> | undefined
+  const stop = () =>
+    (stopping ??= (async () => {
+      jobs.stop()
+      // Stop accepting, answer held polls with what they have, let requests in flight finish.
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()))
+      deps.hub.shutdown()
+      http.closeIdleConnections()
+      await closed
+      await close()
+      deps.log.info('parley stopped')
+    })())
+  return { url, port, deps, stop }
+}

@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import type { Clock } from '../deps.js'
+import type { Email, Sms } from './types.js'
+
+type OutboxEntry = ({ channel: 'email' } & Email) | ({ channel: 'sms' } & Sms)
+
+/** Writes each outgoing email or SMS as one JSON file, so a self-hoster or a test can read it. */
+export class Outbox {
+  constructor(
+    private readonly dir: string,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  async write(entry: OutboxEntry): Promise<void> {
+    await mkdir(this.dir, { recursive: true })
+    const createdAt = new Date(this.clock.now()).toISOString()
+    // Time first so a directory listing sorts oldest first; random tail so names never collide.
+    const name = `${createdAt.replace(/[:.]/g, '-')}-${entry.channel}-${randomBytes(4).toString('hex')}.json`
+    await writeFile(join(this.dir, name), JSON.stringify({ ...entry, created_at: createdAt }, null, 2) + '\n', { mode: 0o600 })
+    this.log.info({ channel: entry.channel, to: entry.to, file: name }, 'outbox: message written')
+  }
+}

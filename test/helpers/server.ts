@@ -1,0 +1,87 @@
+// A real server on an ephemeral port over a real SQLite file in a fresh temp dir.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { loadConfig } from '../../src/config.js'
+import type { Clock } from '../../src/deps.js'
+import { startServer, type Running } from '../../src/main.js'
+import { Client } from './client.js'
+
+export class TestClock implements Clock {
+  private offset = 0
+  now() {
+    return Date.now() + this.offset
+  }
+  advance(ms: number) {
+    this.offset += ms
+  }
+}
+
+export type TestServer = Running & {
+  dataDir: string
+  outboxDir: string
+  clock: TestClock
+  env: Record<string, string>
+  client: () => Client
+  outbox: () => OutboxEntry[]
+  /** Stops (as SIGTERM would) and starts again on the same data directory. */
+  restart: () => Promise<TestServer>
+  close: () => Promise<void>
+}
+
+export type OutboxEntry = { channel: 'email' | 'sms'; to: string; subject?: string; text: string; created_at: string; file: string }
+
+const SECRET = 'test-secret-key-that-is-long-enough-0123456789'
+
+export async function startTestServer(env: Record<string, string> = {}, existing?: { dataDir: string; clock: TestClock }): Promise<TestServer> {
+  const dataDir = existing?.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'))
+  const outboxDir = join(dataDir, 'outbox')
+  const fullEnv = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    OUTBOX_DIR: outboxDir,
+    SECRET_KEY: SECRET,
+    LOG_LEVEL: 'error',
+    ...env,
+  }
+  const config = loadConfig(fullEnv)
+  const clock = existing?.clock ?? new TestClock()
+  const running = await startServer(config, { clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+  const server: TestServer = {
+    ...running,
+    dataDir,
+    outboxDir,
+    clock,
+    env,
+    client: () => new Client(running.url),
+    outbox: () => readOutbox(outboxDir),
+    restart: async () => {
+      await running.stop()
+      return startTestServer(env, { dataDir, clock })
+    },
+    close: async () => {
+      await running.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+  return server
+}
+
+export function readOutbox(dir: string): OutboxEntry[] {
+  let files: string[]
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+  } catch {
+    return []
+  }
+  return files.map((file) => ({ ...(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Omit<OutboxEntry, 'file'>), file }))
+}
+
+/** The newest outbox entry to this address, or throws. */
+export function lastMessageTo(server: TestServer, to: string): OutboxEntry {
+  const entry = server.outbox().filter((e) => e.to === to).at(-1)
+  if (!entry) throw new Error(`no outbox message to ${to}`)
+  return entry
+}
