@@ -17,6 +17,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('birth_date', 'text')
     .addColumn('gender', 'integer')
     .addColumn('photo_upload_id', 'integer')
+    .addColumn('photo_path', 'text')
     .addColumn('bio', 'text')
     .addColumn('balance', 'integer', (c) => c.notNull().defaultTo(0).check(sql`balance >= 0`))
     .addColumn('created_at', 'integer', (c) => c.notNull())

@@ -6,7 +6,7 @@ import type { Trx, UserRow } from '../db/schema.js'
 import { hashPassword, randomCode, randomToken, safeEqual, sha256, verifyPassword } from './crypto.js'
 import { createSession, revokeSessions } from './sessions.js'
 import type { GuestLogin, Login, PatchMe, PhoneStart, PhoneVerify, Register } from './schemas.js'
-import { toPrivateUser, type PrivateUser } from './users.js'
+import { fileUrl, toPrivateUser, type PrivateUser } from './users.js'
 
 const HOUR = 3600 * 1000
 // 48 h for email verification, 1 h for password reset, 10 min for SMS codes: API.md §3.
@@ -102,6 +102,7 @@ export async function register(deps: AppDeps, input: Register): Promise<PrivateU
         birth_date: null,
         gender: null,
         photo_upload_id: null,
+        photo_path: null,
         bio: null,
         created_at: now,
         last_seen_at: null,
@@ -215,6 +216,7 @@ export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): 
         birth_date: null,
         gender: null,
         photo_upload_id: null,
+        photo_path: null,
         bio: null,
         role: (await isFirstAccount(trx)) ? 'admin' : 'user',
         created_at: deps.clock.now(),
@@ -250,6 +252,7 @@ export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): 
           birth_date: null,
           gender: null,
           photo_upload_id: null,
+        photo_path: null,
           bio: null,
           role: (await isFirstAccount(trx)) ? 'admin' : 'user',
           created_at: now,
@@ -341,13 +344,21 @@ export async function getMe(deps: AppDeps, userId: number): Promise<PrivateUser>
 
 export async function patchMe(deps: AppDeps, userId: number, patch: PatchMe): Promise<PrivateUser> {
   return deps.events.transaction(async (trx) => {
+    let photoPath: string | null = null
     if (patch.photo_upload_id !== undefined && patch.photo_upload_id !== null) {
-      const upload = await trx.selectFrom('uploads').select('id').where('id', '=', patch.photo_upload_id).where('owner_id', '=', userId).executeTakeFirst()
+      const upload = await trx
+        .selectFrom('uploads')
+        .select('stored_name')
+        .where('id', '=', patch.photo_upload_id)
+        .where('owner_id', '=', userId)
+        .executeTakeFirst()
       if (!upload) {
         throw new ApiError('invalid_request', 'The photo must be one of your own uploads.', [{ path: 'photo_upload_id', message: 'Not one of your uploads.' }])
       }
+      photoPath = fileUrl(upload.stored_name)
     }
-    const values = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, typeof v === 'string' && v === '' ? null : v]))
+    const values: Record<string, unknown> = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, typeof v === 'string' && v === '' ? null : v]))
+    if (patch.photo_upload_id !== undefined) values.photo_path = photoPath
     const row =
       Object.keys(values).length === 0
         ? await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()

@@ -63,6 +63,7 @@ export async function deleteMe(deps: AppDeps, userId: number, password: string |
         birth_date: null,
         gender: null,
         photo_upload_id: null,
+        photo_path: null,
         bio: null,
       })
       .where('id', '=', userId)

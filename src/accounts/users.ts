@@ -39,8 +39,9 @@ export function displayName(row: Pick<UserRow, 'id' | 'nickname' | 'username' | 
   return row.nickname ?? row.username ?? row.guest_name ?? `user${row.id}`
 }
 
-export function photoUrl(uploadId: number | null): string | null {
-  return uploadId === null ? null : `/api/uploads/${uploadId}`
+/** Uploaded files are served at /files/<random stored name>: unguessable, never by sequential id. */
+export function fileUrl(storedName: string): string {
+  return `/files/${storedName}`
 }
 
 export function toPublicUser(deps: Pick<AppDeps, 'presence'>, row: UserRow): PublicUser | DeletedUser {
@@ -53,7 +54,7 @@ export function toPublicUser(deps: Pick<AppDeps, 'presence'>, row: UserRow): Pub
     kind: row.kind,
     nickname: row.nickname,
     location: row.location,
-    photo_url: photoUrl(row.photo_upload_id),
+    photo_url: row.photo_path,
     gender: row.gender,
     created_at: iso(row.created_at),
     online: deps.presence.isOnline(row.id),

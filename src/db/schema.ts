@@ -18,6 +18,8 @@ export interface UserTable {
   birth_date: string | null
   gender: number | null
   photo_upload_id: number | null
+  /** URL path of the photo's file (random name), kept beside its upload id. */
+  photo_path: string | null
   bio: string | null
   balance: ColumnType<number, number | undefined, number>
   created_at: number

@@ -1,0 +1,163 @@
+// Messages shared by rooms and dialogs: the mapper, attachments, replies, service messages.
+import { z } from 'zod'
+import type { AppDeps } from '../deps.js'
+import { ApiError } from '../errors.js'
+import type { MessageRow, Q, Trx } from '../db/schema.js'
+import { fileUrl, iso } from '../accounts/users.js'
+
+// 4000: API.md §2's cap on message text, counted after trimming.
+export const MAX_TEXT = 4000
+
+export const SendMessage = z
+  .object({
+    text: z.string().max(20_000).trim().pipe(z.string().max(MAX_TEXT, `Text: at most ${MAX_TEXT} characters.`)).optional(),
+    attachment_id: z.number().int().positive().optional(),
+    reply_to_id: z.number().int().positive().optional(),
+    client_id: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((m) => (m.text !== undefined && m.text.length > 0) || m.attachment_id !== undefined, {
+    message: 'A message needs text (1–4000 characters after trimming) or an attachment.',
+    path: ['text'],
+  })
+export type SendMessage = z.infer<typeof SendMessage>
+
+export const SERVICE_TYPES = [
+  'joined',
+  'left',
+  'kicked',
+  'banned',
+  'unbanned',
+  'silenced',
+  'unsilenced',
+  'moderator_added',
+  'moderator_removed',
+  'gift',
+] as const
+export type ServiceType = (typeof SERVICE_TYPES)[number]
+
+export interface Service {
+  type: ServiceType
+  user_id: number
+  actor_id: number
+  reason?: string
+  until?: string
+  ref_message_id?: number
+}
+
+export interface Attachment {
+  id: number
+  url: string
+  content_type: string
+  size: number
+}
+
+export interface Message {
+  id: number
+  room_id: number | null
+  recipient_id: number | null
+  author_id: number
+  text: string | null
+  attachment: Attachment | null
+  reply_to_id: number | null
+  kind: 'user' | 'service'
+  service: Service | null
+  created_at: string
+}
+
+export function toMessage(row: MessageRow, attachment: Attachment | null): Message {
+  return {
+    id: row.id,
+    room_id: row.room_id,
+    recipient_id: row.recipient_id,
+    author_id: row.author_id,
+    text: row.text,
+    attachment,
+    reply_to_id: row.reply_to_id,
+    kind: row.kind,
+    service: row.service === null ? null : (JSON.parse(row.service) as Service),
+    created_at: iso(row.created_at),
+  }
+}
+
+/** Maps rows to messages, loading their attachments in one query. */
+export async function toMessages(db: Q, rows: MessageRow[]): Promise<Message[]> {
+  const ids = [...new Set(rows.map((r) => r.attachment_id).filter((id): id is number => id !== null))]
+  const uploads = ids.length === 0 ? [] : await db.selectFrom('uploads').selectAll().where('id', 'in', ids).execute()
+  const byId = new Map(uploads.map((u) => [u.id, { id: u.id, url: fileUrl(u.stored_name), content_type: u.content_type, size: u.size }]))
+  return rows.map((r) => toMessage(r, r.attachment_id === null ? null : (byId.get(r.attachment_id) ?? null)))
+}
+
+export async function toOneMessage(db: Q, row: MessageRow): Promise<Message> {
+  return (await toMessages(db, [row]))[0]!
+}
+
+/** An attachment must be one of the sender's own uploads; else 400 (the id is not theirs to use). */
+export async function checkAttachment(trx: Q, userId: number, attachmentId: number | undefined): Promise<void> {
+  if (attachmentId === undefined) return
+  const own = await trx.selectFrom('uploads').select('id').where('id', '=', attachmentId).where('owner_id', '=', userId).executeTakeFirst()
+  if (!own) {
+    throw new ApiError('invalid_request', 'The attachment must be one of your own uploads.', [{ path: 'attachment_id', message: 'Not one of your uploads.' }])
+  }
+}
+
+/** reply_to_id must name a live message of the same room or dialog: 400 invalid_reply otherwise. */
+export async function checkReply(trx: Q, replyToId: number | undefined, where: { roomId: number } | { peers: [number, number] }): Promise<void> {
+  if (replyToId === undefined) return
+  let q = trx.selectFrom('messages').select('id').where('id', '=', replyToId).where('deleted_at', 'is', null)
+  if ('roomId' in where) q = q.where('room_id', '=', where.roomId)
+  else q = q.where('peer_lo', '=', Math.min(...where.peers)).where('peer_hi', '=', Math.max(...where.peers))
+  if (!(await q.executeTakeFirst())) throw new ApiError('invalid_reply', 'reply_to_id must name a message of the same room or dialog.')
+}
+
+/** The first message of this client_id by this author, if the client is retrying. */
+export async function findByClientId(trx: Q, authorId: number, clientId: string | undefined): Promise<MessageRow | undefined> {
+  if (clientId === undefined) return undefined
+  return trx.selectFrom('messages').selectAll().where('author_id', '=', authorId).where('client_id', '=', clientId).executeTakeFirst()
+}
+
+export async function roomMemberIds(trx: Q, roomId: number): Promise<number[]> {
+  const rows = await trx.selectFrom('room_members').select('user_id').where('room_id', '=', roomId).execute()
+  return rows.map((r) => r.user_id)
+}
+
+/**
+ * Writes a service message into a room's history and publishes message.created to the room's
+ * current members plus `alsoTo` (e.g. the member who was just removed). Inside events.transaction.
+ */
+export async function postServiceMessage(
+  deps: Pick<AppDeps, 'events' | 'clock'>,
+  trx: Trx,
+  roomId: number,
+  service: Service,
+  alsoTo: number[] = [],
+): Promise<Message> {
+  const row = await trx
+    .insertInto('messages')
+    .values({
+      room_id: roomId,
+      recipient_id: null,
+      peer_lo: null,
+      peer_hi: null,
+      author_id: service.actor_id,
+      text: null,
+      attachment_id: null,
+      reply_to_id: null,
+      kind: 'service',
+      service: JSON.stringify(service),
+      client_id: null,
+      created_at: deps.clock.now(),
+      read_at: null,
+      deleted_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  const message = toMessage(row, null)
+  await deps.events.publish(trx, 'message.created', { message }, [...(await roomMemberIds(trx, roomId)), ...alsoTo])
+  return message
+}
+
+/** Loads a live message by id, or undefined. */
+export async function findMessage(db: Q, id: number): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()
+}
