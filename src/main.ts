@@ -20,6 +20,11 @@ import { createMailer } from './notify/mailer.js'
 import { Outbox } from './notify/outbox.js'
 import { createSmsSender } from './notify/sms.js'
 
+// 50 ms: drained connections close promptly without a busy loop.
+const DRAIN_SWEEP_MS = 50
+// 10 s: requests in flight get this long to finish before their connections are cut.
+const DRAIN_LIMIT_MS = 10_000
+
 export type BuildOptions = { clock?: Clock; log?: Logger }
 
 export async function buildDeps(config: Config, opts: BuildOptions = {}): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
@@ -80,8 +85,13 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       // Stop accepting, answer held polls with what they have, let requests in flight finish.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()))
       deps.hub.shutdown()
+      // Keep-alive connections turn idle as their last response goes out; close each as it does.
+      const sweep = setInterval(() => http.closeIdleConnections(), DRAIN_SWEEP_MS)
+      const force = setTimeout(() => http.closeAllConnections(), DRAIN_LIMIT_MS)
       http.closeIdleConnections()
       await closed
+      clearInterval(sweep)
+      clearTimeout(force)
       await close()
       deps.log.info('parley stopped')
     })())

@@ -93,7 +93,8 @@ async function collect(deps: AppDeps, userId: number, from: Cursor, types: Set<E
     for (const e of batch) {
       d = e.id
       if (types && !types.has(e.type)) continue
-      events.push({ id: encodeCursor({ d: e.id, e: from.e }), type: e.type, at: new Date(e.created_at).toISOString(), data: e.data })
+      // A durable event's id is the same in every tab: its log position with no ephemeral part.
+      events.push({ id: encodeCursor({ d: e.id, e: 0 }), type: e.type, at: new Date(e.created_at).toISOString(), data: e.data })
     }
     // A full batch that was all filtered out: read on, so filtered types never stall the cursor.
     if (batch.length < want || events.length > 0) break

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cursorOf, pollOnce } from './helpers/poll.js'
+import { startTestServer, type TestServer } from './helpers/server.js'
+import { expectError, guest } from './helpers/users.js'
+
+let server: TestServer
+beforeAll(async () => {
+  server = await startTestServer()
+})
+afterAll(() => server.close())
+
+const rename = (client: ReturnType<TestServer['client']>, nickname: string) => client.patch('/api/me', { nickname })
+
+describe('GET /api/poll', () => {
+  it('without a cursor answers at once with no events, a cursor and Cache-Control: no-store', async () => {
+    const { client } = await guest(server)
+    const res = await client.get('/api/poll?timeout=55')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(res.body.data).toEqual({ events: [], cursor: expect.any(String) })
+  })
+
+  it('answers at once with the events after the cursor, oldest first, with increasing ids', async () => {
+    const { client } = await guest(server)
+    const cursor = await cursorOf(client)
+    for (const n of ['one', 'two', 'three']) expect((await rename(client, n)).status).toBe(200)
+    const { events, cursor: next } = await pollOnce(client, cursor, { timeout: 30 })
+    expect(events.map((e) => [e.type, e.data.user.nickname])).toEqual([
+      ['user.updated', 'one'],
+      ['user.updated', 'two'],
+      ['user.updated', 'three'],
+    ])
+    expect([...events.map((e) => e.id)].sort()).toEqual(events.map((e) => e.id))
+    expect(new Set(events.map((e) => e.id)).size).toBe(3)
+    expect(events[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    // Nothing is delivered twice: the next poll from the answer's cursor is empty.
+    expect((await pollOnce(client, next)).events).toEqual([])
+  })
+
+  it('holds the request until an event arrives, then answers with it', async () => {
+    const { client } = await guest(server)
+    const cursor = await cursorOf(client)
+    const held = pollOnce(client, cursor, { timeout: 30 })
+    await new Promise((r) => setTimeout(r, 100))
+    await rename(client, 'woken')
+    const { events } = await held
+    expect(events.map((e) => e.data.user.nickname)).toEqual(['woken'])
+  })
+
+  it('without events answers empty when the timeout passes, keeping the cursor usable', async () => {
+    const { client } = await guest(server)
+    const cursor = await cursorOf(client)
+    const res = await pollOnce(client, cursor, { timeout: 1 })
+    expect(res.events).toEqual([])
+    await rename(client, 'later')
+    expect((await pollOnce(client, res.cursor)).events.map((e) => e.data.user.nickname)).toEqual(['later'])
+  })
+
+  it('delivers to each tab of the same user with its own cursor', async () => {
+    const { client: tab1, user } = await guest(server)
+    const tab2 = server.client()
+    tab2.cookies.set('parley_session', tab1.cookies.get('parley_session')!)
+    const c1 = await cursorOf(tab1)
+    const c2 = await cursorOf(tab2)
+    await rename(tab1, 'both')
+    const [a, b] = await Promise.all([pollOnce(tab1, c1), pollOnce(tab2, c2)])
+    expect(a.events.map((e) => e.data.user.id)).toEqual([user.id])
+    expect(b.events).toEqual(a.events)
+  })
+
+  it('never delivers one user’s events to another', async () => {
+    const a = await guest(server)
+    const b = await guest(server)
+    const cb = await cursorOf(b.client)
+    await rename(a.client, 'private')
+    expect((await pollOnce(b.client, cb)).events).toEqual([])
+  })
+
+  it('filters by types, and the cursor still moves past the filtered events', async () => {
+    const { client } = await guest(server)
+    const cursor = await cursorOf(client)
+    await rename(client, 'x')
+    const filtered = await pollOnce(client, cursor, { types: 'message.created' })
+    expect(filtered.events).toEqual([])
+    expect(filtered.cursor > cursor).toBe(true)
+    expect((await pollOnce(client, filtered.cursor, { types: 'user.updated' })).events).toEqual([])
+    expect((await pollOnce(client, cursor, { types: 'user.updated,message.created' })).events).toHaveLength(1)
+  })
+
+  it('answers at most 500 events at once and the rest on the next poll', async () => {
+    const { client, user } = await guest(server)
+    const cursor = await cursorOf(client)
+    // Publish 520 events straight through the event log, as a domain function would.
+    await server.deps.events.transaction(async (trx) => {
+      for (let i = 0; i < 520; i++) await server.deps.events.publish(trx, 'user.updated', { user: { id: user.id, n: i } }, [user.id])
+    })
+    const first = await pollOnce(client, cursor)
+    expect(first.events).toHaveLength(500)
+    const second = await pollOnce(client, first.cursor)
+    expect([...first.events, ...second.events].map((e) => e.data.user.n)).toEqual([...Array(520).keys()])
+  })
+
+  it('refuses bad input with 400', async () => {
+    const { client } = await guest(server)
+    const cursor = await cursorOf(client)
+    expectError(await client.get('/api/poll?cursor=not-a-cursor'), 400, 'invalid_cursor')
+    expectError(await client.get(`/api/poll?cursor=${cursor}&timeout=56`), 400, 'invalid_request')
+    expectError(await client.get(`/api/poll?cursor=${cursor}&timeout=-1`), 400, 'invalid_request')
+    expectError(await client.get(`/api/poll?cursor=${cursor}&timeout=1.5`), 400, 'invalid_request')
+    expectError(await client.get(`/api/poll?cursor=${cursor}&types=message.created,bogus`), 400, 'invalid_request')
+  })
+
+  it('needs a session', async () => {
+    expectError(await server.client().get('/api/poll'), 401, 'not_signed_in')
+  })
+
+  it('ends a held poll with 401 session_revoked when the session is logged out elsewhere', async () => {
+    const { client: tab1 } = await guest(server)
+    const tab2 = server.client()
+    tab2.cookies.set('parley_session', tab1.cookies.get('parley_session')!)
+    const cursor = await cursorOf(tab1)
+    const held = tab1.get(`/api/poll?cursor=${cursor}&timeout=55`)
+    await new Promise((r) => setTimeout(r, 100))
+    expect((await tab2.post('/api/auth/logout', { all: true })).status).toBe(204)
+    // The 5 s test timeout bounds this; the poll itself would otherwise hold 55 s.
+    expectError(await held, 401, 'session_revoked')
+  })
+
+  it('typing and presence are ephemeral: delivered to a polling session, never stored', async () => {
+    const { client, user } = await guest(server)
+    const cursor = await cursorOf(client)
+    server.deps.hub.emitEphemeral('typing', { user_id: 999, recipient_id: user.id }, [user.id])
+    const got = await pollOnce(client, cursor)
+    expect(got.events.map((e) => e.type)).toEqual(['typing'])
+    const stored = await server.deps.db.selectFrom('events').select('type').where('type', 'in', ['typing', 'presence']).execute()
+    expect(stored).toEqual([])
+    // Expired after 10 s: a session polling again later does not get it.
+    server.clock.advance(11_000)
+    expect((await pollOnce(client, cursor)).events).toEqual([])
+    server.clock.advance(-11_000)
+  })
+})
+
+describe('retention', () => {
+  it('a cursor older than the retention window gets 410 cursor_expired; a fresh one works', async () => {
+    const s = await startTestServer({ EVENT_RETENTION_DAYS: '1' })
+    try {
+      const { client } = await guest(s)
+      const old = await cursorOf(client)
+      await client.patch('/api/me', { nickname: 'before' })
+      s.clock.advance(2 * 24 * 3600 * 1000)
+      expect(await s.deps.events.prune(1)).toBeGreaterThan(0)
+      const stale = await client.get(`/api/poll?cursor=${old}&timeout=0`)
+      expectError(stale, 410, 'cursor_expired')
+      const fresh = await cursorOf(client)
+      await client.patch('/api/me', { nickname: 'after' })
+      expect((await pollOnce(client, fresh)).events.map((e) => e.data.user.nickname)).toEqual(['after'])
+    } finally {
+      await s.close()
+    }
+  })
+})
+
+describe('shutdown', () => {
+  it('stopping the server answers held polls with what they have', async () => {
+    const s = await startTestServer()
+    const { client } = await guest(s)
+    const cursor = await cursorOf(client)
+    const held = client.get(`/api/poll?cursor=${cursor}&timeout=55`)
+    await new Promise((r) => setTimeout(r, 100))
+    const stopped = s.stop()
+    const res = await held
+    expect(res.status).toBe(200)
+    expect(res.body.data).toEqual({ events: [], cursor: expect.any(String) })
+    await stopped
+  })
+})
