@@ -61,7 +61,8 @@ export async function startTestServer(env: Record<string, string> = {}, existing
     outbox: () => readOutbox(outboxDir),
     restart: async () => {
       await running.stop()
-      return startTestServer(env, { dataDir, clock })
+      // The same port, so clients (and their cookie jars) carry on as across a real restart.
+      return startTestServer({ ...env, PORT: String(running.port) }, { dataDir, clock })
     },
     close: async () => {
       await running.stop()
