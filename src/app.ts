@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { authRoutes, inviteRoutes, meRoutes, userRoutes } from './accounts/routes.js'
 import { checkSession } from './accounts/sessions.js'
+import { coinRoutes } from './coins/routes.js'
 import type { AppDeps, AppEnv } from './deps.js'
 import { ApiError, errorBody } from './errors.js'
 import { pollRoutes } from './events/poll.js'
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/users', userRoutes(deps, requireUser))
   app.route('/api/invites', inviteRoutes(deps, requireUser))
   app.route('/api/poll', pollRoutes(deps, requireUser, recheck))
+  app.route('/api', coinRoutes(deps, requireUser))
 
   app.get('/healthz', async (c) => {
     try {
