@@ -22,6 +22,10 @@ type Pending = { users: Set<number>; everyone: boolean; maxId: number }
 export class EventLog {
   private readonly pending = new WeakMap<Trx, Pending>()
   private prunedThrough = 0
+  /** The newest committed event id, kept in memory so a poll never asks the database for it. */
+  private maxId = 0
+  /** The newest id when this process started: every later event is announced through the bus. */
+  private startId = 0
 
   constructor(
     private readonly db: Db,
@@ -33,6 +37,16 @@ export class EventLog {
   async init(): Promise<void> {
     const row = await this.db.selectFrom('kv').select('value').where('key', '=', PRUNED_KEY).executeTakeFirst()
     this.prunedThrough = row ? Number(row.value) : 0
+    const max = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst()
+    this.maxId = this.startId = Math.max(Number(max?.max ?? 0), this.prunedThrough)
+  }
+
+  /**
+   * True when every event after `after` has been announced by this process, so the hub's
+   * per-user high-water marks alone tell whether a user has anything new (no read needed).
+   */
+  announcedSince(after: number): boolean {
+    return after >= this.startId
   }
 
   /**
@@ -45,6 +59,7 @@ export class EventLog {
       this.pending.set(trx, pending)
       return fn(trx)
     })
+    this.maxId = Math.max(this.maxId, pending.maxId)
     if (pending.maxId > 0) this.bus.publish({ users: [...pending.users], everyone: pending.everyone, maxId: pending.maxId })
     return result
   }
@@ -86,9 +101,8 @@ export class EventLog {
   }
 
   /** The newest event id: where a fresh cursor starts. */
-  async latestId(): Promise<number> {
-    const row = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst()
-    return Math.max(Number(row?.max ?? 0), this.prunedThrough)
+  latestId(): number {
+    return this.maxId
   }
 
   /** True when events after `after` may have been pruned: the cursor is past the retention window. */
