@@ -9,6 +9,7 @@ import { authRoutes, inviteRoutes, meRoutes, userRoutes } from './accounts/route
 import { checkSession } from './accounts/sessions.js'
 import { coinRoutes } from './coins/routes.js'
 import type { AppDeps, AppEnv } from './deps.js'
+import { dialogRoutes, directMessageRoutes, messageReadRoutes } from './dialogs/routes.js'
 import { ApiError, errorBody } from './errors.js'
 import { pollRoutes } from './events/poll.js'
 import { clientIp } from './http/client-ip.js'
@@ -62,6 +63,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/users', userRoutes(deps, requireUser))
   app.route('/api/invites', inviteRoutes(deps, requireUser))
   app.route('/api/poll', pollRoutes(deps, requireUser, recheck))
+  app.route('/api/dialogs', dialogRoutes(deps, requireUser))
+  app.route('/api/direct-messages', directMessageRoutes(deps, requireUser))
+  app.route('/api/messages', messageReadRoutes(deps, requireUser))
   app.route('/api', coinRoutes(deps, requireUser))
 
   app.get('/healthz', async (c) => {

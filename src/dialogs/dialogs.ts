@@ -1,0 +1,135 @@
+// Direct messages and dialog history (API.md §6). A dialog is the pair (peer_lo, peer_hi) of its
+// two users; each side has a dialog_state row (cleared_up_to, hidden) that only it controls.
+import type { AppDeps } from '../deps.js'
+import { ApiError, notFound } from '../errors.js'
+import type { MessageRow, Q, Trx, UserRow } from '../db/schema.js'
+import { findUser, requireLiveUser } from '../accounts/users.js'
+import {
+  checkAttachment,
+  checkReply,
+  findByClientId,
+  toMessages,
+  toOneMessage,
+  type Message,
+  type SendMessage,
+} from '../messages/messages.js'
+import type { HistoryQuery } from './schemas.js'
+
+// 10 s: API.md §2's send window (SEND_RATE_LIMIT messages per 10 s), one budget shared with rooms.
+export const SEND_WINDOW_MS = 10_000
+export const sendRateKey = (userId: number) => `send:${userId}`
+
+/** The dialog's key: both user ids, ascending. Also the `user_ids` of dialog events. */
+export function pairOf(a: number, b: number): [number, number] {
+  return a < b ? [a, b] : [b, a]
+}
+
+function notYourself(): ApiError {
+  return new ApiError('invalid_request', 'A dialog needs another user, not yourself.', [{ path: 'param.user_id', message: 'That is you.' }])
+}
+
+/**
+ * The other side of a dialog for reading or managing it: 400 for oneself, 404 for a user that
+ * never existed. A deleted user's dialog stays readable (it shows as {id, deleted: true}).
+ */
+export async function requirePeer(db: Q, me: number, peerId: number): Promise<UserRow> {
+  if (peerId === me) throw notYourself()
+  const row = await findUser(db, peerId)
+  if (!row) throw notFound('user')
+  return row
+}
+
+/** The other side of a dialog for writing to it: must be a live user. */
+export async function requireLivePeer(db: Q, me: number, peerId: number): Promise<UserRow> {
+  if (peerId === me) throw notYourself()
+  return requireLiveUser(db, peerId)
+}
+
+/** How far this user has hidden the dialog (0 = nothing hidden). */
+export async function clearedUpTo(db: Q, me: number, peerId: number): Promise<number> {
+  const row = await db.selectFrom('dialog_state').select('cleared_up_to').where('user_id', '=', me).where('peer_id', '=', peerId).executeTakeFirst()
+  return row?.cleared_up_to ?? 0
+}
+
+/** Makes sure both users have a visible dialog_state row (presence contacts rely on it). */
+async function showDialog(trx: Trx, a: number, b: number): Promise<void> {
+  await trx
+    .insertInto('dialog_state')
+    .values([
+      { user_id: a, peer_id: b },
+      { user_id: b, peer_id: a },
+    ])
+    .onConflict((oc) => oc.columns(['user_id', 'peer_id']).doUpdateSet({ hidden: 0 }))
+    .execute()
+}
+
+export type SendResult = { message: Message; created: boolean }
+
+/**
+ * Sends a direct message. A retry with a client_id already used in this dialog answers the first
+ * message (created: false); the same client_id used elsewhere is a conflict, never a second post.
+ */
+export async function sendDirect(deps: AppDeps, me: number, peerId: number, input: SendMessage): Promise<SendResult> {
+  return deps.events.transaction(async (trx) => {
+    await requireLivePeer(trx, me, peerId)
+    const [lo, hi] = pairOf(me, peerId)
+    const prior = await findByClientId(trx, me, input.client_id)
+    if (prior) {
+      if (prior.peer_lo === lo && prior.peer_hi === hi) return { message: await toOneMessage(trx, prior), created: false }
+      throw new ApiError('conflict', 'This client_id was already used for a message in another chat.', [{ path: 'client_id', message: 'Already used.' }])
+    }
+    await checkAttachment(trx, me, input.attachment_id)
+    await checkReply(trx, input.reply_to_id, { peers: [me, peerId] })
+    deps.limiter.hit(sendRateKey(me), deps.config.sendRateLimit, SEND_WINDOW_MS)
+    const row = await trx
+      .insertInto('messages')
+      .values({
+        room_id: null,
+        recipient_id: peerId,
+        peer_lo: lo,
+        peer_hi: hi,
+        author_id: me,
+        text: input.text !== undefined && input.text.length > 0 ? input.text : null,
+        attachment_id: input.attachment_id ?? null,
+        reply_to_id: input.reply_to_id ?? null,
+        kind: 'user',
+        service: null,
+        client_id: input.client_id ?? null,
+        created_at: deps.clock.now(),
+        read_at: null,
+        deleted_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    await showDialog(trx, me, peerId)
+    const message = await toOneMessage(trx, row)
+    await deps.events.publish(trx, 'message.created', { message }, [me, peerId])
+    return { message, created: true }
+  })
+}
+
+/** Dialog history as room history: ascending ids, before/after paging, cleared messages hidden. */
+export async function dialogHistory(deps: AppDeps, me: number, peerId: number, q: HistoryQuery) {
+  await requirePeer(deps.db, me, peerId)
+  const [lo, hi] = pairOf(me, peerId)
+  const cleared = await clearedUpTo(deps.db, me, peerId)
+  let query = deps.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('peer_lo', '=', lo)
+    .where('peer_hi', '=', hi)
+    .where('deleted_at', 'is', null)
+    .where('id', '>', cleared)
+    .limit(q.limit + 1)
+  let rows: MessageRow[]
+  if (q.after !== undefined) {
+    rows = await query.where('id', '>', q.after).orderBy('id', 'asc').execute()
+  } else {
+    if (q.before !== undefined) query = query.where('id', '<', q.before)
+    rows = await query.orderBy('id', 'desc').execute()
+  }
+  const has_more = rows.length > q.limit
+  const page = rows.slice(0, q.limit)
+  if (q.after === undefined) page.reverse()
+  return { items: await toMessages(deps.db, page), has_more }
+}
