@@ -5,6 +5,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('rooms')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
     .addColumn('name', 'text', (c) => c.notNull())
+    // The name case-folded in JS (Unicode-aware): SQLite's LIKE and lower() fold ASCII only.
+    .addColumn('name_folded', 'text', (c) => c.notNull())
     .addColumn('topic', 'text')
     .addColumn('password_hash', 'text')
     .addColumn('max_users', 'integer', (c) => c.notNull())

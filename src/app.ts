@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { authRoutes, inviteRoutes, meRoutes, userRoutes } from './accounts/routes.js'
 import { checkSession } from './accounts/sessions.js'
+import { chatRoutes } from './chats/routes.js'
 import { coinRoutes } from './coins/routes.js'
 import type { AppDeps, AppEnv } from './deps.js'
 import { dialogRoutes, directMessageRoutes, messageReadRoutes } from './dialogs/routes.js'
@@ -17,6 +18,7 @@ import { csrfGuard } from './http/csrf.js'
 import { sessionAuth } from './http/session.js'
 import { buildOpenApi } from './openapi.js'
 import { projectRoot } from './paths.js'
+import { roomRoutes } from './rooms/routes.js'
 import { safeEqual } from './accounts/crypto.js'
 
 // 64 KiB: API.md §2's cap on JSON bodies.
@@ -63,6 +65,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/users', userRoutes(deps, requireUser))
   app.route('/api/invites', inviteRoutes(deps, requireUser))
   app.route('/api/poll', pollRoutes(deps, requireUser, recheck))
+  app.route('/api/rooms', roomRoutes(deps, requireUser))
+  app.route('/api/chats', chatRoutes(deps, requireUser))
   app.route('/api/dialogs', dialogRoutes(deps, requireUser))
   app.route('/api/direct-messages', directMessageRoutes(deps, requireUser))
   app.route('/api/messages', messageReadRoutes(deps, requireUser))

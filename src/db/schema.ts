@@ -81,6 +81,8 @@ export interface EventAudienceTable {
 export interface RoomTable {
   id: Id
   name: string
+  /** name.toLowerCase(): search and sort by name are case-insensitive beyond ASCII. */
+  name_folded: string
   topic: string | null
   password_hash: string | null
   max_users: number

@@ -1,13 +1,50 @@
-// Leaving a room, with API.md §4's admin hand-over. Used by leave, kick/ban and account deletion.
+// Joining and leaving a room at the row level, with API.md §4's admin hand-over. Used by join,
+// add member, leave, kick/ban and account deletion; all run inside events.transaction.
 import type { AppDeps } from '../deps.js'
-import type { Trx } from '../db/schema.js'
+import type { RoomRow, Trx } from '../db/schema.js'
+import { postServiceMessage } from '../messages/messages.js'
+import { latestMessageId } from './access.js'
+import { toRoom } from './views.js'
+
+type MemberDeps = Pick<AppDeps, 'clock' | 'events'>
+
+/** Tells everyone the room's admin changed (hand-over, or an admin-less room's next joiner). */
+async function announceAdmin(deps: MemberDeps, trx: Trx, roomId: number): Promise<void> {
+  const row = await trx.selectFrom('rooms').selectAll().where('id', '=', roomId).executeTakeFirstOrThrow()
+  await deps.events.publish(trx, 'room.updated', { room: toRoom(row) }, 'everyone')
+}
+
+/**
+ * Adds userId to the room (the caller has checked bans and capacity). The next to join a room
+ * without admin becomes its admin. History before joining counts as read.
+ */
+export async function insertMember(deps: MemberDeps, trx: Trx, room: RoomRow, userId: number): Promise<void> {
+  const becomesAdmin = room.admin_id === null
+  await trx
+    .insertInto('room_members')
+    .values({
+      room_id: room.id,
+      user_id: userId,
+      role: becomesAdmin ? 'admin' : 'member',
+      joined_at: deps.clock.now(),
+      moderator_since: null,
+      last_read_id: await latestMessageId(trx, room.id),
+    })
+    .execute()
+  await trx
+    .updateTable('rooms')
+    .set((eb) => ({ member_count: eb('member_count', '+', 1), ...(becomesAdmin && { admin_id: userId }) }))
+    .where('id', '=', room.id)
+    .execute()
+  if (becomesAdmin) await announceAdmin(deps, trx, room.id)
+}
 
 /**
  * Removes userId from roomId (no-op if not a member). When the admin leaves, the room goes to the
  * earliest-appointed moderator, else the earliest-joined member; an empty room keeps no admin.
  * Returns whether a membership was removed.
  */
-export async function removeMember(deps: Pick<AppDeps, 'clock'>, trx: Trx, roomId: number, userId: number): Promise<boolean> {
+export async function removeMember(deps: MemberDeps, trx: Trx, roomId: number, userId: number): Promise<boolean> {
   const gone = await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).returning('role').executeTakeFirst()
   if (!gone) return false
   await trx.updateTable('rooms').set((eb) => ({ member_count: eb('member_count', '-', 1) })).where('id', '=', roomId).execute()
@@ -24,15 +61,31 @@ export async function removeMember(deps: Pick<AppDeps, 'clock'>, trx: Trx, roomI
       .executeTakeFirst()
     await trx.updateTable('rooms').set({ admin_id: heir?.user_id ?? null }).where('id', '=', roomId).execute()
     if (heir) {
-      await trx.updateTable('room_members').set({ role: 'admin' }).where('room_id', '=', roomId).where('user_id', '=', heir.user_id).execute()
+      await trx
+        .updateTable('room_members')
+        .set({ role: 'admin', moderator_since: null })
+        .where('room_id', '=', roomId)
+        .where('user_id', '=', heir.user_id)
+        .execute()
     }
+    await announceAdmin(deps, trx, roomId)
   }
   return true
 }
 
-/** Account deletion: the user leaves every room (with hand-over where they were admin). */
-export async function leaveAllRooms(deps: Pick<AppDeps, 'clock'>, trx: Trx, userId: number): Promise<number[]> {
-  const rooms = await trx.selectFrom('room_members').select('room_id').where('user_id', '=', userId).execute()
-  for (const r of rooms) await removeMember(deps, trx, r.room_id, userId)
+/**
+ * A member leaves of their own accord: removed (with hand-over), and a `left` service message
+ * goes to the remaining members and to the leaver's own sessions. False if not a member.
+ */
+export async function leaveRoom(deps: MemberDeps, trx: Trx, roomId: number, userId: number): Promise<boolean> {
+  if (!(await removeMember(deps, trx, roomId, userId))) return false
+  await postServiceMessage(deps, trx, roomId, { type: 'left', user_id: userId, actor_id: userId }, [userId])
+  return true
+}
+
+/** Account deletion: the user leaves every room (with hand-over and `left` messages). */
+export async function leaveAllRooms(deps: MemberDeps, trx: Trx, userId: number): Promise<number[]> {
+  const rooms = await trx.selectFrom('room_members').select('room_id').where('user_id', '=', userId).orderBy('room_id').execute()
+  for (const r of rooms) await leaveRoom(deps, trx, r.room_id, userId)
   return rooms.map((r) => r.room_id)
 }

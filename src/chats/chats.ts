@@ -1,0 +1,18 @@
+// GET /api/chats: every chat of every kind, merged, most recent activity first, then paged.
+import type { AppDeps } from '../deps.js'
+import { roomChats } from './room-chats.js'
+import type { ChatEntry, ChatItem, ChatSource } from './types.js'
+import type { ChatsQuery } from './schemas.js'
+
+/** Each kind of chat contributes its entries; a new kind (dialogs) is one more source here. */
+const SOURCES: readonly ChatSource[] = [roomChats]
+
+const newestFirst = (a: ChatEntry, b: ChatEntry) => b.activityAt - a.activityAt || b.lastMessageId - a.lastMessageId
+
+export async function listChats(deps: AppDeps, userId: number, q: ChatsQuery): Promise<{ items: ChatItem[]; has_more: boolean }> {
+  const entries = (await Promise.all(SOURCES.map((source) => source(deps, userId)))).flat().sort(newestFirst)
+  return {
+    items: entries.slice(q.offset, q.offset + q.limit).map((e) => e.item),
+    has_more: entries.length > q.offset + q.limit,
+  }
+}

@@ -1,0 +1,129 @@
+// Room messages: send, history, read, clear, typing. API.md §4.
+import type { AppDeps } from '../deps.js'
+import { ApiError } from '../errors.js'
+import { iso } from '../accounts/users.js'
+import {
+  checkAttachment,
+  checkReply,
+  findByClientId,
+  type Message,
+  roomMemberIds,
+  type SendMessage,
+  toMessages,
+  toOneMessage,
+} from '../messages/messages.js'
+import { activeSilence, bannedError, findMember, isBanned, latestMessageId, notMember, requireMember, requireRoom } from './access.js'
+import type { HistoryQuery } from './schemas.js'
+import type { TypingThrottle } from './typing.js'
+
+// 10 s: SEND_RATE_LIMIT counts messages per 10 s (API.md §2).
+export const SEND_WINDOW_MS = 10_000
+/** One send budget per user, shared by room and direct messages. */
+export const sendLimitKey = (userId: number) => `send:${userId}`
+
+/**
+ * Posts a user message. A retry with a client_id already used by this author answers the first
+ * message (created: false) without posting again or spending the rate limit.
+ */
+export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: number, input: SendMessage): Promise<{ message: Message; created: boolean }> {
+  return deps.events.transaction(async (trx) => {
+    await requireRoom(trx, roomId)
+    if (!(await findMember(trx, roomId, userId))) throw (await isBanned(trx, roomId, userId)) ? bannedError() : notMember()
+    const prior = await findByClientId(trx, userId, input.client_id)
+    if (prior) return { message: await toOneMessage(trx, prior), created: false }
+    const now = deps.clock.now()
+    const until = await activeSilence(trx, roomId, userId, now)
+    if (until !== undefined) throw new ApiError('silenced', `You are silenced in this room until ${iso(until)}.`, { until: iso(until) })
+    await checkAttachment(trx, userId, input.attachment_id)
+    await checkReply(trx, input.reply_to_id, { roomId })
+    deps.limiter.hit(sendLimitKey(userId), deps.config.sendRateLimit, SEND_WINDOW_MS)
+    const row = await trx
+      .insertInto('messages')
+      .values({
+        room_id: roomId,
+        recipient_id: null,
+        peer_lo: null,
+        peer_hi: null,
+        author_id: userId,
+        text: input.text || null,
+        attachment_id: input.attachment_id ?? null,
+        reply_to_id: input.reply_to_id ?? null,
+        kind: 'user',
+        service: null,
+        client_id: input.client_id ?? null,
+        created_at: now,
+        read_at: null,
+        deleted_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    await trx.updateTable('rooms').set({ last_activity_at: now }).where('id', '=', roomId).execute()
+    const message = await toOneMessage(trx, row)
+    // The members at this moment, in the same transaction as the row: API.md §10.
+    await deps.events.publish(trx, 'message.created', { message }, await roomMemberIds(trx, roomId))
+    return { message, created: true }
+  })
+}
+
+export async function roomHistory(deps: AppDeps, userId: number, roomId: number, q: HistoryQuery): Promise<{ items: Message[]; has_more: boolean }> {
+  await requireRoom(deps.db, roomId)
+  const member = await requireMember(deps.db, roomId, userId)
+  let query = deps.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('room_id', '=', roomId)
+    .where('deleted_at', 'is', null)
+    .where('id', '>', member.cleared_up_to)
+  if (q.after !== undefined) query = query.where('id', '>', q.after).orderBy('id', 'asc')
+  else {
+    if (q.before !== undefined) query = query.where('id', '<', q.before)
+    query = query.orderBy('id', 'desc')
+  }
+  const rows = await query.limit(q.limit + 1).execute()
+  const page = rows.slice(0, q.limit)
+  if (q.after === undefined) page.reverse()
+  return { items: await toMessages(deps.db, page), has_more: rows.length > q.limit }
+}
+
+/**
+ * Sets the read mark: unread becomes the count of others' user messages after up_to (default:
+ * the latest). up_to must name a message of this room. The reader's other sessions get message.read.
+ */
+export async function markRoomRead(deps: AppDeps, userId: number, roomId: number, upTo: number | undefined): Promise<void> {
+  await deps.events.transaction(async (trx) => {
+    await requireRoom(trx, roomId)
+    await requireMember(trx, roomId, userId)
+    if (upTo !== undefined) {
+      const inRoom = await trx.selectFrom('messages').select('id').where('id', '=', upTo).where('room_id', '=', roomId).executeTakeFirst()
+      if (!inRoom) throw new ApiError('invalid_request', 'up_to must name a message of this room.', [{ path: 'up_to', message: 'Not a message of this room.' }])
+    }
+    const mark = upTo ?? (await latestMessageId(trx, roomId))
+    await trx.updateTable('room_members').set({ last_read_id: mark }).where('room_id', '=', roomId).where('user_id', '=', userId).execute()
+    await deps.events.publish(trx, 'message.read', { reader_id: userId, room_id: roomId, up_to: mark }, [userId])
+  })
+}
+
+/** Hides the room's history so far for the caller only; their sessions get chat.cleared. */
+export async function clearRoom(deps: AppDeps, userId: number, roomId: number): Promise<void> {
+  await deps.events.transaction(async (trx) => {
+    await requireRoom(trx, roomId)
+    const member = await requireMember(trx, roomId, userId)
+    const upTo = await latestMessageId(trx, roomId)
+    await trx
+      .updateTable('room_members')
+      .set({ cleared_up_to: upTo, last_read_id: Math.max(member.last_read_id, upTo) })
+      .where('room_id', '=', roomId)
+      .where('user_id', '=', userId)
+      .execute()
+    await deps.events.publish(trx, 'chat.cleared', { room_id: roomId, up_to: upTo }, [userId])
+  })
+}
+
+/** Tells the other members the caller is typing, at most once per 3 s per user and room. */
+export async function roomTyping(deps: AppDeps, throttle: TypingThrottle, userId: number, roomId: number): Promise<void> {
+  await requireRoom(deps.db, roomId)
+  await requireMember(deps.db, roomId, userId)
+  if (!throttle.allow(`room:${roomId}:${userId}`)) return
+  const others = (await roomMemberIds(deps.db, roomId)).filter((id) => id !== userId)
+  deps.hub.emitEphemeral('typing', { user_id: userId, room_id: roomId }, others)
+}

@@ -1,0 +1,60 @@
+// /api/rooms — API.md §4. Handlers stay thin: validate, call the domain, shape the answer.
+import { Hono, type MiddlewareHandler } from 'hono'
+import type { AppDeps, AppEnv } from '../deps.js'
+import { validate } from '../http/validate.js'
+import { SendMessage } from '../messages/messages.js'
+import { addMember, joinRoom, leave, listMembers } from './members.js'
+import { clearRoom, markRoomRead, roomHistory, roomTyping, sendRoomMessage } from './room-messages.js'
+import { createRoom, deleteRoom, getRoom, listRooms, patchRoom } from './rooms.js'
+import * as S from './schemas.js'
+import { TypingThrottle } from './typing.js'
+
+export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>) {
+  const typing = new TypingThrottle(deps.clock)
+  // requireUser on each route, not .use(): moderation routes share the /api/rooms prefix.
+  const room = validate('param', S.RoomIdParam)
+  return new Hono<AppEnv>()
+    .post('/', requireUser, validate('json', S.CreateRoom), async (c) => c.json({ data: { room: await createRoom(deps, c.var.userId, c.req.valid('json')) } }, 201))
+    .get('/', requireUser, validate('query', S.RoomListQuery), async (c) => c.json({ data: await listRooms(deps, c.var.userId, c.req.valid('query')) }))
+    .get('/:id', requireUser, room, async (c) => c.json({ data: { room: await getRoom(deps, c.var.userId, c.req.valid('param').id) } }))
+    .patch('/:id', requireUser, room, validate('json', S.PatchRoom), async (c) =>
+      c.json({ data: { room: await patchRoom(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json')) } }),
+    )
+    .delete('/:id', requireUser, room, async (c) => {
+      await deleteRoom(deps, c.var.userId, c.req.valid('param').id)
+      return c.body(null, 204)
+    })
+    .post('/:id/join', requireUser, room, validate('json', S.JoinRoom), async (c) =>
+      c.json({ data: { room: await joinRoom(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json')) } }),
+    )
+    .post('/:id/leave', requireUser, room, async (c) => {
+      await leave(deps, c.var.userId, c.req.valid('param').id)
+      return c.body(null, 204)
+    })
+    .get('/:id/members', requireUser, room, validate('query', S.MembersQuery), async (c) =>
+      c.json({ data: await listMembers(deps, c.var.userId, c.req.valid('param').id, c.req.valid('query')) }),
+    )
+    .post('/:id/members', requireUser, room, validate('json', S.AddMember), async (c) => {
+      await addMember(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json').user_id)
+      return c.body(null, 204)
+    })
+    .post('/:id/messages', requireUser, room, validate('json', SendMessage), async (c) => {
+      const { message, created } = await sendRoomMessage(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json'))
+      return c.json({ data: { message } }, created ? 201 : 200)
+    })
+    .get('/:id/messages', requireUser, room, validate('query', S.HistoryQuery), async (c) =>
+      c.json({ data: await roomHistory(deps, c.var.userId, c.req.valid('param').id, c.req.valid('query')) }),
+    )
+    .post('/:id/read', requireUser, room, validate('json', S.MarkRead), async (c) => {
+      await markRoomRead(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json').up_to)
+      return c.body(null, 204)
+    })
+    .post('/:id/clear', requireUser, room, async (c) => {
+      await clearRoom(deps, c.var.userId, c.req.valid('param').id)
+      return c.body(null, 204)
+    })
+    .post('/:id/typing', requireUser, room, async (c) => {
+      await roomTyping(deps, typing, c.var.userId, c.req.valid('param').id)
+      return c.body(null, 204)
+    })
+}
