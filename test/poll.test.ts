@@ -161,6 +161,41 @@ describe('retention', () => {
   })
 })
 
+describe('restart', () => {
+  it('a cursor from before a restart resumes with the stored events, 500 at a time, none twice', async () => {
+    let s = await startTestServer()
+    try {
+      const { client, user } = await guest(s)
+      const cursor = await cursorOf(client)
+      await s.deps.events.transaction(async (trx) => {
+        for (let i = 0; i < 510; i++) await s.deps.events.publish(trx, 'user.updated', { user: { id: user.id, n: i } }, [user.id])
+      })
+      s = await s.restart()
+      const first = await pollOnce(client, cursor)
+      const second = await pollOnce(client, first.cursor)
+      expect(first.events).toHaveLength(500)
+      expect([...first.events, ...second.events].map((e) => e.data.user.n)).toEqual([...Array(510).keys()])
+      // After the restart new events still arrive, after the stored ones.
+      await client.patch('/api/me', { nickname: 'new' })
+      expect((await pollOnce(client, second.cursor)).events.map((e) => e.data.user.nickname)).toEqual(['new'])
+    } finally {
+      await s.close()
+    }
+  })
+  it('a rolled-back transaction publishes nothing and holds later events up not at all', async () => {
+    const { client, user } = await guest(server)
+    const cursor = await cursorOf(client)
+    await expect(
+      server.deps.events.transaction(async (trx) => {
+        await server.deps.events.publish(trx, 'user.updated', { user: { id: user.id, n: 'rolled back' } }, [user.id])
+        throw new Error('boom')
+      }),
+    ).rejects.toThrow('boom')
+    await client.patch('/api/me', { nickname: 'kept' })
+    expect((await pollOnce(client, cursor)).events.map((e) => e.data.user.nickname)).toEqual(['kept'])
+  })
+})
+
 describe('shutdown', () => {
   it('stopping the server answers held polls with what they have', async () => {
     const s = await startTestServer()

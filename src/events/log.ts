@@ -2,6 +2,7 @@
 // they report, with one audience row per user meant to receive them (user 0 = everyone).
 import type { Clock } from '../deps.js'
 import type { Db, Trx } from '../db/schema.js'
+import { EventTail, Sequencer, tailEntry, type TailEntry } from './tail.js'
 import type { Audience, DurableType, WakeBus } from './types.js'
 
 /** Audience row for events every signed-in user receives (room.created, room.deleted). */
@@ -17,7 +18,7 @@ export interface LoggedEvent {
   data: unknown
 }
 
-type Pending = { users: Set<number>; everyone: boolean; maxId: number }
+type Pending = { users: Set<number>; everyone: boolean; maxId: number; ticket: number; entries: TailEntry[] }
 
 export class EventLog {
   private readonly pending = new WeakMap<Trx, Pending>()
@@ -26,6 +27,10 @@ export class EventLog {
   private maxId = 0
   /** The newest id when this process started: every later event is announced through the bus. */
   private startId = 0
+
+  /** Recent committed events in memory; created by init() once the newest id is known. */
+  private tail: EventTail | undefined
+  private readonly sequencer = new Sequencer<Pending>((p) => this.released(p))
 
   constructor(
     private readonly db: Db,
@@ -39,6 +44,12 @@ export class EventLog {
     this.prunedThrough = row ? Number(row.value) : 0
     const max = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst()
     this.maxId = this.startId = Math.max(Number(max?.max ?? 0), this.prunedThrough)
+    this.tail = new EventTail(this.startId)
+  }
+
+  /** The user's events after `after` from memory, or null when memory does not reach back that far. */
+  recentAfter(userId: number, after: number, limit = MAX_BATCH) {
+    return this.tail?.after(userId, after, limit) ?? null
   }
 
   /**
@@ -54,23 +65,38 @@ export class EventLog {
    * and not at all if it rolls back.
    */
   async transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
-    const pending: Pending = { users: new Set(), everyone: false, maxId: 0 }
-    const result = await this.db.transaction().execute(async (trx) => {
-      this.pending.set(trx, pending)
-      return fn(trx)
-    })
-    this.maxId = Math.max(this.maxId, pending.maxId)
-    if (pending.maxId > 0) this.bus.publish({ users: [...pending.users], everyone: pending.everyone, maxId: pending.maxId })
+    const pending: Pending = { users: new Set(), everyone: false, maxId: 0, ticket: 0, entries: [] }
+    let result: T
+    try {
+      result = await this.db.transaction().execute(async (trx) => {
+        this.pending.set(trx, pending)
+        return fn(trx)
+      })
+    } catch (err) {
+      if (pending.ticket > 0) this.sequencer.complete(pending.ticket, null)
+      throw err
+    }
+    if (pending.ticket > 0) this.sequencer.complete(pending.ticket, pending)
     return result
+  }
+
+  /** Called in commit order: memory first, then the wake-up, so woken polls find the events. */
+  private released(p: Pending) {
+    this.maxId = Math.max(this.maxId, p.maxId)
+    this.tail?.append(p.entries)
+    this.bus.publish({ users: [...p.users], everyone: p.everyone, maxId: p.maxId })
   }
 
   /** Appends one event for its audience, inside a transaction opened by transaction(). */
   async publish(trx: Trx, type: DurableType, data: unknown, audience: Audience): Promise<number> {
     const pending = this.pending.get(trx)
     if (!pending) throw new Error('events.publish needs a transaction from events.transaction()')
+    // Taken inside the transaction: SQLite commits one at a time, so tickets follow commit order.
+    if (pending.ticket === 0) pending.ticket = this.sequencer.ticket()
+    const createdAt = this.clock.now()
     const row = await trx
       .insertInto('events')
-      .values({ type, data: JSON.stringify(data), created_at: this.clock.now() })
+      .values({ type, data: JSON.stringify(data), created_at: createdAt })
       .returning('id')
       .executeTakeFirstOrThrow()
     const users = audience === 'everyone' ? [EVERYONE] : [...new Set(audience)].filter((u) => u > 0)
@@ -82,6 +108,7 @@ export class EventLog {
     }
     if (audience === 'everyone') pending.everyone = true
     else for (const u of users) pending.users.add(u)
+    pending.entries.push(tailEntry(row.id, type, createdAt, data, audience === 'everyone' ? null : new Set(users)))
     pending.maxId = Math.max(pending.maxId, row.id)
     return row.id
   }

@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js'
 import { validate } from '../http/validate.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
 import { MAX_BATCH } from './log.js'
+import { tailEntry } from './tail.js'
 import { type ApiEvent, EVENT_TYPES, type EventType } from './types.js'
 
 export const PollQuery = z.object({
@@ -48,7 +49,8 @@ export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
     deps.presence.pollStarted(userId)
     try {
       const answer = await hold(deps, userId, c.var.sessionId, start, q, c.req.raw.signal, checkSession)
-      return c.json({ data: answer })
+      deps.metrics.eventsDelivered.inc(answer.events.length)
+      return c.body(answerBody(answer), 200, { 'Content-Type': 'application/json; charset=UTF-8' })
     } finally {
       deps.presence.pollEnded(userId)
     }
@@ -63,7 +65,7 @@ async function hold(
   q: PollQuery,
   signal: AbortSignal,
   checkSession: (sid: string) => Promise<unknown>,
-): Promise<PollAnswer> {
+): Promise<Answer> {
   const deadline = deps.clock.now() + q.timeout * 1000
   let cursor = start
   for (;;) {
@@ -83,31 +85,41 @@ async function hold(
   }
 }
 
+/** Events as serialized JSON, so one event fanned out to many polls is stringified once. */
+type Answer = { events: string[]; cursor: string }
+
+export function answerBody(a: Answer): string {
+  return `{"data":{"events":[${a.events.join(',')}],"cursor":${JSON.stringify(a.cursor)}}}`
+}
+
+/** Durable events after `after`: from memory when it reaches back that far, else from the log. */
+async function durableAfter(deps: AppDeps, userId: number, after: number, limit: number) {
+  const recent = deps.events.recentAfter(userId, after, limit)
+  if (recent) return recent
+  const rows = await deps.events.readAfter(userId, after, limit)
+  return { events: rows.map((r) => tailEntry(r.id, r.type, r.created_at, r.data, null)), scannedTo: rows.at(-1)?.id ?? after }
+}
+
 /** Durable events after the cursor (skipping filtered types, advancing past them), then ephemeral ones. */
 async function collect(deps: AppDeps, userId: number, from: Cursor, types: Set<EventType> | undefined) {
-  const events: ApiEvent[] = []
+  const events: string[] = []
   let d = from.d
   // Nothing announced for this user past the cursor (and nothing older than this process
   // unread): skip the read. This keeps a poll with nothing new free of database queries.
   const nothingNew = deps.events.announcedSince(from.d) && deps.hub.latestFor(userId) <= from.d
-  for (; !nothingNew; ) {
+  for (let more = !nothingNew; more; ) {
     const want = MAX_BATCH - events.length
-    const batch = await deps.events.readAfter(userId, d, want)
-    for (const e of batch) {
-      d = e.id
-      if (types && !types.has(e.type)) continue
-      // A durable event's id is the same in every tab: its log position with no ephemeral part.
-      events.push({ id: encodeCursor({ d: e.id, e: 0 }), type: e.type, at: new Date(e.created_at).toISOString(), data: e.data })
-    }
-    // A full batch that was all filtered out: read on, so filtered types never stall the cursor.
-    if (batch.length < want || events.length > 0) break
+    const batch = await durableAfter(deps, userId, d, want)
+    for (const e of batch.events) if (!types || types.has(e.type)) events.push(e.json)
+    more = d !== batch.scannedTo && events.length === 0 && batch.events.length === want
+    d = batch.scannedTo
   }
   let e = from.e
   if (events.length < MAX_BATCH) {
     for (const ev of deps.hub.ephemeralAfter(userId, from.e).slice(0, MAX_BATCH - events.length)) {
       e = ev.seq
       if (types && !types.has(ev.type)) continue
-      events.push({ id: encodeCursor({ d, e: ev.seq }), type: ev.type, at: new Date(ev.at).toISOString(), data: ev.data })
+      events.push(JSON.stringify({ id: encodeCursor({ d, e: ev.seq }), type: ev.type, at: new Date(ev.at).toISOString(), data: ev.data }))
     }
   }
   return { events, next: { d, e } }

@@ -14,7 +14,13 @@ export class Client {
       payload = JSON.stringify(body)
       headers['content-type'] ??= 'application/json'
     }
-    const res = await fetch(this.base + path, { method, headers, body: payload, redirect: 'manual', ...(init.signal ? { signal: init.signal } : {}) })
+    const send = () => fetch(this.base + path, { method, headers, body: payload, redirect: 'manual', ...(init.signal ? { signal: init.signal } : {}) })
+    // A pooled keep-alive socket the server closed (e.g. across a restart) fails at first use;
+    // a GET is safe to send again on a fresh one, as browsers do.
+    const res = await send().catch((err: unknown) => {
+      if (method === 'GET' && !init.signal?.aborted && (err as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET') return send()
+      throw err
+    })
     for (const line of res.headers.getSetCookie()) this.store(line)
     const text = await res.text()
     let parsed: unknown = text

@@ -1,0 +1,97 @@
+// The newest committed events, in memory and in log order, so a woken poll is answered without
+// reading the database. Zulip keeps its event queues in memory for the same reason.
+import { encodeCursor } from './cursor.js'
+import type { DurableType } from './types.js'
+
+export interface TailEntry {
+  id: number
+  type: DurableType
+  created_at: number
+  data: unknown
+  /** Recipients, or null for every signed-in user. */
+  users: ReadonlySet<number> | null
+  /** The event as a poll answers it, serialized once for every recipient. */
+  json: string
+}
+
+export function tailEntry(id: number, type: DurableType, createdAt: number, data: unknown, users: ReadonlySet<number> | null): TailEntry {
+  const json = JSON.stringify({ id: encodeCursor({ d: id, e: 0 }), type, at: new Date(createdAt).toISOString(), data })
+  return { id, type, created_at: createdAt, data, users, json }
+}
+
+/**
+ * Holds every committed event with id > start, oldest first. Callers append only in commit order
+ * (the Sequencer sees to it), so the tail has no holes: what is not in it was never committed.
+ */
+export class EventTail {
+  private entries: TailEntry[] = []
+
+  constructor(
+    private start: number,
+    // 10,000 events: minutes of a busy server, a few MB; older cursors read the database.
+    private readonly capacity = 10_000,
+  ) {}
+
+  append(batch: readonly TailEntry[]) {
+    for (const e of batch) this.entries.push(e)
+    const excess = this.entries.length - this.capacity
+    if (excess > 0) {
+      this.start = this.entries[excess - 1]!.id
+      this.entries = this.entries.slice(excess)
+    }
+  }
+
+  /**
+   * The user's events after `after` (at most `limit`), with how far the scan went; null when the
+   * tail does not reach back to `after` and the database must answer instead.
+   */
+  after(userId: number, after: number, limit: number): { events: TailEntry[]; scannedTo: number } | null {
+    if (after < this.start) return null
+    const events: TailEntry[] = []
+    let scannedTo = after
+    for (let i = this.firstAfter(after); i < this.entries.length && events.length < limit; i++) {
+      const e = this.entries[i]!
+      scannedTo = e.id
+      if (e.users === null || e.users.has(userId)) events.push(e)
+    }
+    return { events, scannedTo }
+  }
+
+  /** Binary search: index of the first entry with id > after. */
+  private firstAfter(after: number): number {
+    let lo = 0
+    let hi = this.entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.entries[mid]!.id <= after) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+}
+
+/**
+ * Releases completed transactions in the order they took their tickets. Tickets are taken inside
+ * the transaction when it first publishes; SQLite runs one write transaction at a time, so ticket
+ * order is commit order. A rolled-back transaction completes with nothing, so nothing waits on it.
+ */
+export class Sequencer<T> {
+  private next = 1
+  private issued = 0
+  private readonly done = new Map<number, T | null>()
+
+  constructor(private readonly release: (item: T) => void) {}
+
+  ticket(): number {
+    return ++this.issued
+  }
+
+  complete(ticket: number, item: T | null) {
+    this.done.set(ticket, item)
+    while (this.done.has(this.next)) {
+      const ready = this.done.get(this.next)!
+      this.done.delete(this.next++)
+      if (ready !== null) this.release(ready)
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { EventTail, Sequencer, tailEntry } from '../src/events/tail.js'
+
+const entry = (id: number, users: number[] | null) => tailEntry(id, 'message.created', 0, { id }, users && new Set(users))
+
+describe('EventTail', () => {
+  it('answers a user’s events after a position, skipping other users’, and says how far it scanned', () => {
+    const tail = new EventTail(10)
+    tail.append([entry(11, [1]), entry(12, [2]), entry(13, null), entry(15, [1, 2])])
+    expect(tail.after(1, 10, 500)!.events.map((e) => e.id)).toEqual([11, 13, 15])
+    expect(tail.after(2, 11, 500)!.events.map((e) => e.id)).toEqual([12, 13, 15])
+    expect(tail.after(3, 10, 500)).toEqual({ events: [expect.objectContaining({ id: 13 })], scannedTo: 15 })
+    expect(tail.after(1, 15, 500)).toEqual({ events: [], scannedTo: 15 })
+  })
+  it('stops at the limit, and the scan position lets the next call continue', () => {
+    const tail = new EventTail(0)
+    tail.append([1, 2, 3, 4, 5].map((id) => entry(id, [7])))
+    const first = tail.after(7, 0, 2)!
+    expect(first.events.map((e) => e.id)).toEqual([1, 2])
+    expect(tail.after(7, first.scannedTo, 10)!.events.map((e) => e.id)).toEqual([3, 4, 5])
+  })
+  it('sends positions it no longer covers to the database', () => {
+    const tail = new EventTail(100, 3)
+    expect(tail.after(1, 99, 10)).toBeNull()
+    tail.append([101, 102, 103, 104, 105].map((id) => entry(id, [1])))
+    expect(tail.after(1, 101, 10)).toBeNull()
+    expect(tail.after(1, 102, 10)!.events.map((e) => e.id)).toEqual([103, 104, 105])
+  })
+  it('serializes each event once, with the same id for every recipient', () => {
+    const e = entry(36, [1, 2])
+    expect(JSON.parse(e.json)).toEqual({ id: '00000000010-000000000000', type: 'message.created', at: '1970-01-01T00:00:00.000Z', data: { id: 36 } })
+  })
+})
+
+describe('Sequencer', () => {
+  it('releases completions in ticket order, whatever order they finish in', () => {
+    const out: string[] = []
+    const seq = new Sequencer<string>((x) => out.push(x))
+    const [a, b, c] = [seq.ticket(), seq.ticket(), seq.ticket()]
+    seq.complete(c, 'c')
+    seq.complete(b, 'b')
+    expect(out).toEqual([])
+    seq.complete(a, 'a')
+    expect(out).toEqual(['a', 'b', 'c'])
+  })
+  it('a rolled-back ticket holds nothing up', () => {
+    const out: string[] = []
+    const seq = new Sequencer<string>((x) => out.push(x))
+    const [a, b] = [seq.ticket(), seq.ticket()]
+    seq.complete(b, 'b')
+    seq.complete(a, null)
+    expect(out).toEqual(['b'])
+  })
+})
