@@ -13,6 +13,7 @@ import type { AppDeps, AppEnv } from './deps.js'
 import { dialogRoutes, directMessageRoutes, messageReadRoutes } from './dialogs/routes.js'
 import { ApiError, errorBody } from './errors.js'
 import { pollRoutes } from './events/poll.js'
+import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
 import { csrfGuard } from './http/csrf.js'
 import { sessionAuth } from './http/session.js'
@@ -71,6 +72,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/direct-messages', directMessageRoutes(deps, requireUser))
   app.route('/api/messages', messageReadRoutes(deps, requireUser))
   app.route('/api', coinRoutes(deps, requireUser))
+  app.route('/api/uploads', uploadRoutes(deps, requireUser))
+  app.route('/files', fileRoutes(deps))
 
   app.get('/healthz', async (c) => {
     try {

@@ -1,0 +1,43 @@
+// POST /api/uploads (multipart, field `file`) and GET /files/<stored name>. API.md §8.
+import { Readable } from 'node:stream'
+import { Hono, type MiddlewareHandler } from 'hono'
+import { z } from 'zod'
+import type { AppDeps, AppEnv } from '../deps.js'
+import { SCHEMA, type SchemaCarrier } from '../http/validate.js'
+import { findStoredFile } from './files.js'
+import { receiveUpload } from './uploads.js'
+
+// A year, immutable: a stored name never changes content.
+const FILE_CACHE = 'public, max-age=31536000, immutable'
+
+/** Describes the multipart body for /api/openapi.json without parsing (and so buffering) it. */
+function multipartDoc(): MiddlewareHandler<AppEnv> {
+  const mw: MiddlewareHandler<AppEnv> = async (_c, next) => next()
+  ;(mw as SchemaCarrier)[SCHEMA] = { target: 'form', schema: z.object({ file: z.file().describe('A PNG, JPEG, GIF or WebP image.') }) }
+  return mw
+}
+
+export function uploadRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>) {
+  return new Hono<AppEnv>().post('/', requireUser, multipartDoc(), async (c) => {
+    // The raw Node request when served by @hono/node-server; the web stream otherwise (e.g. app.request in tests).
+    const body = c.env?.incoming ?? (c.req.raw.body ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream) : null)
+    const upload = await receiveUpload(deps, c.var.userId, {
+      contentType: c.req.header('content-type'),
+      contentLength: c.req.header('content-length'),
+      body,
+    })
+    return c.json({ data: { upload } }, 201)
+  })
+}
+
+export function fileRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>().get('/:name', async (c) => {
+    const file = await findStoredFile(deps, c.req.param('name'))
+    c.header('Content-Type', file.contentType)
+    c.header('Content-Length', String(file.size))
+    c.header('X-Content-Type-Options', 'nosniff')
+    c.header('Cache-Control', FILE_CACHE)
+    if (c.req.method === 'HEAD') return c.body(null, 200)
+    return c.body(Readable.toWeb(file.open()) as ReadableStream, 200)
+  })
+}

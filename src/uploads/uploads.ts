@@ -1,0 +1,168 @@
+// Receiving an upload: multipart streamed straight to disk, the type told by the bytes, the size
+// limit enforced while streaming. API.md §8. Nothing is ever held in memory beyond a few chunks.
+import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Transform, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import busboy from 'busboy'
+import type { Config } from '../config.js'
+import type { AppDeps } from '../deps.js'
+import { ApiError } from '../errors.js'
+import type { UploadRow } from '../db/schema.js'
+import { fileUrl } from '../accounts/users.js'
+import { ImageSniffer, type ImageType } from './sniff.js'
+
+// 64 KiB: room for the multipart boundaries and part headers around the file itself.
+const MULTIPART_SLACK = 64 * 1024
+// 30 a minute per user: far above a person sharing pictures, low enough to slow a disk-filler.
+const UPLOADS_PER_MINUTE = 30
+
+export interface Upload {
+  id: number
+  url: string
+  content_type: string
+  size: number
+}
+
+export const toUpload = (row: UploadRow): Upload => ({ id: row.id, url: fileUrl(row.stored_name), content_type: row.content_type, size: row.size })
+
+export const uploadDir = (config: Pick<Config, 'dataDir'>) => join(config.dataDir, 'uploads')
+
+export type IncomingUpload = { contentType: string | undefined; contentLength: string | undefined; body: Readable | null }
+
+type Stored = { storedName: string; type: ImageType; size: number }
+
+const tooLarge = (max: number) => new ApiError('payload_too_large', `The file is over the limit of ${max} bytes.`, { max_bytes: max })
+const unsupported = () => new ApiError('unsupported_type', 'Only complete PNG, JPEG, GIF and WebP images are accepted.')
+const badForm = (message: string) => new ApiError('invalid_request', message, [{ path: 'file', message }])
+
+export async function receiveUpload(deps: AppDeps, userId: number, input: IncomingUpload): Promise<Upload> {
+  const max = deps.config.uploadMaxBytes
+  deps.limiter.hit(`upload:${userId}`, UPLOADS_PER_MINUTE, 60_000)
+  const declared = Number(input.contentLength)
+  // A declared length far over the limit is refused before a byte of it is read.
+  if (Number.isFinite(declared) && declared > max + MULTIPART_SLACK) throw tooLarge(max)
+  if (!input.body) throw badForm('Send the image as multipart/form-data in a field named "file".')
+  const dir = uploadDir(deps.config)
+  await mkdir(dir, { recursive: true })
+  const stored = await streamToDisk(input, dir, max)
+  try {
+    const row = await deps.db
+      .insertInto('uploads')
+      .values({ owner_id: userId, stored_name: stored.storedName, content_type: stored.type.contentType, size: stored.size, created_at: deps.clock.now() })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toUpload(row)
+  } catch (err) {
+    await rm(join(dir, stored.storedName), { force: true })
+    throw err
+  }
+}
+
+/** Parses the multipart body, writing the field `file` to disk; resolves once it is complete and checked. */
+function streamToDisk(input: IncomingUpload, dir: string, max: number): Promise<Stored> {
+  const body = input.body!
+  return new Promise<Stored>((resolve, reject) => {
+    let parser: busboy.Busboy
+    try {
+      parser = busboy({
+        headers: { 'content-type': input.contentType ?? '' },
+        // busboy signals 'limit' on reaching fileSize, so one byte more means "over max".
+        limits: { files: 1, fileSize: max + 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 20 },
+      })
+    } catch {
+      reject(badForm('The body is not valid multipart/form-data.'))
+      return
+    }
+    let settled = false
+    let received = 0
+    let file: Readable | undefined
+    let writing: Promise<Stored> | undefined
+
+    const detach = () => {
+      body.off('data', count)
+      body.off('error', onAborted)
+      body.off('close', onClose)
+      body.unpipe(parser)
+    }
+    // Stops reading at once; answers only after a partial file is gone, so nothing half-written stays.
+    const fail = (err: unknown) => {
+      if (settled) return
+      settled = true
+      detach()
+      file?.destroy(err as Error)
+      parser.destroy()
+      const done: Promise<Stored | undefined> = writing ?? Promise.resolve(undefined)
+      done
+        .then((stored) => stored && rm(join(dir, stored.storedName), { force: true }))
+        .catch(() => undefined)
+        .finally(() => reject(err))
+    }
+    const count = (chunk: Buffer) => {
+      // Parts other than the file (ignored ones included) count too: the whole body is bounded.
+      received += chunk.length
+      if (received > max + MULTIPART_SLACK) fail(tooLarge(max))
+    }
+    const onAborted = () => fail(badForm('The upload was cut off.'))
+    const onClose = () => {
+      if (!body.readableEnded) onAborted()
+    }
+
+    parser.on('file', (name, stream) => {
+      if (name !== 'file' || writing || settled) {
+        stream.resume()
+        return
+      }
+      file = stream
+      writing = writeFile(stream, dir, max)
+      writing.catch(fail)
+    })
+    parser.on('error', () => fail(badForm('The body is not valid multipart/form-data.')))
+    parser.on('close', () => {
+      if (settled) return
+      if (!writing) return fail(badForm('Send the image in a field named "file".'))
+      writing.then((stored) => {
+        if (settled) return void rm(join(dir, stored.storedName), { force: true })
+        settled = true
+        detach()
+        resolve(stored)
+      }, fail)
+    })
+    body.on('data', count)
+    body.on('error', onAborted)
+    body.on('close', onClose)
+    body.pipe(parser)
+  })
+}
+
+/** One file to a temporary name, checked as it streams; renamed to its random final name once whole and valid. */
+async function writeFile(stream: Readable, dir: string, max: number): Promise<Stored> {
+  const base = randomBytes(18).toString('base64url')
+  const tmp = join(dir, `${base}.part`)
+  const sniffer = new ImageSniffer()
+  stream.once('limit', () => stream.destroy(tooLarge(max)))
+  const inspect = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      sniffer.push(chunk)
+      // Not an image by its first bytes: stop now rather than after the whole body.
+      if (sniffer.rejectedEarly) cb(unsupported())
+      else cb(null, chunk)
+    },
+  })
+  try {
+    await pipeline(stream, inspect, createWriteStream(tmp, { flags: 'wx', mode: 0o640 }))
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err instanceof ApiError ? err : badForm('The upload was cut off.')
+  }
+  const type = sniffer.result()
+  if (!type) {
+    await rm(tmp, { force: true })
+    throw unsupported()
+  }
+  const storedName = `${base}.${type.ext}`
+  await rename(tmp, join(dir, storedName))
+  return { storedName, type, size: sniffer.size }
+}

@@ -1,0 +1,301 @@
+import { readdirSync } from 'node:fs'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { crc32, deflateSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Client } from './helpers/client.js'
+import { startTestServer, type TestServer } from './helpers/server.js'
+import { expectError, guest, registerUser } from './helpers/users.js'
+
+// Small on purpose: the limit is exercised without megabytes of test data.
+const MAX = 4096
+let server: TestServer
+
+beforeAll(async () => {
+  server = await startTestServer({ UPLOAD_MAX_BYTES: String(MAX) })
+})
+afterAll(() => server.close())
+
+// --- tiny real images, built byte by byte ---
+
+function pngChunk(type: string, data: Buffer) {
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(data.length)
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(body))
+  return Buffer.concat([len, body, crc])
+}
+
+/** A 1×1 RGBA PNG; `padding` adds an ancillary tEXt chunk to make it bigger. */
+function png(padding = 0) {
+  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    ...(padding > 0 ? [pngChunk('tEXt', Buffer.concat([Buffer.from('Comment\0'), Buffer.alloc(padding, 0x61)]))] : []),
+    pngChunk('IDAT', deflateSync(Buffer.from([0, 255, 0, 0, 255]))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ])
+}
+
+/** A 1×1 grey baseline JPEG: one DC and one AC Huffman code of length 1, all coefficients zero. */
+function jpeg() {
+  const seg = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body]
+  const oneCodeTable = (tcTh: number) => [tcTh, 1, ...new Array(15).fill(0), 0x00]
+  return Buffer.from([
+    0xff, 0xd8,
+    ...seg(0xdb, [0x00, ...new Array(64).fill(1)]),
+    ...seg(0xc0, [8, 0, 1, 0, 1, 1, 1, 0x11, 0]),
+    ...seg(0xc4, oneCodeTable(0x00)),
+    ...seg(0xc4, oneCodeTable(0x10)),
+    ...seg(0xda, [1, 1, 0x00, 0, 63, 0]),
+    0x3f, // DC category 0 ('0'), AC end-of-block ('0'), padded with ones
+    0xff, 0xd9,
+  ])
+}
+
+/** A valid PNG of exactly `size` bytes (the tEXt chunk costs 20 bytes of framing and keyword). */
+const pngOfSize = (size: number) => png(size - png().length - 20)
+
+const gif = () => Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
+const webp = () => Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==', 'base64')
+
+// --- helpers ---
+
+function upload(client: Client, bytes: Uint8Array, filename = 'picture.png', type = 'image/png', field = 'file') {
+  const form = new FormData()
+  form.append(field, new Blob([bytes], { type }), filename)
+  return client.request('POST', '/api/uploads', undefined, { raw: form })
+}
+
+const stored = () => {
+  try {
+    return readdirSync(join(server.dataDir, 'uploads')).sort()
+  } catch {
+    return []
+  }
+}
+
+async function uploaded(client: Client, bytes: Uint8Array, filename?: string, type?: string) {
+  const res = await upload(client, bytes, filename, type)
+  expect(res.status, JSON.stringify(res.body)).toBe(201)
+  return res.body.data.upload as { id: number; url: string; content_type: string; size: number }
+}
+
+describe('uploading images', () => {
+  it.each([
+    ['PNG', png, 'image/png', 'png'],
+    ['JPEG', jpeg, 'image/jpeg', 'jpg'],
+    ['GIF', gif, 'image/gif', 'gif'],
+    ['WebP', webp, 'image/webp', 'webp'],
+  ])('a %s is stored under a random name and served with its true type, nosniff and cache headers', async (_n, make, type, ext) => {
+    const { client } = await guest(server)
+    const bytes = make()
+    const up = await uploaded(client, bytes)
+    expect(up).toEqual({ id: expect.any(Number), url: expect.stringMatching(new RegExp(`^/files/[A-Za-z0-9_-]{24}\\.${ext}$`)), content_type: type, size: bytes.length })
+    const res = await fetch(server.url + up.url)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe(type)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('cache-control')).toContain('immutable')
+    expect(res.headers.get('cache-control')).toContain('max-age=31536000')
+    expect(res.headers.get('content-length')).toBe(String(bytes.length))
+    expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true)
+  })
+
+  it('the type comes from the bytes, not the file name or the part header', async () => {
+    const { client } = await guest(server)
+    const up = await uploaded(client, jpeg(), 'photo.gif', 'image/gif')
+    expect(up.content_type).toBe('image/jpeg')
+    expect(up.url.endsWith('.jpg')).toBe(true)
+  })
+
+  it('two uploads of the same bytes get different names', async () => {
+    const { client } = await guest(server)
+    const a = await uploaded(client, png())
+    const b = await uploaded(client, png())
+    expect(a.url).not.toBe(b.url)
+  })
+
+  it('a file exactly at UPLOAD_MAX_BYTES is accepted', async () => {
+    const { client } = await guest(server)
+    const bytes = pngOfSize(MAX)
+    expect(bytes.length).toBe(MAX)
+    expect((await uploaded(client, bytes)).size).toBe(MAX)
+  })
+})
+
+describe('refused uploads store nothing', () => {
+  it.each([
+    ['an HTML page named .png', Buffer.from('<!doctype html><html><script>alert(document.cookie)</script></html>')],
+    ['an SVG named .png', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="1" height="1"/></svg>')],
+    ['a PNG cut before its IEND chunk', png().subarray(0, png().length - 12)],
+    ['a PNG cut in the middle of IEND', png().subarray(0, png().length - 3)],
+    ['a JPEG without its end-of-image marker', jpeg().subarray(0, jpeg().length - 2)],
+    ['a GIF without its trailer', gif().subarray(0, gif().length - 1)],
+    ['a WebP shorter than its RIFF size', webp().subarray(0, webp().length - 4)],
+    ['a WebP with bytes after its RIFF size', Buffer.concat([webp(), Buffer.alloc(2)])],
+    ['a PNG signature followed by HTML', Buffer.concat([png().subarray(0, 8), Buffer.from('<html><script>alert(1)</script></html>')])],
+    ['an empty file', Buffer.alloc(0)],
+    ['a BMP', Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)])],
+  ])('%s is 415 unsupported_type', async (_name, bytes) => {
+    const { client } = await guest(server)
+    const before = stored()
+    expectError(await upload(client, bytes, 'innocent.png', 'image/png'), 415, 'unsupported_type')
+    expect(stored()).toEqual(before)
+  })
+
+  it('a file over UPLOAD_MAX_BYTES is 413 payload_too_large, with no partial file left', async () => {
+    const { client } = await guest(server)
+    const before = stored()
+    expectError(await upload(client, png(MAX)), 413, 'payload_too_large')
+    expectError(await upload(client, pngOfSize(MAX + 1)), 413, 'payload_too_large')
+    expect(stored()).toEqual(before)
+  })
+
+  it('a body streamed without end is cut off with 413 once over the limit, long before it is all sent', async () => {
+    const { client } = await guest(server)
+    const before = stored()
+    let sent = 0
+    const boundary = 'xBOUNDARYx'
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`)
+    const chunk = Buffer.concat([png().subarray(0, 33), Buffer.alloc(64 * 1024 - 33, 0x61)])
+    const total = 2 * 1024 * 1024 * 1024 // 2 GB, never produced in full
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= total) return controller.close()
+        const piece = sent === 0 ? Buffer.concat([head, chunk]) : chunk
+        sent += piece.length
+        controller.enqueue(piece)
+      },
+    })
+    const res = await fetch(server.url + '/api/uploads', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    } as RequestInit)
+    expect(res.status).toBe(413)
+    expect(((await res.json()) as any).error.code).toBe('payload_too_large')
+    // The server reads no further; at most what is in flight plus @hono/node-server's bounded drain (64 MiB).
+    expect(sent).toBeLessThan(70 * 1024 * 1024)
+    expect(stored()).toEqual(before)
+  })
+
+  it('a declared Content-Length of 2 GB is refused with 413 before the body is read', async () => {
+    const { client } = await guest(server)
+    const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const { port } = new URL(server.url)
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          `POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\n` +
+            `Content-Type: multipart/form-data; boundary=b\r\nContent-Length: ${2 * 1024 * 1024 * 1024}\r\n\r\n--b\r\n`,
+        )
+      })
+      let text = ''
+      socket.on('data', (d) => {
+        text += d.toString('latin1')
+        if (text.includes('\r\n\r\n')) {
+          socket.destroy()
+          resolve(text)
+        }
+      })
+      socket.on('error', reject)
+    })
+    expect(answer.startsWith('HTTP/1.1 413')).toBe(true)
+  })
+
+  it('an upload cut off by the client leaves no partial file behind', async () => {
+    const { client } = await guest(server)
+    const before = stored()
+    const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const { port } = new URL(server.url)
+    const socket = connect(Number(port), '127.0.0.1')
+    await new Promise<void>((resolve) => socket.on('connect', resolve))
+    const part = `--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`
+    socket.write(`POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 3000\r\n\r\n${part}`)
+    socket.write(png().subarray(0, 40))
+    // Wait until the server has started the file, then hang up.
+    for (let i = 0; i < 100 && !stored().some((f) => f.endsWith('.part')); i++) await new Promise((r) => setTimeout(r, 10))
+    expect(stored().some((f) => f.endsWith('.part'))).toBe(true)
+    socket.destroy()
+    for (let i = 0; i < 200 && stored().length !== before.length; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(stored()).toEqual(before)
+  })
+
+  it('a request without the field "file", or with another field name, is 400', async () => {
+    const { client } = await guest(server)
+    const form = new FormData()
+    form.append('caption', 'hello')
+    expectError(await client.request('POST', '/api/uploads', undefined, { raw: form }), 400, 'invalid_request')
+    expectError(await upload(client, png(), 'a.png', 'image/png', 'image'), 400, 'invalid_request')
+  })
+
+  it('a JSON body is 415 unsupported_media_type; a malformed multipart body is 400', async () => {
+    const { client } = await guest(server)
+    expectError(await client.post('/api/uploads', { file: 'x' }), 415, 'unsupported_media_type')
+    const broken = await client.request('POST', '/api/uploads', undefined, {
+      raw: '--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nabc',
+      headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    })
+    expectError(broken, 400, 'invalid_request')
+    const noBoundary = await client.request('POST', '/api/uploads', undefined, { raw: 'abc', headers: { 'content-type': 'multipart/form-data' } })
+    expectError(noBoundary, 400, 'invalid_request')
+  })
+
+  it('needs a session: 401 not_signed_in', async () => {
+    expectError(await upload(server.client(), png()), 401, 'not_signed_in')
+  })
+})
+
+describe('serving files', () => {
+  it('unknown names, temporary names and path tricks are 404', async () => {
+    const { client } = await guest(server)
+    const up = await uploaded(client, png())
+    const name = up.url.slice('/files/'.length)
+    for (const path of [
+      '/files/AAAAAAAAAAAAAAAAAAAAAAAA.png',
+      `/files/${name.replace('.png', '.part')}`,
+      `/files/${name.replace('.png', '.gif')}`,
+      '/files/..%2Fparley.db',
+      '/files/%2e%2e%2fsecret.key',
+      '/files/..%5Csecret.key',
+      '/files/parley.db',
+    ]) {
+      const res = await fetch(server.url + path)
+      expect(res.status, path).toBe(404)
+    }
+  })
+
+  it('HEAD answers the headers without the body', async () => {
+    const { client } = await guest(server)
+    const up = await uploaded(client, gif())
+    const res = await fetch(server.url + up.url, { method: 'HEAD' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('image/gif')
+    expect(res.headers.get('content-length')).toBe(String(gif().length))
+  })
+})
+
+describe('profile photo', () => {
+  it('one’s own upload becomes the photo; someone else’s is 400 and changes nothing', async () => {
+    const me = await registerUser(server)
+    const other = await guest(server)
+    const mine = await uploaded(me.client, png())
+    const theirs = await uploaded(other.client, png())
+    const set = await me.client.patch('/api/me', { photo_upload_id: mine.id })
+    expect(set.status).toBe(200)
+    expect(set.body.data.user.photo_url).toBe(mine.url)
+    expect((await other.client.get(`/api/users/${me.user.id}`)).body.data.user.photo_url).toBe(mine.url)
+    expect((await fetch(server.url + mine.url)).status).toBe(200)
+
+    expectError(await me.client.patch('/api/me', { photo_upload_id: theirs.id }), 400, 'invalid_request')
+    expectError(await me.client.patch('/api/me', { photo_upload_id: 999_999 }), 400, 'invalid_request')
+    expect((await me.client.get('/api/me')).body.data.user.photo_url).toBe(mine.url)
+
+    const cleared = await me.client.patch('/api/me', { photo_upload_id: null })
+    expect(cleared.body.data.user.photo_url).toBeNull()
+  })
+})
