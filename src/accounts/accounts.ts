@@ -1,20 +1,20 @@
-// Accounts: registration, sign-in (password, guest, phone), sessions, profile. API.md §3.
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
+// Accounts: registration, email verification, password and guest sign-in, logout, password
+// reset, one's own profile. API.md §3. Phone sign-in is in phone.ts, invitations in invites.ts.
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
-import type { Trx, UserRow } from '../db/schema.js'
-import { hashPassword, randomCode, randomToken, safeEqual, sha256, verifyPassword } from './crypto.js'
+import type { Insertable } from 'kysely'
+import type { Q, Trx, UserRow, UserTable } from '../db/schema.js'
+import { hashPassword, randomToken, sha256, verifyPassword } from './crypto.js'
+import { rewardInviter } from './invites.js'
 import { createSession, revokeSessions } from './sessions.js'
-import type { GuestLogin, Login, PatchMe, PhoneStart, PhoneVerify, Register } from './schemas.js'
+import type { GuestLogin, Login, PatchMe, Register } from './schemas.js'
 import { fileUrl, toPrivateUser, type PrivateUser } from './users.js'
 
-const HOUR = 3600 * 1000
-// 48 h for email verification, 1 h for password reset, 10 min for SMS codes: API.md §3.
+const MINUTE = 60 * 1000
+const HOUR = 60 * MINUTE
+// 48 h for email verification, 1 h for password reset: API.md §3.
 export const VERIFY_TTL_MS = 48 * HOUR
 export const RESET_TTL_MS = 1 * HOUR
-export const CODE_TTL_MS = 10 * 60 * 1000
-export const CODE_TRIES = 5
-const MINUTE = 60 * 1000
 
 export function publicUrl(deps: Pick<AppDeps, 'config'>): string {
   return deps.config.publicUrl ?? `http://localhost:${deps.config.port}`
@@ -27,95 +27,71 @@ export function limitSignIn(deps: Pick<AppDeps, 'limiter' | 'config'>, account: 
   deps.limiter.hit(`signin:account:${account.toLowerCase()}`, limit, MINUTE)
 }
 
-/** E.164 from a phone number written with or without '+'; 400 invalid_phone otherwise. */
-export function normalizePhone(input: string, path = 'phone'): string {
-  const compact = input.replace(/[\s().-]/g, '')
-  const parsed = /^\+?\d{4,20}$/.test(compact) ? parsePhoneNumberFromString(compact.startsWith('+') ? compact : `+${compact}`) : undefined
-  if (!parsed || !parsed.isValid()) {
-    throw new ApiError('invalid_phone', 'Not a valid phone number (use international format, e.g. +14155552671).', [
-      { path, message: 'Not a valid phone number.' },
-    ])
+/** A new users row: every profile field empty; the first account on an empty server is site admin. */
+export async function insertUser(
+  trx: Trx,
+  now: number,
+  fields: Pick<Insertable<UserTable>, 'kind'> & Partial<Pick<Insertable<UserTable>, 'username' | 'guest_name' | 'email' | 'phone' | 'password_hash'>>,
+): Promise<UserRow> {
+  const count = await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  return trx
+    .insertInto('users')
+    .values({
+      username: null,
+      guest_name: null,
+      email: null,
+      phone: null,
+      password_hash: null,
+      ...fields,
+      email_verified: 0,
+      role: Number(count.n) === 0 ? 'admin' : 'user',
+      nickname: null,
+      location: null,
+      birth_date: null,
+      gender: null,
+      photo_upload_id: null,
+      photo_path: null,
+      bio: null,
+      created_at: now,
+      last_seen_at: null,
+      deleted_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** Delivery failures are logged, never turned into a failed request after the state changed. */
+export async function sendQuietly(deps: Pick<AppDeps, 'log'>, send: () => Promise<void>) {
+  try {
+    await send()
+  } catch (err) {
+    deps.log.error({ err }, 'outgoing message failed')
   }
-  return parsed.number
-}
-
-async function me(deps: AppDeps, db: Trx | AppDeps['db'], row: UserRow): Promise<PrivateUser> {
-  return toPrivateUser(deps, db, row)
-}
-
-async function isFirstAccount(trx: Trx): Promise<boolean> {
-  const row = await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-  return Number(row.n) === 0
-}
-
-/** The first inviter of this address or phone gets INVITE_BONUS, once. */
-async function rewardInviter(deps: AppDeps, trx: Trx, by: { email?: string; phone?: string }) {
-  const column = by.email !== undefined ? 'email' : 'phone'
-  const value = by.email ?? by.phone!
-  const invite = await trx
-    .selectFrom('invites')
-    .select(['id', 'inviter_id'])
-    .where(column, '=', value)
-    .where('rewarded_at', 'is', null)
-    .orderBy('id')
-    .executeTakeFirst()
-  if (!invite) return
-  await trx.updateTable('invites').set({ rewarded_at: deps.clock.now() }).where(column, '=', value).execute()
-  if (deps.config.inviteBonus <= 0) return
-  const inviter = await trx
-    .updateTable('users')
-    .set((eb) => ({ balance: eb('balance', '+', deps.config.inviteBonus) }))
-    .where('id', '=', invite.inviter_id)
-    .where('deleted_at', 'is', null)
-    .returning('balance')
-    .executeTakeFirst()
-  if (inviter) await deps.events.publish(trx, 'balance.changed', { balance: inviter.balance }, [invite.inviter_id])
 }
 
 export async function register(deps: AppDeps, input: Register): Promise<PrivateUser> {
   const passwordHash = await hashPassword(input.password)
   const token = randomToken()
   const user = await deps.events.transaction(async (trx) => {
+    // username is `collate nocase`: "Alice" and "alice" are the same name.
     const taken = await trx
       .selectFrom('users')
       .select(['username', 'email'])
       .where((eb) => eb.or([eb('username', '=', input.username), eb('email', '=', input.email)]))
       .execute()
     if (taken.some((u) => u.username?.toLowerCase() === input.username.toLowerCase())) {
-      throw new ApiError('username_taken', 'That username is taken.')
+      throw new ApiError('username_taken', 'That username is taken.', [{ path: 'username', message: 'Taken.' }])
     }
-    if (taken.some((u) => u.email === input.email)) throw new ApiError('email_taken', 'An account with that email exists.')
+    if (taken.some((u) => u.email === input.email)) {
+      throw new ApiError('email_taken', 'An account with that email exists.', [{ path: 'email', message: 'Taken.' }])
+    }
     const now = deps.clock.now()
-    const row = await trx
-      .insertInto('users')
-      .values({
-        kind: 'user',
-        username: input.username,
-        guest_name: null,
-        email: input.email,
-        email_verified: 0,
-        phone: null,
-        password_hash: passwordHash,
-        role: (await isFirstAccount(trx)) ? 'admin' : 'user',
-        nickname: null,
-        location: null,
-        birth_date: null,
-        gender: null,
-        photo_upload_id: null,
-        photo_path: null,
-        bio: null,
-        created_at: now,
-        last_seen_at: null,
-        deleted_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
+    const row = await insertUser(trx, now, { kind: 'user', username: input.username, email: input.email, password_hash: passwordHash })
     await trx
       .insertInto('tokens')
       .values({ token_hash: sha256(token), user_id: row.id, purpose: 'verify_email', created_at: now, expires_at: now + VERIFY_TTL_MS, used_at: null })
       .execute()
-    await rewardInviter(deps, trx, { email: input.email })
-    return me(deps, trx, row)
+    return toPrivateUser(deps, trx, row)
   })
   const link = `${publicUrl(deps)}/api/auth/verify-email?token=${token}`
   await sendQuietly(deps, () =>
@@ -128,17 +104,8 @@ export async function register(deps: AppDeps, input: Register): Promise<PrivateU
   return user
 }
 
-/** Delivery failures are logged, never turned into a failed request after the account exists. */
-async function sendQuietly(deps: AppDeps, send: () => Promise<void>) {
-  try {
-    await send()
-  } catch (err) {
-    deps.log.error({ err }, 'outgoing message failed')
-  }
-}
-
 /** Consumes a single-use token of the given purpose; 400 invalid_token when unknown, used or expired. */
-async function useToken(deps: AppDeps, trx: Trx, token: string, purpose: 'verify_email' | 'reset_password'): Promise<number> {
+async function useToken(deps: Pick<AppDeps, 'clock'>, trx: Trx, token: string, purpose: 'verify_email' | 'reset_password'): Promise<number> {
   const now = deps.clock.now()
   const row = await trx
     .updateTable('tokens')
@@ -157,7 +124,9 @@ export async function verifyEmail(deps: AppDeps, token: string): Promise<Private
   return deps.events.transaction(async (trx) => {
     const userId = await useToken(deps, trx, token, 'verify_email')
     const row = await trx.updateTable('users').set({ email_verified: 1 }).where('id', '=', userId).returningAll().executeTakeFirstOrThrow()
-    const user = await me(deps, trx, row)
+    // The invite bonus waits for proof that the invited address is really this account's.
+    if (row.email !== null) await rewardInviter(deps, trx, { email: row.email }, row.created_at)
+    const user = await toPrivateUser(deps, trx, row)
     await deps.events.publish(trx, 'user.updated', { user }, [userId])
     return user
   })
@@ -167,13 +136,13 @@ export type SignedIn = { user: PrivateUser; sessionId: string }
 
 export async function login(deps: AppDeps, input: Login, ip: string): Promise<SignedIn> {
   limitSignIn(deps, input.login, ip)
-  const login = input.login.toLowerCase()
   const row = await deps.db
     .selectFrom('users')
     .selectAll()
-    .where((eb) => eb.or([eb('username', '=', input.login), eb('email', '=', login)]))
+    .where((eb) => eb.or([eb('username', '=', input.login), eb('email', '=', input.login.toLowerCase())]))
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
+  // verifyPassword spends the time of one hash even without an account: no enumeration by timing.
   const ok = await verifyPassword(input.password, row?.password_hash ?? null)
   if (!row || !ok) throw new ApiError('invalid_credentials', 'Wrong login or password.')
   if (deps.config.requireEmailVerification && row.email !== null && row.email_verified !== 1) {
@@ -182,17 +151,17 @@ export async function login(deps: AppDeps, input: Login, ip: string): Promise<Si
   return startSession(deps, row)
 }
 
-async function startSession(deps: AppDeps, row: UserRow): Promise<SignedIn> {
+export async function startSession(deps: AppDeps, row: UserRow): Promise<SignedIn> {
   const sessionId = await createSession(deps, deps.db, row.id)
   deps.presence.touch(row.id)
-  return { user: await me(deps, deps.db, row), sessionId }
+  return { user: await toPrivateUser(deps, deps.db, row), sessionId }
 }
 
 export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): Promise<SignedIn> {
   limitSignIn(deps, `guest:${input.name}`, ip)
   const row = await deps.events.transaction(async (trx) => {
     const registered = await trx.selectFrom('users').select('id').where('username', '=', input.name).executeTakeFirst()
-    if (registered) throw new ApiError('name_taken', 'A registered user has that name.')
+    if (registered) throw new ApiError('name_taken', 'A registered user has that name.', [{ path: 'name', message: 'Taken.' }])
     const guests = await trx
       .selectFrom('users')
       .select('id')
@@ -200,106 +169,29 @@ export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): 
       .where('deleted_at', 'is', null)
       .where((eb) => eb(eb.fn('lower', ['guest_name']), '=', input.name.toLowerCase()))
       .execute()
-    if (guests.some((g) => deps.presence.isOnline(g.id))) throw new ApiError('name_taken', 'An online guest has that name.')
+    if (guests.some((g) => deps.presence.isOnline(g.id))) {
+      throw new ApiError('name_taken', 'An online guest has that name.', [{ path: 'name', message: 'Taken.' }])
+    }
     // A fresh account every time: a guest never inherits an earlier guest's data.
-    return trx
-      .insertInto('users')
-      .values({
-        kind: 'guest',
-        username: null,
-        guest_name: input.name,
-        email: null,
-        phone: null,
-        password_hash: null,
-        nickname: null,
-        location: null,
-        birth_date: null,
-        gender: null,
-        photo_upload_id: null,
-        photo_path: null,
-        bio: null,
-        role: (await isFirstAccount(trx)) ? 'admin' : 'user',
-        created_at: deps.clock.now(),
-        last_seen_at: null,
-        deleted_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
+    return insertUser(trx, deps.clock.now(), { kind: 'guest', guest_name: input.name })
   })
-  return startSession(deps, row)
-}
-
-/** Sends a sign-in code by SMS; `created` says whether this made the account. */
-export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): Promise<{ created: boolean }> {
-  const phone = normalizePhone(input.phone)
-  limitSignIn(deps, `phone:${phone}`, ip)
-  const code = randomCode()
-  const now = deps.clock.now()
-  const created = await deps.events.transaction(async (trx) => {
-    const existing = await trx.selectFrom('users').select('id').where('phone', '=', phone).where('deleted_at', 'is', null).executeTakeFirst()
-    if (!existing) {
-      await trx
-        .insertInto('users')
-        .values({
-          kind: 'phone',
-          username: null,
-          guest_name: null,
-          email: null,
-          phone,
-          password_hash: null,
-          nickname: null,
-          location: null,
-          birth_date: null,
-          gender: null,
-          photo_upload_id: null,
-        photo_path: null,
-          bio: null,
-          role: (await isFirstAccount(trx)) ? 'admin' : 'user',
-          created_at: now,
-          last_seen_at: null,
-          deleted_at: null,
-        })
-        .execute()
-      await rewardInviter(deps, trx, { phone })
-    }
-    // A new code replaces the old one, with fresh tries.
-    await trx
-      .insertInto('phone_codes')
-      .values({ phone, code_hash: sha256(code), created_at: now, expires_at: now + CODE_TTL_MS, tries_left: CODE_TRIES })
-      .onConflict((oc) => oc.column('phone').doUpdateSet({ code_hash: sha256(code), created_at: now, expires_at: now + CODE_TTL_MS, tries_left: CODE_TRIES }))
-      .execute()
-    return !existing
-  })
-  await sendQuietly(deps, () => deps.sms.send({ to: phone, text: `Your Parley sign-in code is ${code}. It expires in 10 minutes.` }))
-  return { created }
-}
-
-export async function phoneVerify(deps: AppDeps, input: PhoneVerify, ip: string): Promise<SignedIn> {
-  const phone = normalizePhone(input.phone)
-  limitSignIn(deps, `phone:${phone}`, ip)
-  const bad = () => new ApiError('invalid_code', 'Wrong or expired code; request a new one.')
-  const row = await deps.db.transaction().execute(async (trx) => {
-    const code = await trx.selectFrom('phone_codes').selectAll().where('phone', '=', phone).executeTakeFirst()
-    if (!code || code.expires_at <= deps.clock.now() || code.tries_left <= 0) return null
-    if (!safeEqual(sha256(input.code), code.code_hash)) {
-      await trx.updateTable('phone_codes').set({ tries_left: code.tries_left - 1 }).where('phone', '=', phone).execute()
-      return null
-    }
-    await trx.deleteFrom('phone_codes').where('phone', '=', phone).execute()
-    return trx.selectFrom('users').selectAll().where('phone', '=', phone).where('deleted_at', 'is', null).executeTakeFirst()
-  })
-  if (!row) throw bad()
   return startSession(deps, row)
 }
 
 export async function logout(deps: AppDeps, userId: number, sessionId: string, all: boolean): Promise<void> {
   await revokeSessions(deps, deps.db, userId, all ? 'all' : { only: sessionId })
-  const remaining = await deps.db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst()
-  // A guest who logs out frees its name: it is offline from now on.
+  const remaining = await deps.db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', deps.clock.now())
+    .executeTakeFirst()
+  // A guest who logs out frees its name: with no session left it is offline from now on.
   if (!remaining) deps.presence.forget(userId)
 }
 
-/** 202 whatever happens: the answer never tells whether an account exists. */
+/** 202 whatever happens: neither the answer nor its timing tells whether an account exists. */
 export async function requestPasswordReset(deps: AppDeps, login: string, ip: string): Promise<void> {
   limitSignIn(deps, `reset:${login}`, ip)
   const row = await deps.db
@@ -310,6 +202,7 @@ export async function requestPasswordReset(deps: AppDeps, login: string, ip: str
     .where('email', 'is not', null)
     .executeTakeFirst()
   if (!row?.email) return
+  const email = row.email
   const token = randomToken()
   const now = deps.clock.now()
   await deps.db
@@ -317,9 +210,10 @@ export async function requestPasswordReset(deps: AppDeps, login: string, ip: str
     .values({ token_hash: sha256(token), user_id: row.id, purpose: 'reset_password', created_at: now, expires_at: now + RESET_TTL_MS, used_at: null })
     .execute()
   const link = `${publicUrl(deps)}/reset-password?token=${token}`
-  await sendQuietly(deps, () =>
+  // Not awaited: the provider's latency would otherwise tell known logins from unknown ones.
+  void sendQuietly(deps, () =>
     deps.mailer.send({
-      to: row.email!,
+      to: email,
       subject: 'Reset your Parley password',
       text: `Someone asked to reset the password of ${row.username ?? 'your account'}.\n\nChoose a new password here (valid for 1 hour, once):\n${link}\n\nIf it was not you, ignore this email.`,
     }),
@@ -330,43 +224,48 @@ export async function resetPassword(deps: AppDeps, token: string, password: stri
   const hash = await hashPassword(password)
   await deps.db.transaction().execute(async (trx) => {
     const userId = await useToken(deps, trx, token, 'reset_password')
-    await trx.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).execute()
-    // Following the link proves the mailbox: the address is verified too.
-    await trx.updateTable('users').set({ email_verified: 1 }).where('id', '=', userId).execute()
+    // Following the emailed link proves the mailbox, so the address counts as verified too.
+    await trx.updateTable('users').set({ password_hash: hash, email_verified: 1 }).where('id', '=', userId).execute()
     await revokeSessions(deps, trx, userId, currentSession ? { except: currentSession } : 'all')
+    // Any other reset link still in a mailbox dies with this one.
+    await trx.updateTable('tokens').set({ used_at: deps.clock.now() }).where('user_id', '=', userId).where('purpose', '=', 'reset_password').where('used_at', 'is', null).execute()
   })
 }
 
 export async function getMe(deps: AppDeps, userId: number): Promise<PrivateUser> {
   const row = await deps.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
-  return me(deps, deps.db, row)
+  return toPrivateUser(deps, deps.db, row)
 }
 
 export async function patchMe(deps: AppDeps, userId: number, patch: PatchMe): Promise<PrivateUser> {
   return deps.events.transaction(async (trx) => {
-    let photoPath: string | null = null
-    if (patch.photo_upload_id !== undefined && patch.photo_upload_id !== null) {
-      const upload = await trx
-        .selectFrom('uploads')
-        .select('stored_name')
-        .where('id', '=', patch.photo_upload_id)
-        .where('owner_id', '=', userId)
-        .executeTakeFirst()
-      if (!upload) {
-        throw new ApiError('invalid_request', 'The photo must be one of your own uploads.', [{ path: 'photo_upload_id', message: 'Not one of your uploads.' }])
-      }
-      photoPath = fileUrl(upload.stored_name)
-    }
-    const values: Record<string, unknown> = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, typeof v === 'string' && v === '' ? null : v]))
-    if (patch.photo_upload_id !== undefined) values.photo_path = photoPath
+    const values: Record<string, unknown> = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v === '' ? null : v]))
+    if (patch.photo_upload_id !== undefined) values.photo_path = await ownPhoto(trx, userId, patch.photo_upload_id)
     const row =
       Object.keys(values).length === 0
         ? await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
         : await trx.updateTable('users').set(values).where('id', '=', userId).returningAll().executeTakeFirstOrThrow()
-    const user = await me(deps, trx, row)
+    const user = await toPrivateUser(deps, trx, row)
     await deps.events.publish(trx, 'user.updated', { user }, [userId])
     return user
   })
+}
+
+/** The file path of a photo, which must be an image the caller uploaded (null clears it). */
+async function ownPhoto(db: Q, userId: number, uploadId: number | null): Promise<string | null> {
+  if (uploadId === null) return null
+  const upload = await db
+    .selectFrom('uploads')
+    .select(['stored_name', 'content_type'])
+    .where('id', '=', uploadId)
+    .where('owner_id', '=', userId)
+    .executeTakeFirst()
+  if (!upload || !upload.content_type.startsWith('image/')) {
+    throw new ApiError('invalid_request', 'The photo must be one of your own uploaded images.', [
+      { path: 'photo_upload_id', message: 'Not one of your uploaded images.' },
+    ])
+  }
+  return fileUrl(upload.stored_name)
 }
 
 export function keepalive(deps: AppDeps, userId: number): void {

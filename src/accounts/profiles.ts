@@ -1,12 +1,11 @@
-// Public profiles, search, account deletion and invitations. API.md §3.
+// Public profiles, search and account deletion. API.md §3.
 import { sql } from 'kysely'
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
 import { leaveAllRooms } from '../rooms/membership.js'
-import { normalizePhone, publicUrl } from './accounts.js'
 import { verifyPassword } from './crypto.js'
 import { revokeSessions } from './sessions.js'
-import type { Invites, UserSearch } from './schemas.js'
+import type { UserSearch } from './schemas.js'
 import { findUser, toPublicUser, type DeletedUser, type PublicUser } from './users.js'
 
 export async function getPublicUser(deps: AppDeps, id: number): Promise<PublicUser | DeletedUser> {
@@ -70,37 +69,4 @@ export async function deleteMe(deps: AppDeps, userId: number, password: string |
       .execute()
   })
   deps.presence.forget(userId)
-}
-
-/** Validates every entry first: one bad entry sends nothing. */
-export async function sendInvites(deps: AppDeps, inviterId: number, input: Invites): Promise<number> {
-  const emails = [...new Set(input.emails ?? [])]
-  const phones = [...new Set((input.phones ?? []).map((p, i) => normalizePhone(p, `phones.${i}`)))]
-  const inviter = await deps.db.selectFrom('users').select(['username', 'nickname', 'guest_name']).where('id', '=', inviterId).executeTakeFirstOrThrow()
-  const who = inviter.nickname ?? inviter.username ?? inviter.guest_name ?? 'A friend'
-  const now = deps.clock.now()
-  if (emails.length + phones.length > 0) {
-    await deps.db
-      .insertInto('invites')
-      .values([
-        ...emails.map((email) => ({ inviter_id: inviterId, email, phone: null, created_at: now, rewarded_at: null })),
-        ...phones.map((phone) => ({ inviter_id: inviterId, email: null, phone, created_at: now, rewarded_at: null })),
-      ])
-      .execute()
-  }
-  const url = publicUrl(deps)
-  const sends = [
-    ...emails.map((to) => () => deps.mailer.send({ to, subject: `${who} invites you to Parley`, text: `${who} invites you to chat on Parley: ${url}/\n` })),
-    ...phones.map((to) => () => deps.sms.send({ to, text: `${who} invites you to chat on Parley: ${url}/` })),
-  ]
-  let sent = 0
-  for (const send of sends) {
-    try {
-      await send()
-      sent++
-    } catch (err) {
-      deps.log.error({ err }, 'invitation delivery failed')
-    }
-  }
-  return sent
 }

@@ -1,14 +1,21 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import type { AppDeps, AppEnv } from '../deps.js'
+import { ApiError } from '../errors.js'
 import { clientIp } from '../http/client-ip.js'
 import { clearSessionCookie, sessionIdOf, setSessionCookie } from '../http/session.js'
 import { IdParam, validate } from '../http/validate.js'
 import { z } from 'zod'
 import * as accounts from './accounts.js'
-import { deleteMe, getPublicUser, searchUsers, sendInvites } from './profiles.js'
+import { sendInvites } from './invites.js'
+import { phoneStart, phoneVerify } from './phone.js'
+import { deleteMe, getPublicUser, searchUsers } from './profiles.js'
 import * as S from './schemas.js'
 
 type Auth = MiddlewareHandler<AppEnv>
+
+const INVALID_LINK_PAGE = `<!doctype html><meta charset="utf-8"><title>Parley: link expired</title>
+<p>This confirmation link is invalid, already used, or expired (links live 48 hours).</p>
+<p><a href="/">Back to Parley</a></p>`
 
 export function authRoutes(deps: AppDeps, requireUser: Auth) {
   const signedIn = async (c: Parameters<Auth>[0], result: accounts.SignedIn, status: 200 | 201) => {
@@ -21,13 +28,16 @@ export function authRoutes(deps: AppDeps, requireUser: Auth) {
       return c.json({ data: { user } }, 201)
     })
     .get('/verify-email', validate('query', S.VerifyEmailQuery), async (c) => {
-      const wantsJson = (c.req.header('accept') ?? '').includes('application/json')
+      // The link is opened by browsers (303 to the web client) and by scripts asking for JSON.
+      const accept = c.req.header('accept') ?? ''
+      const wantsJson = accept.includes('application/json')
       try {
         const user = await accounts.verifyEmail(deps, c.req.valid('query').token)
         return wantsJson ? c.json({ data: { user, verified: true } }) : c.redirect('/?notice=email_verified', 303)
       } catch (err) {
-        if (wantsJson) throw err
-        return c.redirect('/?notice=invalid_token', 303)
+        // Still the contract's 400 invalid_token; a browser gets it as a readable page.
+        if (wantsJson || !accept.includes('text/html') || !(err instanceof ApiError)) throw err
+        return c.html(INVALID_LINK_PAGE, 400)
       }
     })
     .post('/login', validate('json', S.Login), async (c) => signedIn(c, await accounts.login(deps, c.req.valid('json'), clientIp(c)), 200))
@@ -35,11 +45,11 @@ export function authRoutes(deps: AppDeps, requireUser: Auth) {
       signedIn(c, await accounts.guestLogin(deps, c.req.valid('json'), clientIp(c)), 201),
     )
     .post('/phone', validate('json', S.PhoneStart), async (c) => {
-      const { created } = await accounts.phoneStart(deps, c.req.valid('json'), clientIp(c))
+      const { created } = await phoneStart(deps, c.req.valid('json'), clientIp(c))
       return c.json({ data: { sent: true } }, created ? 201 : 200)
     })
     .post('/phone/verify', validate('json', S.PhoneVerify), async (c) =>
-      signedIn(c, await accounts.phoneVerify(deps, c.req.valid('json'), clientIp(c)), 200),
+      signedIn(c, await phoneVerify(deps, c.req.valid('json'), clientIp(c)), 200),
     )
     .post('/logout', requireUser, validate('json', S.Logout), async (c) => {
       await accounts.logout(deps, c.var.userId, c.var.sessionId, c.req.valid('json').all === true)

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Clock } from '../deps.js'
@@ -20,7 +20,10 @@ export class Outbox {
     const createdAt = new Date(this.clock.now()).toISOString()
     // Time first so a directory listing sorts oldest first; random tail so names never collide.
     const name = `${createdAt.replace(/[:.]/g, '-')}-${entry.channel}-${randomBytes(4).toString('hex')}.json`
-    await writeFile(join(this.dir, name), JSON.stringify({ ...entry, created_at: createdAt }, null, 2) + '\n', { mode: 0o600 })
+    // Written aside, then renamed: a reader never sees a half-written .json file.
+    const partial = join(this.dir, `.${name}.partial`)
+    await writeFile(partial, JSON.stringify({ ...entry, created_at: createdAt }, null, 2) + '\n', { mode: 0o600 })
+    await rename(partial, join(this.dir, name))
     this.log.info({ channel: entry.channel, to: entry.to, file: name }, 'outbox: message written')
   }
 }

@@ -1,0 +1,62 @@
+// Invitations by email or SMS, and the invite bonus. API.md §3.
+import type { AppDeps } from '../deps.js'
+import type { Trx } from '../db/schema.js'
+import { publicUrl } from './accounts.js'
+import { normalizePhone } from './phone.js'
+import type { Invites } from './schemas.js'
+import { displayName } from './users.js'
+
+/** Validates every entry before storing or sending anything: one bad entry sends nothing. */
+export async function sendInvites(deps: AppDeps, inviterId: number, input: Invites): Promise<number> {
+  const emails = [...new Set(input.emails ?? [])]
+  const phones = [...new Set((input.phones ?? []).map((p, i) => normalizePhone(p, `phones.${i}`)))]
+  const inviter = await deps.db.selectFrom('users').selectAll().where('id', '=', inviterId).executeTakeFirstOrThrow()
+  const who = displayName(inviter)
+  const now = deps.clock.now()
+  await deps.db
+    .insertInto('invites')
+    .values([
+      ...emails.map((email) => ({ inviter_id: inviterId, email, phone: null, created_at: now, rewarded_at: null })),
+      ...phones.map((phone) => ({ inviter_id: inviterId, email: null, phone, created_at: now, rewarded_at: null })),
+    ])
+    .execute()
+  const url = `${publicUrl(deps)}/`
+  const sends = [
+    ...emails.map((to) => () => deps.mailer.send({ to, subject: `${who} invites you to Parley`, text: `${who} invites you to chat on Parley: ${url}\n` })),
+    ...phones.map((to) => () => deps.sms.send({ to, text: `${who} invites you to chat on Parley: ${url}` })),
+  ]
+  let sent = 0
+  for (const send of sends) {
+    try {
+      await send()
+      sent++
+    } catch (err) {
+      deps.log.error({ err }, 'invitation delivery failed')
+    }
+  }
+  return sent
+}
+
+/**
+ * Pays INVITE_BONUS to the first inviter of this address or phone, once ever. Called when the
+ * new account proves the address (email verified, first right SMS code), so inviting an address
+ * and signing it up oneself without owning it earns nothing. Invitations sent after the account
+ * already existed do not count.
+ */
+export async function rewardInviter(deps: AppDeps, trx: Trx, by: { email: string } | { phone: string }, accountCreatedAt: number) {
+  const [column, value] = 'email' in by ? (['email', by.email] as const) : (['phone', by.phone] as const)
+  const pending = trx.selectFrom('invites').where(column, '=', value).where('rewarded_at', 'is', null)
+  const invite = await pending.select(['id', 'inviter_id', 'created_at']).orderBy('id').executeTakeFirst()
+  if (!invite || invite.created_at > accountCreatedAt) return
+  const paidBefore = await trx.selectFrom('invites').select('id').where(column, '=', value).where('rewarded_at', 'is not', null).executeTakeFirst()
+  await trx.updateTable('invites').set({ rewarded_at: deps.clock.now() }).where(column, '=', value).where('rewarded_at', 'is', null).execute()
+  if (paidBefore || deps.config.inviteBonus <= 0) return
+  const inviter = await trx
+    .updateTable('users')
+    .set((eb) => ({ balance: eb('balance', '+', deps.config.inviteBonus) }))
+    .where('id', '=', invite.inviter_id)
+    .where('deleted_at', 'is', null)
+    .returning('balance')
+    .executeTakeFirst()
+  if (inviter) await deps.events.publish(trx, 'balance.changed', { balance: inviter.balance }, [invite.inviter_id])
+}

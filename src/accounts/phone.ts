@@ -1,0 +1,65 @@
+// Phone sign-in by a 6-digit SMS code. API.md §3: codes stored hashed, 10 min, 5 tries.
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
+import type { AppDeps } from '../deps.js'
+import { ApiError } from '../errors.js'
+import { limitSignIn, insertUser, sendQuietly, startSession, type SignedIn } from './accounts.js'
+import { randomCode, safeEqual, sha256 } from './crypto.js'
+import { rewardInviter } from './invites.js'
+import type { PhoneStart, PhoneVerify } from './schemas.js'
+
+export const CODE_TTL_MS = 10 * 60 * 1000
+export const CODE_TRIES = 5
+
+/** E.164 from a phone number written with '+', '00' or no prefix before the country code; else 400 invalid_phone. */
+export function normalizePhone(input: string, path = 'phone'): string {
+  const compact = input.replace(/[\s().-]/g, '').replace(/^00/, '+')
+  const parsed = /^\+?\d{4,20}$/.test(compact) ? parsePhoneNumberFromString(compact.startsWith('+') ? compact : `+${compact}`) : undefined
+  if (!parsed || !parsed.isValid()) {
+    throw new ApiError('invalid_phone', 'Not a valid phone number (use international format, e.g. +14155552671).', [
+      { path, message: 'Not a valid phone number.' },
+    ])
+  }
+  return parsed.number
+}
+
+/** Sends a sign-in code by SMS; `created` says whether this made the account. */
+export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): Promise<{ created: boolean }> {
+  const phone = normalizePhone(input.phone)
+  limitSignIn(deps, `phone:${phone}`, ip)
+  const code = randomCode()
+  const now = deps.clock.now()
+  const created = await deps.events.transaction(async (trx) => {
+    const existing = await trx.selectFrom('users').select('id').where('phone', '=', phone).where('deleted_at', 'is', null).executeTakeFirst()
+    if (!existing) await insertUser(trx, now, { kind: 'phone', phone })
+    // A new code replaces the old one, with fresh tries.
+    const fresh = { code_hash: sha256(code), created_at: now, expires_at: now + CODE_TTL_MS, tries_left: CODE_TRIES }
+    await trx
+      .insertInto('phone_codes')
+      .values({ phone, ...fresh })
+      .onConflict((oc) => oc.column('phone').doUpdateSet(fresh))
+      .execute()
+    return !existing
+  })
+  await sendQuietly(deps, () => deps.sms.send({ to: phone, text: `Your Parley sign-in code is ${code}. It expires in 10 minutes.` }))
+  return { created }
+}
+
+export async function phoneVerify(deps: AppDeps, input: PhoneVerify, ip: string): Promise<SignedIn> {
+  const phone = normalizePhone(input.phone)
+  limitSignIn(deps, `phone:${phone}`, ip)
+  const row = await deps.events.transaction(async (trx) => {
+    const code = await trx.selectFrom('phone_codes').selectAll().where('phone', '=', phone).executeTakeFirst()
+    if (!code || code.expires_at <= deps.clock.now() || code.tries_left <= 0) return null
+    if (!safeEqual(sha256(input.code), code.code_hash)) {
+      await trx.updateTable('phone_codes').set({ tries_left: code.tries_left - 1 }).where('phone', '=', phone).execute()
+      return null
+    }
+    await trx.deleteFrom('phone_codes').where('phone', '=', phone).execute()
+    const user = await trx.selectFrom('users').selectAll().where('phone', '=', phone).where('deleted_at', 'is', null).executeTakeFirst()
+    // The right code proves the phone is this account's: now the invite bonus may be paid.
+    if (user) await rewardInviter(deps, trx, { phone }, user.created_at)
+    return user ?? null
+  })
+  if (!row) throw new ApiError('invalid_code', 'Wrong or expired code; request a new one.')
+  return startSession(deps, row)
+}
