@@ -20,8 +20,6 @@ import { createMailer } from './notify/mailer.js'
 import { Outbox } from './notify/outbox.js'
 import { createSmsSender } from './notify/sms.js'
 
-// 50 ms: drained connections close promptly without a busy loop.
-const DRAIN_SWEEP_MS = 50
 // 10 s: requests in flight get this long to finish before their connections are cut.
 const DRAIN_LIMIT_MS = 10_000
 
@@ -74,6 +72,16 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   http.requestTimeout = 0
   http.headersTimeout = 60_000
   http.keepAliveTimeout = 65_000
+  // Requests in flight, so a drain can cut the remaining connections (idle keep-alive ones, and
+  // ones a client opened but never used) the moment the last response has gone out.
+  let inFlight = 0
+  let draining = false
+  http.on('request', (_req, res) => {
+    inFlight++
+    res.once('close', () => {
+      if (--inFlight === 0 && draining) http.closeAllConnections()
+    })
+  })
   const port = (server.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
@@ -84,13 +92,12 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       jobs.stop()
       // Stop accepting, answer held polls with what they have, let requests in flight finish.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()))
+      draining = true
       deps.hub.shutdown()
-      // Keep-alive connections turn idle as their last response goes out; close each as it does.
-      const sweep = setInterval(() => http.closeIdleConnections(), DRAIN_SWEEP_MS)
+      if (inFlight === 0) http.closeAllConnections()
+      else http.closeIdleConnections()
       const force = setTimeout(() => http.closeAllConnections(), DRAIN_LIMIT_MS)
-      http.closeIdleConnections()
       await closed
-      clearInterval(sweep)
       clearTimeout(force)
       await close()
       deps.log.info('parley stopped')
