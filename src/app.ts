@@ -11,6 +11,7 @@ import { chatRoutes } from './chats/routes.js'
 import { coinRoutes } from './coins/routes.js'
 import type { AppDeps, AppEnv } from './deps.js'
 import { dialogRoutes, directMessageRoutes, messageReadRoutes } from './dialogs/routes.js'
+import { complaintRoutes, messageModerationRoutes, moderationRoutes } from './moderation/routes.js'
 import { ApiError, errorBody } from './errors.js'
 import { pollRoutes } from './events/poll.js'
 import { fileRoutes, uploadRoutes } from './uploads/routes.js'
@@ -71,6 +72,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/dialogs', dialogRoutes(deps, requireUser))
   app.route('/api/direct-messages', directMessageRoutes(deps, requireUser))
   app.route('/api/messages', messageReadRoutes(deps, requireUser))
+  app.route('/api/rooms', moderationRoutes(deps, requireUser))
+  app.route('/api/messages', messageModerationRoutes(deps, requireUser))
+  app.route('/api/complaints', complaintRoutes(deps, requireUser))
   app.route('/api', coinRoutes(deps, requireUser))
   app.route('/api/uploads', uploadRoutes(deps, requireUser))
   app.route('/files', fileRoutes(deps))

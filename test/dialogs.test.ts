@@ -370,3 +370,44 @@ describe('clear and delete', () => {
     expectError(await a.client.delete('/api/dialogs/99999999'), 404, 'not_found')
   })
 })
+
+describe('GET /api/chats, dialog half', () => {
+  it('lists rooms and dialogs together by latest activity, dialogs as {kind, user, last_message, unread}', async () => {
+    const [me, b, c] = [await user(), await user(), await user()]
+    const mkRoom = async () => {
+      const res = await me.client.post('/api/rooms', { name: `chats ${Math.random().toString(36).slice(2, 8)}` })
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
+      return res.body.data.room.id as number
+    }
+    const room1 = await mkRoom()
+    await dm(b, me, 'from b')
+    const room2 = await mkRoom()
+    expect((await me.client.post(`/api/rooms/${room2}/messages`, { text: 'in room 2' })).status).toBe(201)
+    await dm(c, me, 'from c')
+    await dm(c, me, 'from c again')
+    expect((await me.client.post(`/api/rooms/${room1}/messages`, { text: 'in room 1' })).status).toBe(201)
+
+    const res = await me.client.get('/api/chats')
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    const items = res.body.data.items as any[]
+    const key = (i: any) => (i.kind === 'room' ? `room:${i.room.id}` : `dialog:${i.user.id}`)
+    expect(items.map(key)).toEqual([`room:${room1}`, `dialog:${c.user.id}`, `room:${room2}`, `dialog:${b.user.id}`])
+    expect(items[1]).toMatchObject({ kind: 'dialog', user: { id: c.user.id }, last_message: { text: 'from c again' }, unread: 2 })
+    expect(items[1].room).toBeUndefined()
+    expect(res.body.data.has_more).toBe(false)
+
+    const page = await me.client.get('/api/chats?limit=2&offset=1')
+    expect(page.body.data.items.map(key)).toEqual([`dialog:${c.user.id}`, `room:${room2}`])
+    expect(page.body.data.has_more).toBe(true)
+
+    // A deleted dialog leaves the list; reading one zeroes its unread.
+    expect((await me.client.delete(`/api/dialogs/${b.user.id}`)).status).toBe(204)
+    expect((await me.client.post(`/api/dialogs/${c.user.id}/read`, {})).status).toBe(204)
+    const after = (await me.client.get('/api/chats')).body.data.items as any[]
+    expect(after.map(key)).toEqual([`room:${room1}`, `dialog:${c.user.id}`, `room:${room2}`])
+    expect(after[1].unread).toBe(0)
+    // The other side sees its dialog with me.
+    const theirs = (await b.client.get('/api/chats')).body.data.items as any[]
+    expect(theirs).toMatchObject([{ kind: 'dialog', user: { id: me.user.id }, last_message: { text: 'from b' }, unread: 0 }])
+  })
+})

@@ -1,11 +1,12 @@
 // GET /api/chats: every chat of every kind, merged, most recent activity first, then paged.
 import type { AppDeps } from '../deps.js'
+import { dialogChats } from './dialog-chats.js'
 import { roomChats } from './room-chats.js'
 import type { ChatEntry, ChatItem, ChatSource } from './types.js'
 import type { ChatsQuery } from './schemas.js'
 
-/** Each kind of chat contributes its entries; a new kind (dialogs) is one more source here. */
-const SOURCES: readonly ChatSource[] = [roomChats]
+/** Each kind of chat contributes its entries. */
+const SOURCES: readonly ChatSource[] = [roomChats, dialogChats]
 
 const newestFirst = (a: ChatEntry, b: ChatEntry) => b.activityAt - a.activityAt || b.lastMessageId - a.lastMessageId
 

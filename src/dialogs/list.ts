@@ -20,8 +20,20 @@ type Row = { peer_id: number; last_id: number | null; activity_id: number | null
  * one the user cleared, so a cleared dialog keeps its place; last_message is the newest visible one.
  */
 export async function dialogSummaries(deps: AppDeps, me: number, page: { limit: number; offset: number }) {
+  const rows = await summaryRows(deps, me, page)
+  const has_more = rows.length > page.limit
+  return { items: await summarize(deps, rows.slice(0, page.limit)), has_more }
+}
+
+/** Every dialog in the user's list, unpaged: the dialog half of GET /api/chats merges and pages. */
+export async function allDialogSummaries(deps: AppDeps, me: number): Promise<DialogSummary[]> {
+  return summarize(deps, await summaryRows(deps, me))
+}
+
+/** One more row than the page asks for (has_more), or all rows without a page. */
+async function summaryRows(deps: AppDeps, me: number, page?: { limit: number; offset: number }): Promise<Row[]> {
   const pairWhere = sql`m.peer_lo = min(ds.user_id, ds.peer_id) and m.peer_hi = max(ds.user_id, ds.peer_id) and m.deleted_at is null`
-  const rows = await deps.db
+  let query = deps.db
     .selectFrom('dialog_state as ds')
     .select([
       'ds.peer_id',
@@ -36,12 +48,8 @@ export async function dialogSummaries(deps: AppDeps, me: number, page: { limit: 
     // SQLite sorts nulls lowest: dialogs without any live message come last.
     .orderBy('activity_id', 'desc')
     .orderBy('ds.peer_id', 'desc')
-    .limit(page.limit + 1)
-    .offset(page.offset)
-    .execute()
-  const has_more = rows.length > page.limit
-  const items = await summarize(deps, (rows as Row[]).slice(0, page.limit))
-  return { items, has_more }
+  if (page) query = query.limit(page.limit + 1).offset(page.offset)
+  return query.execute()
 }
 
 async function summarize(deps: AppDeps, rows: Row[]): Promise<DialogSummary[]> {
