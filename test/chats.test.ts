@@ -98,6 +98,21 @@ describe('GET /api/chats', () => {
     expect((await chats(me.client)).items[0]).toMatchObject({ last_message: { id: fresh.id }, unread: 1 })
   })
 
+  it('clearing a room keeps its place in the list', async () => {
+    const me = await guest(server)
+    const older = await makeRoom(me.client)
+    const newer = await makeRoom(me.client)
+    server.clock.advance(5)
+    await send(me.client, older.id, 'older news')
+    server.clock.advance(5)
+    await send(me.client, newer.id, 'newer news')
+    await me.client.post(`/api/rooms/${newer.id}/clear`)
+    expect((await chats(me.client)).items.map((i) => [i.room.id, i.last_message?.text ?? null])).toEqual([
+      [newer.id, null],
+      [older.id, 'older news'],
+    ])
+  })
+
   it('skips deleted messages for last_message and unread', async () => {
     const me = await guest(server)
     const other = await guest(server)

@@ -16,6 +16,11 @@ export async function roomChats(deps: AppDeps, userId: number): Promise<ChatEntr
       sql<number | null>`(select max(m.id) from messages m
         where m.room_id = rm.room_id and m.deleted_at is null and m.id > rm.cleared_up_to)`.as('last_id'),
     )
+    // Activity: the newest live message, even one the user cleared, so clearing keeps the room's place.
+    .select(
+      sql<number | null>`(select m.created_at from messages m
+        where m.room_id = rm.room_id and m.deleted_at is null order by m.id desc limit 1)`.as('activity_at'),
+    )
     // Unread: others' user messages after the read mark (and after a clear).
     .select(
       sql<number>`(select count(*) from messages m
@@ -31,7 +36,7 @@ export async function roomChats(deps: AppDeps, userId: number): Promise<ChatEntr
     const message = r.last_id === null ? null : (last.get(r.last_id) ?? null)
     return {
       item: { kind: 'room', room: { ...toRoom(r), joined: true }, last_message: message, unread: Number(r.unread) },
-      activityAt: message ? Date.parse(message.created_at) : r.joined_at,
+      activityAt: Math.max(r.activity_at ?? 0, r.joined_at),
       lastMessageId: message?.id ?? 0,
     }
   })
