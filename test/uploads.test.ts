@@ -65,7 +65,7 @@ const webp = () => Buffer.from('UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==
 
 function upload(client: Client, bytes: Uint8Array, filename = 'picture.png', type = 'image/png', field = 'file') {
   const form = new FormData()
-  form.append(field, new Blob([bytes], { type }), filename)
+  form.append(field, new Blob([new Uint8Array(bytes)], { type }), filename)
   return client.request('POST', '/api/uploads', undefined, { raw: form })
 }
 

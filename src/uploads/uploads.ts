@@ -1,6 +1,7 @@
 // Receiving an upload: multipart streamed straight to disk, the type told by the bytes, the size
 // limit enforced while streaming. API.md §8. Nothing is ever held in memory beyond a few chunks.
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -151,9 +152,12 @@ async function writeFile(stream: Readable, dir: string, max: number): Promise<St
       else cb(null, chunk)
     },
   })
+  const out = createWriteStream(tmp, { flags: 'wx', mode: 0o640 })
   try {
-    await pipeline(stream, inspect, createWriteStream(tmp, { flags: 'wx', mode: 0o640 }))
+    await pipeline(stream, inspect, out)
   } catch (err) {
+    // The open may still be under way when the pipeline fails; removing before it lands would leave the file.
+    if (!out.closed) await once(out, 'close').catch(() => undefined)
     await rm(tmp, { force: true })
     throw err instanceof ApiError ? err : badForm('The upload was cut off.')
   }
