@@ -1,0 +1,175 @@
+// The message composer: text, one image attachment, a reply target, and the reason a send
+// cannot happen (silenced, not a member, offline). Enter sends, Shift+Enter starts a new line.
+import { upload } from '../api.js'
+import { icon } from '../icons.js'
+import { clientId, fmtDateTime, h, uid } from '../dom.js'
+import { displayName, state } from '../store.js'
+
+// 3 s: the server sends at most one typing event per user per 3 s anyway.
+const TYPING_EVERY_MS = 3000
+
+/**
+ * createComposer({send, typing}) → {el, setReply, setBlock, focus}
+ * send({text?, attachment_id?, reply_to_id?, client_id}) → Promise<message>; throws ApiError.
+ */
+export function createComposer({ send, typing, label = 'Message' }) {
+  const textId = uid('compose')
+  const fileId = uid('attach')
+  let reply = null
+  let attachment = null // {id, url} once uploaded
+  let pendingId = null // client_id kept until a send succeeds, so a retry never posts twice
+  let block = null
+  let lastTyping = 0
+
+  const text = h('textarea', { id: textId, rows: 1, placeholder: 'Write a message…', maxlength: 4000, autocomplete: 'off', 'data-autofocus': '' })
+  const file = h('input', { id: fileId, type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', class: 'sr-only' })
+  const sendBtn = h('button', { type: 'submit', class: 'btn btn-primary send-btn' }, 'Send')
+  const notice = h('p', { class: 'composer-notice', role: 'status', hidden: true })
+  const replyBox = h('div', { class: 'composer-reply', hidden: true })
+  const attachBox = h('div', { class: 'composer-attach', hidden: true })
+  const form = h(
+    'form',
+    { class: 'composer', 'aria-label': 'Send a message' },
+    replyBox,
+    attachBox,
+    notice,
+    h(
+      'div',
+      { class: 'composer-row' },
+      h('label', { class: 'icon-btn attach-btn', for: fileId, title: 'Attach an image' }, icon('clip', 20), h('span', { class: 'sr-only' }, 'Attach an image')),
+      file,
+      h('label', { class: 'sr-only', for: textId }, label),
+      text,
+      sendBtn,
+    ),
+  )
+
+  const showNotice = (msg, kind = 'info') => {
+    notice.hidden = !msg
+    notice.textContent = msg ?? ''
+    notice.dataset.kind = kind
+  }
+  const refreshSend = () => {
+    sendBtn.disabled = !!block || attachBox.dataset.busy === '1'
+  }
+
+  const autosize = () => {
+    text.style.height = 'auto'
+    text.style.height = `${Math.min(text.scrollHeight, 160)}px`
+  }
+
+  text.addEventListener('input', () => {
+    autosize()
+    pendingId = null
+    if (text.value.trim() && Date.now() - lastTyping > TYPING_EVERY_MS && !block) {
+      lastTyping = Date.now()
+      typing?.().catch(() => {})
+    }
+  })
+  text.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault()
+      form.requestSubmit()
+    } else if (ev.key === 'Escape' && reply) {
+      setReply(null)
+    }
+  })
+
+  file.addEventListener('change', async () => {
+    const f = file.files?.[0]
+    file.value = ''
+    if (!f) return
+    attachment = null
+    pendingId = null
+    attachBox.hidden = false
+    attachBox.dataset.busy = '1'
+    refreshSend()
+    attachBox.replaceChildren(h('span', { class: 'muted' }, `Uploading ${f.name}…`))
+    try {
+      const up = await upload(f)
+      attachment = up
+      attachBox.replaceChildren(
+        h('img', { src: up.url, alt: `Attached: ${f.name}`, class: 'thumb' }),
+        h('span', { class: 'grow' }, f.name),
+        h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Remove attachment', onClick: clearAttachment }, icon('close', 16)),
+      )
+    } catch (err) {
+      attachBox.replaceChildren(h('span', { class: 'error' }, `Could not attach ${f.name}: ${err.message}`), h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Dismiss', onClick: clearAttachment }, icon('close', 16)))
+    } finally {
+      attachBox.dataset.busy = ''
+      refreshSend()
+    }
+  })
+
+  function clearAttachment() {
+    attachment = null
+    pendingId = null
+    attachBox.hidden = true
+    attachBox.replaceChildren()
+    text.focus()
+  }
+
+  function setReply(m) {
+    reply = m
+    pendingId = null
+    replyBox.hidden = !m
+    if (!m) return replyBox.replaceChildren()
+    const who = displayName(state.users.get(m.author_id))
+    replyBox.replaceChildren(
+      h('span', { class: 'grow' }, 'Replying to ', h('strong', {}, who), ': ', (m.text ?? 'Photo').slice(0, 120)),
+      h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Cancel reply', onClick: () => setReply(null) }, icon('close', 16)),
+    )
+    text.focus()
+  }
+
+  /** setBlock({text, kind}) shows why sending is not possible now; setBlock(null) lifts it. */
+  function setBlock(b) {
+    block = b
+    showNotice(b?.text ?? null, b?.kind ?? 'warn')
+    refreshSend()
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault()
+    if (block) return
+    const body = text.value.trim()
+    if (!body && !attachment) return text.focus()
+    pendingId ??= clientId()
+    const payload = { client_id: pendingId }
+    if (body) payload.text = body
+    if (attachment) payload.attachment_id = attachment.id
+    if (reply) payload.reply_to_id = reply.id
+    sendBtn.disabled = true
+    try {
+      await send(payload)
+      text.value = ''
+      autosize()
+      pendingId = null
+      clearAttachment()
+      setReply(null)
+      if (!block) showNotice(null)
+    } catch (err) {
+      if (err.code === 'silenced') {
+        setBlock(silencedBlock(err.details?.until))
+      } else if (err.code === 'rate_limited') {
+        showNotice(`Slow down: you can send again in ${err.retryAfter ?? 'a few'} s.`, 'warn')
+      } else if (err.status === 0) {
+        showNotice('Not sent: no connection. Press Send to try again.', 'error')
+      } else {
+        showNotice(`Not sent: ${err.message}`, 'error')
+      }
+    } finally {
+      refreshSend()
+      text.focus()
+    }
+  })
+
+  return { el: form, setReply, setBlock, focus: () => text.focus() }
+}
+
+/** The notice for a silenced member: why, and until when. */
+export function silencedBlock(until, by, reason) {
+  const when = until ? ` until ${fmtDateTime(until)}` : ''
+  const who = by ? ` by ${by}` : ''
+  return { kind: 'warn', text: `You are silenced in this room${who}${when}${reason ? ` (“${reason}”)` : ''}. You can read, but not send.` }
+}

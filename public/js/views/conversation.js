@@ -1,0 +1,295 @@
+// A conversation (room or dialog): history that grows upward on scroll, live messages deduped
+// by id, typing, read marks and the composer. room.js and dm.js wrap it with their header.
+import { del, get, post, qs } from '../api.js'
+import { confirmDialog, formDialog, h, toast } from '../dom.js'
+import { displayName, emit, loadUser, on, state } from '../store.js'
+import { createComposer } from './composer.js'
+import { renderMessage, previewText } from './message.js'
+
+// 50: a screenful or two per page; the API's default too.
+const PAGE = 50
+// Within 150 px of the top, the next older page loads.
+const LOAD_OLDER_AT_PX = 150
+// Within 120 px of the bottom the view sticks to the newest message.
+const STICK_PX = 120
+// A typing notice lasts 4 s unless renewed (senders repeat at most every 3 s).
+const TYPING_SHOWN_MS = 4000
+// Consecutive messages of one author within 5 minutes are grouped under one name.
+const GROUP_MS = 5 * 60_000
+
+/**
+ * opts: {key, base ('/rooms/3' | '/dialogs/7'), label, belongs(m), typingFrom(data) → user id | null,
+ *        canDelete(m), canReport(m), receipt?(m), onService?(m), readPath?}
+ */
+export function createConversation(opts) {
+  const messages = new Map()
+  let hasOlder = false
+  let loadingOlder = false
+  let loaded = false
+  let stick = true
+  let readUpTo = 0
+  const typers = new Map() // user id → timeout
+  const offs = []
+
+  const list = h('ol', { class: 'messages', 'aria-label': 'Messages' })
+  const olderBtn = h('button', { type: 'button', class: 'btn btn-small older-btn', hidden: true, onClick: () => loadOlder() }, 'Load older messages')
+  const historyNote = h('p', { class: 'history-note muted', role: 'status' }, 'Loading messages…')
+  const scroller = h('div', { class: 'scroller', tabindex: '0', 'aria-label': `${opts.label} — message history` }, h('div', { class: 'history-top' }, olderBtn, historyNote), list)
+  const jump = h('button', { type: 'button', class: 'jump-btn', hidden: true, onClick: () => scrollToBottom(true) }, 'New messages ↓')
+  const typingEl = h('p', { class: 'typing', 'aria-live': 'polite' })
+  const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' })
+
+  const ctx = {
+    find: (id) => messages.get(id),
+    canDelete: opts.canDelete,
+    canReport: opts.canReport,
+    receipt: opts.receipt,
+    onReply: (m) => composer.setReply(m),
+    onDelete: (m) => deleteMessage(m),
+    onReport: (m) => report(m),
+    onMediaLoad: () => stick && scrollToBottom(),
+  }
+  const composer = createComposer({
+    label: `Message ${opts.label}`,
+    send: async (payload) => {
+      const data = await post(`${opts.base}/messages`, payload)
+      stick = true
+      insert(data.message, { live: false })
+      return data.message
+    },
+    typing: () => post(`${opts.base}/typing`),
+  })
+
+  const el = h('div', { class: 'conversation' }, h('div', { class: 'scroller-wrap' }, scroller, jump), typingEl, announcer, composer.el)
+
+  // --- rendering -------------------------------------------------------------------------
+
+  function nodeOf(id) {
+    return list.querySelector(`li[data-id="${id}"]`)
+  }
+
+  function regroup(li) {
+    if (!li || li.classList.contains('service')) return
+    const prev = li.previousElementSibling
+    const m = messages.get(Number(li.dataset.id))
+    const p = prev && messages.get(Number(prev.dataset.id))
+    const cont = !!(p && m && p.kind === 'user' && p.author_id === m.author_id && Date.parse(m.created_at) - Date.parse(p.created_at) < GROUP_MS && !m.reply_to_id)
+    li.classList.toggle('cont', cont)
+  }
+
+  /** Inserts or replaces a message in id order; returns true when it was new. */
+  function insert(m, { live }) {
+    if (!opts.belongs(m)) return false
+    const isNew = !messages.has(m.id)
+    messages.set(m.id, m)
+    if (!state.users.has(m.author_id)) loadUser(m.author_id).catch(() => {})
+    const li = renderMessage(m, ctx)
+    if (!isNew) {
+      nodeOf(m.id)?.replaceWith(li)
+      return false
+    }
+    const wasNear = nearBottom()
+    let next = null
+    for (let n = list.lastElementChild; n; n = n.previousElementSibling) {
+      if (Number(n.dataset.id) < m.id) break
+      next = n
+    }
+    list.insertBefore(li, next)
+    regroup(li)
+    regroup(li.nextElementSibling)
+    if (loaded && !loadingOlder) paintHistoryState()
+    if (live) {
+      const mine = m.author_id === state.me.id
+      if (m.kind === 'user' && !mine) {
+        clearTyping(m.author_id)
+        announcer.textContent = `${displayName(state.users.get(m.author_id))}: ${previewText(m)}`
+      }
+      if (m.kind === 'service') opts.onService?.(m)
+      if (wasNear || mine) scrollToBottom()
+      else if (!mine) jump.hidden = false
+      markReadSoon()
+    }
+    return true
+  }
+
+  function remove(id) {
+    messages.delete(id)
+    const li = nodeOf(id)
+    const next = li?.nextElementSibling
+    li?.remove()
+    regroup(next)
+  }
+
+  function removeUpTo(upTo) {
+    for (const id of [...messages.keys()]) if (id <= upTo) remove(id)
+    if (messages.size === 0) historyNote.textContent = 'No messages yet. Say hello!'
+  }
+
+  function nearBottom() {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICK_PX
+  }
+
+  function scrollToBottom(focusLast = false) {
+    scroller.scrollTop = scroller.scrollHeight
+    jump.hidden = true
+    stick = true
+    if (focusLast) composer.focus()
+  }
+
+  /** Re-renders every message (receipts, permissions, names may have changed). */
+  function repaint() {
+    for (const li of [...list.children]) {
+      const m = messages.get(Number(li.dataset.id))
+      if (!m) continue
+      const fresh = renderMessage(m, ctx)
+      fresh.className = li.className
+      li.replaceWith(fresh)
+    }
+  }
+
+  // --- history -------------------------------------------------------------------------
+
+  async function load() {
+    try {
+      const data = await get(`${opts.base}/messages${qs({ limit: PAGE })}`)
+      for (const m of data.items) insert(m, { live: false })
+      hasOlder = data.has_more
+      loaded = true
+      paintHistoryState()
+      scrollToBottom()
+      markReadSoon()
+      // Fill a tall screen: keep loading while there is no scrollbar yet.
+      for (let i = 0; i < 3 && hasOlder && scroller.scrollHeight <= scroller.clientHeight; i++) await loadOlder()
+    } catch (err) {
+      historyNote.textContent = `Could not load messages: ${err.message}`
+      throw err
+    }
+  }
+
+  function paintHistoryState() {
+    olderBtn.hidden = !hasOlder
+    historyNote.textContent = hasOlder ? '' : messages.size ? 'This is the beginning of the conversation.' : 'No messages yet. Say hello!'
+  }
+
+  async function loadOlder() {
+    if (!hasOlder || loadingOlder) return
+    const oldest = Math.min(...messages.keys())
+    if (!Number.isFinite(oldest)) return
+    loadingOlder = true
+    historyNote.textContent = 'Loading older messages…'
+    const before = scroller.scrollHeight - scroller.scrollTop
+    try {
+      const data = await get(`${opts.base}/messages${qs({ before: oldest, limit: PAGE })}`)
+      for (const m of data.items) insert(m, { live: false })
+      hasOlder = data.has_more
+      // Keep the message the reader was looking at in place.
+      scroller.scrollTop = scroller.scrollHeight - before
+    } catch (err) {
+      toast(`Could not load older messages: ${err.message}`, 'error')
+    } finally {
+      loadingOlder = false
+      paintHistoryState()
+    }
+  }
+
+  scroller.addEventListener('scroll', () => {
+    stick = nearBottom()
+    if (stick) jump.hidden = true
+    if (loaded && scroller.scrollTop < LOAD_OLDER_AT_PX) loadOlder()
+  })
+
+  // --- reading and typing ----------------------------------------------------------------
+
+  let readTimer = null
+  function markReadSoon() {
+    clearTimeout(readTimer)
+    readTimer = setTimeout(markRead, 300)
+  }
+  async function markRead() {
+    if (document.visibilityState !== 'visible' || messages.size === 0) return
+    const latest = Math.max(...messages.keys())
+    if (latest <= readUpTo) return
+    readUpTo = latest
+    emit('chat.read', opts.key)
+    try {
+      await post(`${opts.base}/read`, { up_to: latest })
+    } catch (err) {
+      if (err.status === 0) readUpTo = 0 // try again with the next message
+    }
+  }
+  const onVisible = () => markReadSoon()
+  document.addEventListener('visibilitychange', onVisible)
+
+  function showTyping(userId) {
+    clearTimeout(typers.get(userId))
+    typers.set(userId, setTimeout(() => clearTyping(userId), TYPING_SHOWN_MS))
+    paintTyping()
+    if (!state.users.has(userId)) loadUser(userId).then(paintTyping, () => {})
+  }
+  function clearTyping(userId) {
+    if (!typers.has(userId)) return
+    clearTimeout(typers.get(userId))
+    typers.delete(userId)
+    paintTyping()
+  }
+  function paintTyping() {
+    const names = [...typers.keys()].map((id) => displayName(state.users.get(id)))
+    typingEl.textContent =
+      names.length === 0 ? '' : names.length === 1 ? `${names[0]} is typing…` : names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : 'Several people are typing…'
+  }
+
+  async function deleteMessage(m) {
+    const gone = m.text ? `“${m.text.slice(0, 140)}”` : 'The image will be removed.'
+    if (!(await confirmDialog('Delete this message?', gone, 'Delete'))) return
+    try {
+      await del(`/messages/${m.id}`)
+      remove(m.id)
+    } catch (err) {
+      toast(err.message, 'error')
+    }
+  }
+
+  async function report(m) {
+    await formDialog({
+      title: 'Report this message',
+      intro: m.text ? `“${m.text.slice(0, 200)}”` : 'An image.',
+      fields: [{ name: 'text', label: 'What is wrong with it? (optional)', type: 'textarea', attrs: { maxlength: 2000 } }],
+      submitLabel: 'Send report',
+      onSubmit: async (v) => {
+        await post('/complaints', v.text.trim() ? { message_id: m.id, text: v.text.trim() } : { message_id: m.id })
+        toast('Thanks, the moderators will look at it.')
+      },
+    })
+  }
+
+  // --- live events -------------------------------------------------------------------------
+
+  offs.push(
+    on('message.created', ({ message }) => insert(message, { live: true })),
+    on('message.deleted', (d) => {
+      if (messages.has(d.message_id)) remove(d.message_id)
+    }),
+    on('typing', (d) => {
+      const from = opts.typingFrom(d)
+      if (from && from !== state.me.id) showTyping(from)
+    }),
+  )
+
+  return {
+    el,
+    composer,
+    messages,
+    load,
+    insert,
+    remove,
+    removeUpTo,
+    repaint,
+    markRead: markReadSoon,
+    destroy() {
+      for (const off of offs) off()
+      for (const t of typers.values()) clearTimeout(t)
+      clearTimeout(readTimer)
+      document.removeEventListener('visibilitychange', onVisible)
+    },
+  }
+}

@@ -1,0 +1,66 @@
+// Drives Debian's Chromium (installed by .ci/install-chromium) through playwright-core.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { expect } from 'vitest'
+import type { Client } from '../helpers/client.js'
+import type { TestServer } from '../helpers/server.js'
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+]
+
+// Waits in the browser are generous (a shared 2-core box) but always bounded.
+export const WAIT_MS = 15_000
+
+export const SCREENSHOTS = fileURLToPath(new URL('./screenshots', import.meta.url))
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+}
+
+export type Tab = { context: BrowserContext; page: Page; errors: string[] }
+
+/** A browser context signed in with the session of an API client (its cookie copied over). */
+export async function openAs(browser: Browser, server: TestServer, client: Client | null, path = '/', viewport = { width: 1100, height: 720 }): Promise<Tab> {
+  const context = await browser.newContext({ viewport, baseURL: server.url })
+  const session = client?.cookies.get('parley_session')
+  if (session) await context.addCookies([{ name: 'parley_session', value: session, url: server.url, httpOnly: true, sameSite: 'Lax' }])
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (err) => errors.push(String(err)))
+  page.setDefaultTimeout(WAIT_MS)
+  await page.goto(path)
+  return { context, page, errors }
+}
+
+/** Texts of the user messages on screen, in DOM order. */
+export function messageTexts(page: Page): Promise<string[]> {
+  return page.$$eval('.messages li.msg:not(.service) .text', (els) => els.map((e) => e.textContent ?? ''))
+}
+
+/** Types into the composer and sends with Enter, then waits for it to show as sent. */
+export async function send(page: Page, text: string) {
+  const box = page.locator('.composer textarea')
+  await box.fill(text)
+  await box.press('Enter')
+  await page.locator('.messages li.msg.mine .text', { hasText: text }).first().waitFor()
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+}
+
+export function expectNoPageErrors(...tabs: Tab[]) {
+  expect(tabs.flatMap((t) => t.errors)).toEqual([])
+}
