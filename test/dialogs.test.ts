@@ -260,8 +260,12 @@ describe('read receipts', () => {
     expect(m1.id).toBeLessThan(m2.id)
   })
 
-  it('read errors: 400 oneself, 404 unknown user, 400 bad up_to or unknown field', async () => {
-    const a = await user()
+  it('read errors: 400 oneself, 404 unknown user, 400 bad up_to (or one of another dialog) or unknown field', async () => {
+    const [a, b, c] = [await user(), await user(), await user()]
+    const elsewhere = await dm(b, c, 'not in a–b')
+    await dm(b, a, 'in a–b')
+    expectError(await a.client.post(`/api/dialogs/${b.user.id}/read`, { up_to: elsewhere.id }), 400, 'invalid_request')
+    expect((await dialogs(a.client)).items[0]!.unread).toBe(1)
     expectError(await a.client.post(`/api/dialogs/${a.user.id}/read`, {}), 400, 'invalid_request')
     expectError(await a.client.post('/api/dialogs/99999999/read', {}), 404, 'not_found')
     expectError(await a.client.post('/api/dialogs/1/read', { up_to: 'latest' }), 400, 'invalid_request')
@@ -366,6 +370,8 @@ describe('clear and delete', () => {
       expect((await eventsAfter(c, cur)).map((e) => e.type)).toEqual(['dialog.deleted'])
     }
     expectError(await a.client.delete(`/api/dialogs/${b.user.id}?for_everyone=maybe`), 400, 'invalid_request')
+    // The flag belongs in the query: a body carrying it is refused rather than ignored.
+    expectError(await b.client.delete(`/api/dialogs/${a.user.id}`, { for_everyone: true }), 400, 'unknown_field')
     expectError(await a.client.delete(`/api/dialogs/${a.user.id}`), 400, 'invalid_request')
     expectError(await a.client.delete('/api/dialogs/99999999'), 404, 'not_found')
   })

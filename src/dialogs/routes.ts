@@ -37,7 +37,7 @@ export function dialogRoutes(deps: AppDeps, requireUser: Auth) {
       await clearDialog(deps, c.var.userId, c.req.valid('param').user_id, c.req.valid('json').for_everyone === true)
       return c.body(null, 204)
     })
-    .delete('/:user_id', validate('param', S.PeerParam), validate('query', S.DeleteDialogQuery), async (c) => {
+    .delete('/:user_id', validate('param', S.PeerParam), validate('query', S.DeleteDialogQuery), validate('json', S.DeleteDialogBody), async (c) => {
       await deleteDialog(deps, c.var.userId, c.req.valid('param').user_id, c.req.valid('query').for_everyone === true)
       return c.body(null, 204)
     })

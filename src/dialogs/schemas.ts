@@ -25,6 +25,8 @@ export type ClearDialog = z.infer<typeof ClearDialog>
 
 export const DeleteDialogQuery = z.object({ for_everyone: QueryBool.optional() })
 export type DeleteDialogQuery = z.infer<typeof DeleteDialogQuery>
+/** The flag travels in the query; a body carrying it is refused (400), never silently ignored. */
+export const DeleteDialogBody = z.object({}).strict()
 
 export const DirectMessagesQuery = z.object({
   from: IdParam.optional(),

@@ -1,6 +1,6 @@
 // Per-user dialog state: read receipts, clearing, deleting the dialog, typing (API.md §6).
 import type { AppDeps } from '../deps.js'
-import { notFound } from '../errors.js'
+import { ApiError, notFound } from '../errors.js'
 import type { Trx } from '../db/schema.js'
 import { clearedUpTo, pairOf, requireLivePeer, requirePeer } from './dialogs.js'
 
@@ -8,13 +8,18 @@ import { clearedUpTo, pairOf, requireLivePeer, requirePeer } from './dialogs.js'
 export const TYPING_INTERVAL_MS = 3_000
 
 /**
- * Marks the peer's messages to me read, up to `upTo` (default: all). The author and my other
- * sessions get message.read, whose up_to is the newest message this call marked read; nothing
- * newly read sends nothing.
+ * Marks the peer's messages to me read, up to `upTo` (a message of this dialog, as in room reads;
+ * default: all). The author and my other sessions get message.read, whose up_to is the newest
+ * message this call marked read; nothing newly read sends nothing.
  */
 export async function readDialog(deps: AppDeps, me: number, peerId: number, upTo: number | undefined): Promise<void> {
   await deps.events.transaction(async (trx) => {
     await requirePeer(trx, me, peerId)
+    if (upTo !== undefined) {
+      const [lo, hi] = pairOf(me, peerId)
+      const inDialog = await trx.selectFrom('messages').select('id').where('id', '=', upTo).where('peer_lo', '=', lo).where('peer_hi', '=', hi).executeTakeFirst()
+      if (!inDialog) throw new ApiError('invalid_request', 'up_to must name a message of this dialog.', [{ path: 'up_to', message: 'Not a message of this dialog.' }])
+    }
     let update = trx
       .updateTable('messages')
       .set({ read_at: deps.clock.now() })
