@@ -18,6 +18,7 @@ import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
 import { csrfGuard } from './http/csrf.js'
 import { sessionAuth } from './http/session.js'
+import { isLoopback } from './metrics.js'
 import { buildOpenApi } from './openapi.js'
 import { projectRoot } from './paths.js'
 import { roomRoutes } from './rooms/routes.js'
@@ -90,7 +91,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/metrics', async (c) => {
     const ip = clientIp(c)
-    const loopback = ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1'
+    const loopback = isLoopback(ip)
     const auth = c.req.header('authorization') ?? ''
     const token = deps.config.metricsToken
     const tokenOk = token !== undefined && safeEqual(auth, `Bearer ${token}`)
@@ -115,11 +116,14 @@ export function createApp(deps: AppDeps) {
     }
   })
 
-  const methodsByPath = () => app.routes.filter((r) => r.method !== 'ALL' && r.path !== '*' && r.path !== '/*').map((r) => pathRegex(r.path))
-  let known: RegExp[] | undefined
+  const methodsByPath = () =>
+    app.routes.filter((r) => r.method !== 'ALL' && r.path !== '*' && r.path !== '/*').map((r) => ({ re: pathRegex(r.path), method: r.method }))
+  let known: { re: RegExp; method: string }[] | undefined
   app.notFound((c) => {
     known ??= methodsByPath()
-    if (known.some((re) => re.test(c.req.path))) {
+    const allowed = [...new Set(known.filter((k) => k.re.test(c.req.path)).map((k) => k.method))]
+    if (allowed.length > 0) {
+      c.header('Allow', allowed.join(', '))
       return c.json(errorBody('method_not_allowed', `${c.req.method} is not served on ${c.req.path}.`), 405)
     }
     return c.json(errorBody('not_found', `Nothing at ${c.req.path}.`), 404)
@@ -134,7 +138,8 @@ export function createApp(deps: AppDeps) {
       // Hono's own 4xx: chiefly malformed JSON from the body parser.
       const code = err.status === 413 ? 'payload_too_large' : err.status === 415 ? 'unsupported_media_type' : 'invalid_request'
       const message = err.status === 400 ? 'The body is not valid JSON.' : err.message
-      return c.json(errorBody(code, message), err.status as 400)
+      const details = err.status === 400 ? [{ path: 'body', message: err.message }] : undefined
+      return c.json(errorBody(code, message, details), err.status as 400)
     }
     const requestId = c.var.requestId
     deps.log.error({ reqId: requestId, err, method: c.req.method, path: c.req.path }, 'unhandled error')

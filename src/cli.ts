@@ -1,63 +1,49 @@
-#!/usr/bin/env node
-// parley [serve] | parley migrate | parley admin grant <username>
+// parley [serve] | parley migrate | parley admin grant <username>. The logic lives here as a
+// function so tests run it in-process; src/bin.ts is the executable that calls it.
 import { grantAdmin } from './accounts/accounts.js'
-import { ConfigError, loadConfig } from './config.js'
+import { loadConfig } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
 import { createLogger } from './log.js'
-import { startServer } from './main.js'
+import { startServer, type Running } from './main.js'
 
-const USAGE = 'usage: parley [serve] [--config FILE] [--log-level LEVEL] [--dev] | parley migrate | parley admin grant <username>'
+export const USAGE = 'usage: parley [serve] [--config FILE] [--log-level LEVEL] [--dev] | parley migrate | parley admin grant <username>'
 
-async function main(argv: string[]): Promise<number> {
-  const positional = argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--config', '--log-level', '--port'].includes(argv[i - 1]!)))
+/** Where the commands write their one-line answers (the console, or a test's buffer). */
+export type CliIo = { out: (line: string) => void; err: (line: string) => void }
+
+const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }
+
+/** `serve` answers with the running server (the caller owns signals); other commands with an exit code. */
+export type CliResult = { code: number } | { running: Running }
+
+// Flags that take a value, so their value is not read as a command.
+const VALUE_FLAGS = ['--config', '--log-level', '--port']
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = consoleIo): Promise<CliResult> {
+  const positional = argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && VALUE_FLAGS.includes(argv[i - 1]!)))
   const [command = 'serve', ...rest] = positional
-  const config = loadConfig(process.env, argv)
-  const log = createLogger(config)
-  if (command === 'serve') {
-    const running = await startServer(config, { log })
-    const shutdown = (signal: string) => {
-      log.info({ signal }, 'draining')
-      void running.stop().then(() => process.exit(0))
-    }
-    process.once('SIGTERM', () => shutdown('SIGTERM'))
-    process.once('SIGINT', () => shutdown('SIGINT'))
-    return -1
+  if (!['serve', 'migrate', 'admin'].includes(command) || (command === 'admin' && (rest[0] !== 'grant' || !rest[1] || rest.length > 2))) {
+    io.err(USAGE)
+    return { code: 2 }
   }
-  if (command === 'migrate') {
-    const { db, close } = openDatabase(config.databaseFile)
-    try {
-      const applied = await migrateToLatest(db)
-      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date')
-    } finally {
-      await close()
+  const config = loadConfig(env, argv)
+  if (command === 'serve') return { running: await startServer(config, { log: createLogger(config) }) }
+  const { db, close } = openDatabase(config.databaseFile)
+  try {
+    const applied = await migrateToLatest(db)
+    if (command === 'migrate') {
+      io.out(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date')
+      return { code: 0 }
     }
-    return 0
-  }
-  if (command === 'admin' && rest[0] === 'grant' && rest[1]) {
-    const { db, close } = openDatabase(config.databaseFile)
-    try {
-      await migrateToLatest(db)
-      if (!(await grantAdmin(db, rest[1]))) {
-        console.error(`no user named ${rest[1]}`)
-        return 1
-      }
-      console.log(`${rest[1]} is now a site admin`)
-    } finally {
-      await close()
+    const username = rest[1]!
+    if (!(await grantAdmin(db, username))) {
+      io.err(`no user named ${username}`)
+      return { code: 1 }
     }
-    return 0
+    io.out(`${username} is now a site admin`)
+    return { code: 0 }
+  } finally {
+    await close()
   }
-  console.error(USAGE)
-  return 2
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exit(code)
-  },
-  (err: unknown) => {
-    console.error(err instanceof ConfigError || err instanceof Error ? `parley: ${err.message}` : 'parley: failed')
-    process.exit(1)
-  },
-)

@@ -102,9 +102,18 @@ function readToml(file: string): Record<string, unknown> {
   } catch {
     throw new ConfigError(`cannot read config file ${file}`)
   }
-  const parsed = parseToml(text) as Record<string, unknown>
-  // Keys may be written as in the environment (PORT) or in lower case (port).
-  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k.toUpperCase(), v]))
+  let parsed: Record<string, unknown>
+  try {
+    parsed = parseToml(text) as Record<string, unknown>
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid TOML: ${(err as Error).message.split('\n')[0]}`)
+  }
+  // Keys may be written as in the environment (PORT) or in lower case (port). Unlike the
+  // environment, the file holds nothing else, so an unknown key is a typo worth refusing.
+  const entries = Object.entries(parsed).map(([k, v]) => [k.toUpperCase(), v] as const)
+  const unknown = entries.map(([k]) => k).filter((k) => !(k in RawConfig.shape))
+  if (unknown.length > 0) throw new ConfigError(`config file ${file}: unknown key(s) ${unknown.join(', ')}`)
+  return Object.fromEntries(entries)
 }
 
 /**
@@ -154,7 +163,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     inviteBonus: raw.INVITE_BONUS,
     sendRateLimit: raw.SEND_RATE_LIMIT,
     signinRateLimit: raw.SIGNIN_RATE_LIMIT,
-    logLevel: raw.DEV && !env.LOG_LEVEL && !flags.overrides.LOG_LEVEL ? 'debug' : raw.LOG_LEVEL,
+    // --dev means debug logs unless a level was given anywhere.
+    logLevel: raw.DEV && !env.LOG_LEVEL && !flags.overrides.LOG_LEVEL && !('LOG_LEVEL' in file) ? 'debug' : raw.LOG_LEVEL,
     metricsToken: raw.METRICS_TOKEN,
   })
 }

@@ -40,7 +40,9 @@ export function buildOpenApi(app: Hono<any>, version: string) {
     if (!carried) continue
     const schema = jsonSchema(carried.schema)
     if (carried.target === 'json') {
-      op.requestBody = { required: false, content: { 'application/json': { schema } } }
+      // A body is required when its schema names a required field; otherwise it may be left out.
+      const required = Array.isArray(schema.required) && schema.required.length > 0
+      op.requestBody = { required, content: { 'application/json': { schema } } }
     } else if (carried.target === 'query') {
       const props = (schema.properties ?? {}) as Record<string, unknown>
       const required = new Set((schema.required as string[] | undefined) ?? [])

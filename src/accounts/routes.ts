@@ -68,16 +68,16 @@ export function authRoutes(deps: AppDeps, requireUser: Auth) {
 }
 
 export function meRoutes(deps: AppDeps, requireUser: Auth) {
+  // requireUser per route, not .use(): an unknown path under /api/me is 404 even signed out.
   return new Hono<AppEnv>()
-    .use(requireUser)
-    .get('/', async (c) => c.json({ data: { user: await accounts.getMe(deps, c.var.userId) } }))
-    .patch('/', validate('json', S.PatchMe), async (c) => c.json({ data: { user: await accounts.patchMe(deps, c.var.userId, c.req.valid('json')) } }))
-    .delete('/', validate('json', S.DeleteMe), async (c) => {
+    .get('/', requireUser, async (c) => c.json({ data: { user: await accounts.getMe(deps, c.var.userId) } }))
+    .patch('/', requireUser, validate('json', S.PatchMe), async (c) => c.json({ data: { user: await accounts.patchMe(deps, c.var.userId, c.req.valid('json')) } }))
+    .delete('/', requireUser, validate('json', S.DeleteMe), async (c) => {
       await deleteMe(deps, c.var.userId, c.req.valid('json').password)
       clearSessionCookie(c, deps.config)
       return c.body(null, 204)
     })
-    .post('/keepalive', async (c) => {
+    .post('/keepalive', requireUser, async (c) => {
       accounts.keepalive(deps, c.var.userId)
       return c.body(null, 204)
     })
@@ -85,9 +85,8 @@ export function meRoutes(deps: AppDeps, requireUser: Auth) {
 
 export function userRoutes(deps: AppDeps, requireUser: Auth) {
   return new Hono<AppEnv>()
-    .use(requireUser)
-    .get('/', validate('query', S.UserSearch), async (c) => c.json({ data: await searchUsers(deps, c.req.valid('query')) }))
-    .get('/:id', validate('param', z.object({ id: IdParam })), async (c) =>
+    .get('/', requireUser, validate('query', S.UserSearch), async (c) => c.json({ data: await searchUsers(deps, c.req.valid('query')) }))
+    .get('/:id', requireUser, validate('param', z.object({ id: IdParam })), async (c) =>
       c.json({ data: { user: await getPublicUser(deps, c.req.valid('param').id) } }),
     )
 }

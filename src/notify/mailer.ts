@@ -30,6 +30,9 @@ function sendgridClient(key: string, baseUrl: string) {
   const client = new SendGridClient()
   client.setApiKey(key)
   client.setDefaultRequest('baseUrl', baseUrl)
+  // 10 s: a stuck provider must not hold a registration request forever. (The client hands its
+  // default request to axios, which knows `timeout`; the typings do not list it.)
+  client.setDefaultRequest({ timeout: 10_000 } as unknown as Parameters<SendGridClient['setDefaultRequest']>[0])
   const service = new MailService()
   service.setClient(client)
   return service
