@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { authRoutes, inviteRoutes, meRoutes, userRoutes } from './accounts/routes.js'
 import { checkSession } from './accounts/sessions.js'
+import { callRoutes } from './calls/routes.js'
 import { chatRoutes } from './chats/routes.js'
 import { coinRoutes } from './coins/routes.js'
 import type { AppDeps, AppEnv } from './deps.js'
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api', coinRoutes(deps, requireUser))
   app.route('/api/uploads', uploadRoutes(deps, requireUser))
   app.route('/files', fileRoutes(deps))
+  app.route('/api/calls', callRoutes(deps, requireUser))
 
   app.get('/healthz', async (c) => {
     try {

@@ -1,16 +1,20 @@
 // Periodic work, created by main and stopped on shutdown (no module-level timers).
+import { endMissedCalls } from './calls/calls.js'
 import type { AppDeps } from './deps.js'
 
 // 5 s: presence goes offline within 5 s of its grace running out.
 const PRESENCE_SWEEP_MS = 5_000
 // 1 h: pruning is cheap and retention is counted in days.
 const PRUNE_MS = 3600_000
+// 5 s: an unanswered call is told `missed` within 5 s of its 60 s.
+const MISSED_CALLS_MS = 5_000
 
 export type Job = { everyMs: number; run: (deps: AppDeps) => Promise<unknown> | unknown; name: string }
 
 export const JOBS: Job[] = [
   { name: 'presence', everyMs: PRESENCE_SWEEP_MS, run: (d) => (d.presence.sweep(), d.hub.sweep(), d.limiter.sweep(24 * 3600_000)) },
   { name: 'prune-events', everyMs: PRUNE_MS, run: (d) => d.events.prune(d.config.eventRetentionDays) },
+  { name: 'missed-calls', everyMs: MISSED_CALLS_MS, run: endMissedCalls },
 ]
 
 export function startJobs(deps: AppDeps, jobs: Job[] = JOBS) {
