@@ -117,6 +117,15 @@ describe('POST /api/rooms/:id/messages', () => {
     expect((await b.client.post(`/api/rooms/${room.id}/messages`, { text: 'mine', client_id: 'abc-1' })).status).toBe(201)
   })
 
+  it('a client_id already used in another chat is 409 conflict, and nothing is posted', async () => {
+    const a = await guest(server)
+    const room = await makeRoom(a.client)
+    const other = await makeRoom(a.client)
+    expect((await a.client.post(`/api/rooms/${room.id}/messages`, { text: 'here', client_id: 'k-1' })).status).toBe(201)
+    expectError(await a.client.post(`/api/rooms/${other.id}/messages`, { text: 'there', client_id: 'k-1' }), 409, 'conflict')
+    expect(await texts(a.client, other.id)).toEqual([])
+  })
+
   it('reply_to_id must name a message of the same room: 400 invalid_reply otherwise', async () => {
     const a = await guest(server)
     const room = await makeRoom(a.client)

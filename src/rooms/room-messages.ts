@@ -30,7 +30,13 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     await requireRoom(trx, roomId)
     if (!(await findMember(trx, roomId, userId))) throw (await isBanned(trx, roomId, userId)) ? bannedError() : notMember()
     const prior = await findByClientId(trx, userId, input.client_id)
-    if (prior) return { message: await toOneMessage(trx, prior), created: false }
+    if (prior) {
+      // The same client_id in another chat is not a retry of this send: refuse it, as dialogs do.
+      if (prior.room_id !== roomId) {
+        throw new ApiError('conflict', 'This client_id was already used for a message in another chat.', [{ path: 'client_id', message: 'Already used.' }])
+      }
+      return { message: await toOneMessage(trx, prior), created: false }
+    }
     const now = deps.clock.now()
     const until = await activeSilence(trx, roomId, userId, now)
     if (until !== undefined) throw new ApiError('silenced', `You are silenced in this room until ${iso(until)}.`, { until: iso(until) })
