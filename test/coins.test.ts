@@ -342,3 +342,61 @@ describe('free coins', () => {
     expectError(await client.post('/api/me/free-coins', {}), 400, 'invalid_request')
   })
 })
+
+describe('gifts in a room', () => {
+  async function roomWith(owner: Client, ...members: Client[]) {
+    const res = await owner.post('/api/rooms', { name: `gifts ${freshNonce()}` })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    const roomId = res.body.data.room.id as number
+    for (const m of members) expect((await m.post(`/api/rooms/${roomId}/join`, {})).status).toBe(200)
+    return roomId
+  }
+
+  it('with room_id both are in, the room gets a gift service message (recipient as user_id, giver as actor_id)', async () => {
+    const gift = await newGift(3)
+    const giver = await registerUser(server)
+    const taker = await guest(server)
+    const watcher = await guest(server)
+    const roomId = await roomWith(giver.client, taker.client, watcher.client)
+    await topUp(giver.client, giver.user.id, 3)
+    const cursor = await cursorOf(watcher.client)
+    const res = await giver.client.post(`/api/gifts/${gift.id}/send`, { user_id: taker.user.id, room_id: roomId, text: 'cheers' })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(res.body.data).toMatchObject({ balance: 0, sent_gift: { room_id: roomId, to_id: taker.user.id } })
+
+    const service = { type: 'gift', user_id: taker.user.id, actor_id: giver.user.id }
+    const events = (await eventsAfter(watcher.client, cursor)).filter((e) => e.type === 'message.created')
+    expect(events.map((e) => e.data.message)).toEqual([expect.objectContaining({ room_id: roomId, kind: 'service', service })])
+    const history = await taker.client.get(`/api/rooms/${roomId}/messages`)
+    expect(history.body.data.items.at(-1)).toMatchObject({ kind: 'service', service })
+  })
+
+  it('a room the giver or the recipient is not in is 403 not_member; nothing is paid or posted', async () => {
+    const gift = await newGift(1)
+    const giver = await registerUser(server)
+    const taker = await guest(server)
+    const outsider = await guest(server)
+    await topUp(giver.client, giver.user.id, 1)
+    const takersRoom = await roomWith(taker.client)
+    expectError(await giver.client.post(`/api/gifts/${gift.id}/send`, { user_id: taker.user.id, room_id: takersRoom }), 403, 'not_member')
+    const giversRoom = await roomWith(giver.client, outsider.client)
+    expectError(await giver.client.post(`/api/gifts/${gift.id}/send`, { user_id: taker.user.id, room_id: giversRoom }), 403, 'not_member')
+    expect(await balanceOf(giver.client)).toBe(1)
+    const history = await giver.client.get(`/api/rooms/${giversRoom}/messages`)
+    expect(history.body.data.items.filter((m: any) => m.service?.type === 'gift')).toEqual([])
+    expect((await taker.client.get(`/api/users/${taker.user.id}/gifts`)).body.data.items).toEqual([])
+  })
+
+  it('a giver silenced in the room gets 403 silenced and pays nothing', async () => {
+    const gift = await newGift(1)
+    const owner = await guest(server)
+    const giver = await registerUser(server)
+    const taker = await guest(server)
+    const roomId = await roomWith(owner.client, giver.client, taker.client)
+    await topUp(giver.client, giver.user.id, 1)
+    const until = new Date(server.clock.now() + 3600_000).toISOString()
+    expect((await owner.client.post(`/api/rooms/${roomId}/silence`, { user_id: giver.user.id, until })).status).toBeLessThan(300)
+    expectError(await giver.client.post(`/api/gifts/${gift.id}/send`, { user_id: taker.user.id, room_id: roomId }), 403, 'silenced')
+    expect(await balanceOf(giver.client)).toBe(1)
+  })
+})

@@ -299,3 +299,39 @@ describe('profile photo', () => {
     expect(cleared.body.data.user.photo_url).toBeNull()
   })
 })
+
+describe('attachments', () => {
+  it('one’s own upload attaches to a room message; someone else’s is 400 and nothing is posted', async () => {
+    const me = await guest(server)
+    const other = await guest(server)
+    const room = await me.client.post('/api/rooms', { name: `pics ${me.user.id}` })
+    expect(room.status).toBe(201)
+    const roomId = room.body.data.room.id
+    expect((await other.client.post(`/api/rooms/${roomId}/join`, {})).status).toBe(200)
+    const mine = await uploaded(me.client, webp())
+    const theirs = await uploaded(other.client, png())
+
+    const sent = await me.client.post(`/api/rooms/${roomId}/messages`, { attachment_id: mine.id })
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201)
+    expect(sent.body.data.message.attachment).toEqual(mine)
+    expect((await fetch(server.url + sent.body.data.message.attachment.url)).headers.get('content-type')).toBe('image/webp')
+
+    expectError(await me.client.post(`/api/rooms/${roomId}/messages`, { text: 'look', attachment_id: theirs.id }), 400, 'invalid_request')
+    expectError(await me.client.post(`/api/rooms/${roomId}/messages`, { attachment_id: 999_999 }), 400, 'invalid_request')
+    const history = await other.client.get(`/api/rooms/${roomId}/messages`)
+    expect(history.body.data.items.filter((m: any) => m.kind === 'user').map((m: any) => m.attachment)).toEqual([mine])
+  })
+
+  it('one’s own upload attaches to a direct message; someone else’s is 400', async () => {
+    const me = await guest(server)
+    const other = await guest(server)
+    const mine = await uploaded(me.client, gif())
+    const theirs = await uploaded(other.client, gif())
+    const sent = await me.client.post(`/api/dialogs/${other.user.id}/messages`, { text: 'hi', attachment_id: mine.id })
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201)
+    expect(sent.body.data.message).toMatchObject({ recipient_id: other.user.id, text: 'hi', attachment: mine })
+    expectError(await me.client.post(`/api/dialogs/${other.user.id}/messages`, { attachment_id: theirs.id }), 400, 'invalid_request')
+    const history = await other.client.get(`/api/dialogs/${me.user.id}/messages`)
+    expect(history.body.data.items.map((m: any) => m.attachment)).toEqual([mine])
+  })
+})
