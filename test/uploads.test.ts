@@ -335,3 +335,12 @@ describe('attachments', () => {
     expect(history.body.data.items.map((m: any) => m.attachment)).toEqual([mine])
   })
 })
+
+describe('API description', () => {
+  it('/api/openapi.json describes the upload as multipart with a file field', async () => {
+    const doc = (await server.client().get('/api/openapi.json')).body
+    const body = doc.paths['/api/uploads'].post.requestBody
+    expect(Object.keys(body.content)).toEqual(['multipart/form-data'])
+    expect(body.content['multipart/form-data'].schema.properties).toHaveProperty('file')
+  })
+})
