@@ -345,6 +345,16 @@ describe('password reset', () => {
     expectError(await client.get('/api/me'), 401, 'session_revoked')
   })
 
+  it('a reset ends held polls of the revoked sessions with 401 at once', async () => {
+    const { client, email } = await registerUser(server)
+    const cursor = (await client.get('/api/poll')).body.data.cursor
+    const held = client.get(`/api/poll?cursor=${cursor}&timeout=30`)
+    await server.client().post('/api/auth/password-reset/request', { login: email })
+    const [mail] = await waitForOutbox(server, (e) => e.to === email && /reset/i.test(e.subject ?? ''))
+    expect((await server.client().post('/api/auth/password-reset', { token: resetTokenIn(mail!.text), password: 'fresh password' })).status).toBe(204)
+    expectError(await held, 401, 'session_revoked')
+  })
+
   it('a token expires after 1 h; unknown tokens and short passwords are refused', async () => {
     const { email } = await registerUser(server)
     await server.client().post('/api/auth/password-reset/request', { login: email })

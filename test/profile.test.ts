@@ -150,6 +150,15 @@ describe('DELETE /api/me', () => {
     expect(again.body.data.user.id).not.toBe(user.id)
   })
 
+  it('ends a held poll of another session of the deleted account with 401 at once', async () => {
+    const { client, password } = await registerUser(server)
+    const tab = cloneClient(server, client)
+    const held = tab.get(`/api/poll?cursor=${await cursorOf(tab)}&timeout=30`)
+    await new Promise((r) => setTimeout(r, 50))
+    expect((await client.delete('/api/me', { password })).status).toBe(204)
+    expectError(await held, 401, 'session_revoked')
+  })
+
   it('a guest deletes itself without a password; deleted users drop out of search', async () => {
     const name = uniqueName('Vanishing')
     const g = await guest(server, name)

@@ -179,7 +179,8 @@ export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): 
 }
 
 export async function logout(deps: AppDeps, userId: number, sessionId: string, all: boolean): Promise<void> {
-  await revokeSessions(deps, deps.db, userId, all ? 'all' : { only: sessionId })
+  const wake = await revokeSessions(deps, deps.db, userId, all ? 'all' : { only: sessionId })
+  wake()
   const remaining = await deps.db
     .selectFrom('sessions')
     .select('id')
@@ -222,14 +223,16 @@ export async function requestPasswordReset(deps: AppDeps, login: string, ip: str
 
 export async function resetPassword(deps: AppDeps, token: string, password: string, currentSession: string | null): Promise<void> {
   const hash = await hashPassword(password)
-  await deps.db.transaction().execute(async (trx) => {
+  const wake = await deps.db.transaction().execute(async (trx) => {
     const userId = await useToken(deps, trx, token, 'reset_password')
     // Following the emailed link proves the mailbox, so the address counts as verified too.
     await trx.updateTable('users').set({ password_hash: hash, email_verified: 1 }).where('id', '=', userId).execute()
-    await revokeSessions(deps, trx, userId, currentSession ? { except: currentSession } : 'all')
+    const wakeRevoked = await revokeSessions(deps, trx, userId, currentSession ? { except: currentSession } : 'all')
     // Any other reset link still in a mailbox dies with this one.
     await trx.updateTable('tokens').set({ used_at: deps.clock.now() }).where('user_id', '=', userId).where('purpose', '=', 'reset_password').where('used_at', 'is', null).execute()
+    return wakeRevoked
   })
+  wake()
 }
 
 export async function getMe(deps: AppDeps, userId: number): Promise<PrivateUser> {

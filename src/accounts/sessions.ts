@@ -19,20 +19,19 @@ export async function checkSession(deps: Pick<AppDeps, 'db' | 'clock'>, sid: str
 }
 
 /**
- * Revokes sessions of a user: one, all, or all but one. Held polls of those sessions end at once
- * (the hub wakes them and they re-check, answering 401).
+ * Marks sessions of a user revoked: one, all, or all but one. Returns a wake-up that ends their
+ * held polls (they re-check the row and answer 401); call it once the change is committed, so a
+ * woken poll never reads the row before the revocation is visible.
  */
 export async function revokeSessions(
   deps: Pick<AppDeps, 'clock' | 'hub'>,
   db: Q,
   userId: number,
   which: { only: string } | { except: string } | 'all',
-): Promise<void> {
+): Promise<() => void> {
   let q = db.updateTable('sessions').set({ revoked_at: deps.clock.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null)
   if (which !== 'all' && 'only' in which) q = q.where('id', '=', which.only)
   if (which !== 'all' && 'except' in which) q = q.where('id', '!=', which.except)
-  const revoked = await q.returning('id').execute()
-  // Wake after the caller's commit would be ideal; waking early is harmless: the poll re-checks
-  // the row and, if the revocation has not committed yet, simply waits again.
-  queueMicrotask(() => deps.hub.revoke(userId, revoked.map((r) => r.id)))
+  const ids = (await q.returning('id').execute()).map((r) => r.id)
+  return () => deps.hub.revoke(userId, ids)
 }
