@@ -1,5 +1,5 @@
 // Two people in two browser contexts chat in a room and in a direct conversation, live.
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { registerUser } from '../helpers/users.js'
@@ -90,9 +90,40 @@ describe('web client: chatting live', () => {
     await send(a.page, 'Sure, what is it?')
     await b.page.locator('.messages .text', { hasText: 'Sure, what is it?' }).waitFor()
     expect(await messageTexts(b.page)).toEqual(['Psst, a private word?', 'Sure, what is it?'])
+    // Bob has the conversation open, so Alice's reply shows as read on her side.
+    await a.page.locator('.msg.mine .receipt.read').waitFor()
     await screenshot(b.page, 'dm')
     expectNoPageErrors(a, b)
   }, 90_000)
+
+  it('an image attachment uploads, sends and renders on both sides', async () => {
+    const png = await pngFrom(b.page)
+    await b.page.locator('.composer input[type=file]').setInputFiles({ name: 'sunset.png', mimeType: 'image/png', buffer: png })
+    await b.page.locator('.composer-attach img.thumb').waitFor()
+    await b.page.locator('.composer textarea').fill('look at this')
+    await b.page.locator('.composer textarea').press('Enter')
+    for (const tab of [a, b]) {
+      const img = tab.page.locator('.messages li.msg', { hasText: 'look at this' }).locator('img.attachment')
+      await img.waitFor()
+      await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: WAIT_MS }).toBe(64)
+    }
+    await screenshot(a.page, 'dm-image')
+  }, 60_000)
+
+  it('the profile editor saves a display name and a photo', async () => {
+    await b.page.getByRole('link', { name: /Your profile/ }).click()
+    await b.page.getByLabel('Display name').fill('Bobby')
+    await b.page.getByRole('button', { name: 'Save profile' }).click()
+    await b.page.getByText('Saved.').waitFor()
+    await b.page.locator('#app input[type=file]').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: await pngFrom(b.page) })
+    await b.page.getByText('Photo updated.').waitFor()
+    const photo = b.page.locator('.photo-box img.avatar')
+    await expect.poll(() => photo.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: WAIT_MS }).toBe(64)
+    // Alice sees the new name on Bob's messages after her next look at him.
+    await a.page.goto(`/user/${bob.user.id}`)
+    await a.page.getByRole('heading', { name: 'Bobby' }).waitFor()
+    expectNoPageErrors(a, b)
+  }, 60_000)
 
   it('is readable at phone width: the chat list is the home screen, a chat opens full width', async () => {
     const phone = await openAs(browser, server, bob.client, '/', { width: 360, height: 740 })
@@ -107,3 +138,20 @@ describe('web client: chatting live', () => {
     await phone.context.close()
   }, 60_000)
 })
+
+/** A 64×48 PNG drawn by the browser's canvas. */
+async function pngFrom(page: Page): Promise<Buffer> {
+  const url = await page.evaluate(() => {
+    const c = document.createElement('canvas')
+    c.width = 64
+    c.height = 48
+    const g = c.getContext('2d')!
+    const grad = g.createLinearGradient(0, 0, 64, 48)
+    grad.addColorStop(0, '#f59e0b')
+    grad.addColorStop(1, '#7c3aed')
+    g.fillStyle = grad
+    g.fillRect(0, 0, 64, 48)
+    return c.toDataURL('image/png')
+  })
+  return Buffer.from(url.split(',')[1]!, 'base64')
+}

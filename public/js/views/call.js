@@ -47,7 +47,7 @@ export async function startCall(peer) {
     await attachMedia()
     const pc = call.pc
     await pc.setLocalDescription(await pc.createOffer())
-    const data = await post('/calls', { user_id: peer.id, sdp: pc.localDescription.sdp, candidates: takeCandidates() })
+    const data = await post('/calls', { user_id: peer.id, sdp: pc.localDescription.sdp, candidates: takeCandidates().slice(0, 32) })
     if (!call) return
     call.id = data.call.id
     flushCandidates()
@@ -112,11 +112,18 @@ function flushCandidates() {
   if (!call?.id) return
   call.timer = null
   const candidates = takeCandidates()
-  if (candidates.length) post(`/calls/${call.id}/candidates`, { candidates }).catch((err) => console.warn('candidates not sent', err))
+  // 32: the API's cap on candidates per request.
+  for (let i = 0; i < candidates.length; i += 32) {
+    post(`/calls/${call.id}/candidates`, { candidates: candidates.slice(i, i + 32) }).catch((err) => console.warn('candidates not sent', err))
+  }
 }
 
+// The API accepts a candidate as RTCIceCandidateInit or as its bare line.
+const asInit = (c) => (typeof c === 'string' ? { candidate: c, sdpMLineIndex: 0 } : c)
+
 async function addRemoteCandidates(list) {
-  for (const c of list ?? []) {
+  for (const raw of list ?? []) {
+    const c = asInit(raw)
     if (!call.pc?.remoteDescription) call.remoteQueue.push(c)
     else await call.pc.addIceCandidate(c).catch((err) => console.warn('bad candidate', err))
   }
@@ -144,7 +151,7 @@ async function accept() {
     await c.pc.setRemoteDescription({ type: 'offer', sdp: c.offer.sdp })
     await addRemoteCandidates(c.remoteQueue.splice(0).concat(c.offer.candidates ?? []))
     await c.pc.setLocalDescription(await c.pc.createAnswer())
-    await post(`/calls/${c.id}/answer`, { sdp: c.pc.localDescription.sdp, candidates: takeCandidates() })
+    await post(`/calls/${c.id}/answer`, { sdp: c.pc.localDescription.sdp, candidates: takeCandidates().slice(0, 32) })
     flushCandidates()
   } catch (err) {
     toast(`Could not answer: ${err.message}`, 'error')
@@ -187,6 +194,8 @@ function paint(s) {
   ui.state.dataset.state = s
   ui.state.textContent = STATE_TEXT[s] ?? s
   ui.root.dataset.state = s
+  const name = displayName(call.peer)
+  ui.title.textContent = s === 'ringing' ? `${name} is calling` : s === 'calling' ? `Calling ${name}` : `Call with ${name}`
   if (s === 'ringing') ui.actions.replaceChildren(ui.accept, ui.decline)
   else ui.actions.replaceChildren(ui.mute, ui.hangup)
 }
@@ -212,16 +221,17 @@ function callUi(c) {
     },
   }, 'Mute')
   const actions = h('div', { class: 'row center' })
+  const title = h('h2', {})
   const root = h(
     'section',
     { class: 'call', role: 'dialog', 'aria-label': `Call with ${name}` },
-    h('h2', {}, c.role === 'caller' ? `Calling ${name}` : `${name} is calling`),
+    title,
     state_,
     h('div', { class: 'call-videos' }, remote, local),
     actions,
   )
   document.getElementById('call-root')?.append(root)
-  return { root, state: state_, remote, local, accept, decline, hangup, mute, actions }
+  return { root, title, state: state_, remote, local, accept, decline, hangup, mute, actions }
 }
 
 function accept_() {

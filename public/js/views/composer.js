@@ -2,7 +2,7 @@
 // cannot happen (silenced, not a member, offline). Enter sends, Shift+Enter starts a new line.
 import { upload } from '../api.js'
 import { icon } from '../icons.js'
-import { clientId, fmtDateTime, h, uid } from '../dom.js'
+import { clientId, fmtTime, h, uid } from '../dom.js'
 import { displayName, state } from '../store.js'
 
 // 3 s: the server sends at most one typing event per user per 3 s anyway.
@@ -169,7 +169,7 @@ export function createComposer({ send, typing, label = 'Message' }) {
 
 /** The notice for a silenced member: why, and until when. */
 export function silencedBlock(until, by, reason) {
-  const when = until ? ` until ${fmtDateTime(until)}` : ''
+  const when = until ? ` until ${fmtTime(until)}` : ''
   const who = by ? ` by ${by}` : ''
   return { kind: 'warn', text: `You are silenced in this room${who}${when}${reason ? ` (“${reason}”)` : ''}. You can read, but not send.` }
 }

@@ -1,5 +1,5 @@
 // One message in a conversation, and the short text of a message for previews.
-import { avatar, fmtDateTime, h, timeEl } from '../dom.js'
+import { avatar, fmtTime, h, timeEl } from '../dom.js'
 import { icon } from '../icons.js'
 import { displayName, loadUser, state } from '../store.js'
 
@@ -12,24 +12,27 @@ export function nameEl(id, tag = 'span', props = {}) {
 
 const nameOf = (id) => (id === state.me?.id ? 'You' : displayName(state.users.get(id)))
 
+const you = (position) => (position === 0 ? 'You' : 'you')
+
 /** A service message as sentence parts: strings, and {uid} where a user's name goes. */
 function serviceParts(s) {
   const u = { uid: s.user_id }
   const a = { uid: s.actor_id }
-  const until = s.until ? ` until ${fmtDateTime(s.until)}` : ''
+  const was = s.user_id === state.me?.id ? ' were' : ' was'
+  const until = s.until ? ` until ${fmtTime(s.until)}` : ''
   switch (s.type) {
     case 'joined':
       return [u, ' joined']
     case 'left':
       return [u, ' left']
     case 'kicked':
-      return [u, ' was removed by ', a]
+      return [u, was, ' removed by ', a]
     case 'banned':
-      return [u, ' was banned by ', a]
+      return [u, was, ' banned by ', a]
     case 'unbanned':
-      return [u, ' was unbanned by ', a]
+      return [u, was, ' unbanned by ', a]
     case 'silenced':
-      return [u, ' was silenced by ', a, until]
+      return [u, was, ' silenced by ', a, until]
     case 'unsilenced':
       return [a, ' lifted the silence on ', u]
     case 'moderator_added':
@@ -46,12 +49,12 @@ function serviceParts(s) {
 /** Plain text of a service message, for previews and announcements. */
 export function serviceText(s) {
   return serviceParts(s)
-    .map((p) => (typeof p === 'string' ? p : nameOf(p.uid)))
+    .map((p, i) => (typeof p === 'string' ? p : p.uid === state.me?.id ? you(i) : nameOf(p.uid)))
     .join('')
 }
 
 function serviceLine(s) {
-  return serviceParts(s).map((p) => (typeof p === 'string' ? p : p.uid === state.me?.id ? 'You' : nameEl(p.uid)))
+  return serviceParts(s).map((p, i) => (typeof p === 'string' ? p : p.uid === state.me?.id ? you(i) : nameEl(p.uid)))
 }
 
 export function previewText(m) {
@@ -79,8 +82,8 @@ export function renderMessage(m, ctx) {
     'div',
     { class: 'msg-actions' },
     h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Reply', title: 'Reply', onClick: () => ctx.onReply(m) }, icon('reply')),
-    ctx.canReport(m) ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Report', title: 'Report', onClick: () => ctx.onReport(m) }, icon('flag')) : null,
-    ctx.canDelete(m) ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Delete', title: 'Delete', onClick: () => ctx.onDelete(m) }, icon('trash')) : null,
+    ctx.canReport(m) ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Report message', title: 'Report', onClick: () => ctx.onReport(m) }, icon('flag')) : null,
+    ctx.canDelete(m) ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Delete message', title: 'Delete', onClick: () => ctx.onDelete(m) }, icon('trash')) : null,
   )
   const replied = m.reply_to_id ? ctx.find(m.reply_to_id) : null
   const replyRef = m.reply_to_id
