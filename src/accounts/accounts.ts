@@ -135,13 +135,14 @@ export async function verifyEmail(deps: AppDeps, token: string): Promise<Private
 export type SignedIn = { user: PrivateUser; sessionId: string }
 
 export async function login(deps: AppDeps, input: Login, ip: string): Promise<SignedIn> {
-  limitSignIn(deps, input.login, ip)
   const row = await deps.db
     .selectFrom('users')
     .selectAll()
     .where((eb) => eb.or([eb('username', '=', input.login), eb('email', '=', input.login.toLowerCase())]))
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
+  // Counted per account, so alternating username and email buys no extra tries.
+  limitSignIn(deps, row ? `user:${row.id}` : input.login, ip)
   // verifyPassword spends the time of one hash even without an account: no enumeration by timing.
   const ok = await verifyPassword(input.password, row?.password_hash ?? null)
   if (!row || !ok) throw new ApiError('invalid_credentials', 'Wrong login or password.')
