@@ -1,6 +1,6 @@
 // API.md §3: registration, email verification, login, guests, logout, password reset.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cloneClient, inDb, sessionCookieLine, waitForOutbox } from './helpers/accounts.js'
+import { cloneClient, inDb, pollsHeld, sessionCookieLine, waitForOutbox } from './helpers/accounts.js'
 import { lastMessageTo, startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser, uniqueName } from './helpers/users.js'
 
@@ -291,7 +291,7 @@ describe('POST /api/auth/logout', () => {
     const other = cloneClient(server, client)
     const cursor = (await other.get('/api/poll')).body.data.cursor
     const held = other.get(`/api/poll?cursor=${cursor}&timeout=30`)
-    await new Promise((r) => setTimeout(r, 50))
+    await pollsHeld(server)
     expect((await client.post('/api/auth/logout', { all: true })).status).toBe(204)
     expectError(await held, 401, 'session_revoked')
   })
@@ -349,6 +349,7 @@ describe('password reset', () => {
     const { client, email } = await registerUser(server)
     const cursor = (await client.get('/api/poll')).body.data.cursor
     const held = client.get(`/api/poll?cursor=${cursor}&timeout=30`)
+    await pollsHeld(server)
     await server.client().post('/api/auth/password-reset/request', { login: email })
     const [mail] = await waitForOutbox(server, (e) => e.to === email && /reset/i.test(e.subject ?? ''))
     expect((await server.client().post('/api/auth/password-reset', { token: resetTokenIn(mail!.text), password: 'fresh password' })).status).toBe(204)

@@ -8,7 +8,7 @@ import { runCli, type CliIo } from '../src/cli.js'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { startServer } from '../src/main.js'
 import { isLoopback } from '../src/metrics.js'
-import { rawRequest } from './helpers/accounts.js'
+import { pollsHeld, rawRequest } from './helpers/accounts.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { guest, registerUser } from './helpers/users.js'
 
@@ -301,7 +301,7 @@ describe('stopping (as on SIGTERM)', () => {
     const { client } = await guest(extra)
     const cursor = (await client.get('/api/poll')).body.data.cursor
     const held = client.get(`/api/poll?cursor=${cursor}&timeout=55`)
-    await new Promise((r) => setTimeout(r, 50))
+    await pollsHeld(extra!)
     const stopped = extra.stop()
     const res = await held
     expect(res.status).toBe(200)

@@ -1,6 +1,6 @@
 // API.md §3: GET/PATCH/DELETE /api/me, keepalive, public profiles, user search.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cloneClient, cursorOf, eventsAfter, inDb } from './helpers/accounts.js'
+import { cloneClient, cursorOf, eventsAfter, inDb, pollsHeld } from './helpers/accounts.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser, uniqueName } from './helpers/users.js'
 
@@ -154,7 +154,7 @@ describe('DELETE /api/me', () => {
     const { client, password } = await registerUser(server)
     const tab = cloneClient(server, client)
     const held = tab.get(`/api/poll?cursor=${await cursorOf(tab)}&timeout=30`)
-    await new Promise((r) => setTimeout(r, 50))
+    await pollsHeld(server)
     expect((await client.delete('/api/me', { password })).status).toBe(204)
     expectError(await held, 401, 'session_revoked')
   })

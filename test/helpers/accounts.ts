@@ -6,7 +6,7 @@ import { Client } from './client.js'
 import type { OutboxEntry, TestServer } from './server.js'
 
 /** Resolves with the outbox entries once `pick` finds at least one (some mails are sent after the answer). */
-export async function waitForOutbox(server: TestServer, pick: (e: OutboxEntry) => boolean, tries = 200): Promise<OutboxEntry[]> {
+export async function waitForOutbox(server: TestServer, pick: (e: OutboxEntry) => boolean, tries = 500): Promise<OutboxEntry[]> {
   for (let i = 0; i < tries; i++) {
     const found = server.outbox().filter(pick)
     if (found.length > 0) return found
@@ -90,4 +90,13 @@ export async function eventsAfter(client: Client, cursor: string): Promise<{ typ
   const res = await client.get(`/api/poll?cursor=${encodeURIComponent(cursor)}&timeout=0`)
   if (res.status !== 200) throw new Error(`poll answered ${res.status}: ${JSON.stringify(res.body)}`)
   return res.body.data.events
+}
+
+/** Resolves once the server holds at least `n` polls (instead of sleeping and hoping). */
+export async function pollsHeld(server: TestServer, n = 1): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (server.deps.hub.heldPolls() >= n) return
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  throw new Error(`the server never held ${n} poll(s)`)
 }
