@@ -4,6 +4,8 @@ import SQLite from 'better-sqlite3'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
+import { ApiError } from '../src/errors.js'
+import { RateLimiter } from '../src/http/rate-limit.js'
 import { startServer } from '../src/main.js'
 import { rawRequest } from './helpers/accounts.js'
 import { Client } from './helpers/client.js'
@@ -262,5 +264,33 @@ describe('§2 sign-in rate limit', () => {
     } finally {
       await open.close()
     }
+  })
+})
+
+describe('RateLimiter (unit)', () => {
+  it('allows `limit` hits per sliding window and names the seconds until the next one', () => {
+    let now = 1_000_000
+    const limiter = new RateLimiter({ now: () => now })
+    for (let i = 0; i < 3; i++) {
+      limiter.hit('k', 3, 60_000)
+      now += 10_000
+    }
+    let refused: unknown
+    try {
+      limiter.hit('k', 3, 60_000)
+    } catch (err) {
+      refused = err
+    }
+    expect(refused).toBeInstanceOf(ApiError)
+    expect((refused as ApiError).headers).toEqual({ 'Retry-After': '30' })
+    expect(limiter.check('other', 3, 60_000)).toBe(0)
+    now += 30_000
+    expect(() => limiter.hit('k', 3, 60_000)).not.toThrow()
+  })
+
+  it('a limit of 0 never refuses', () => {
+    const limiter = new RateLimiter({ now: () => 0 })
+    for (let i = 0; i < 1000; i++) limiter.hit('k', 0, 60_000)
+    expect(limiter.check('k', 0, 60_000)).toBe(0)
   })
 })

@@ -13,6 +13,8 @@ export class RateLimiter {
 
   /** Records a hit; throws 429 rate_limited (with Retry-After) when `limit` hits already fell in the window. */
   hit(key: string, limit: number, windowMs: number): void {
+    // A limit of 0 turns limiting off: nothing is counted, so nothing piles up in memory.
+    if (limit <= 0) return
     const retryAfter = this.check(key, limit, windowMs)
     if (retryAfter > 0) {
       throw new ApiError('rate_limited', 'Too many requests; try again later.', { retry_after: retryAfter }, { 'Retry-After': String(retryAfter) })
@@ -22,10 +24,7 @@ export class RateLimiter {
 
   /** Seconds until another hit is allowed (0 = allowed now). A limit of 0 turns limiting off. */
   check(key: string, limit: number, windowMs: number): number {
-    if (limit <= 0) {
-      this.hits.set(key, this.hits.get(key) ?? [])
-      return 0
-    }
+    if (limit <= 0) return 0
     const now = this.clock.now()
     const list = (this.hits.get(key) ?? []).filter((t) => t > now - windowMs)
     this.hits.set(key, list)
