@@ -12,6 +12,9 @@ const PATHS = {
   close: 'M6 6l12 12M18 6L6 18',
   send: 'M4 12l16-8-6 16-2.5-6.5zM11.5 13.5L20 4',
   users: 'M9 11a3.5 3.5 0 1 0 0-7a3.5 3.5 0 1 0 0 7M2.5 20c.5-3.5 3.2-5.5 6.5-5.5s6 2 6.5 5.5M16 4.5a3.5 3.5 0 0 1 0 6.5M18 14.8c2 .6 3.2 2.4 3.5 5.2',
+  dots: 'M5 12h.01M12 12h.01M19 12h.01',
+  gear: 'M12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1',
+  leave: 'M14 4h5v16h-5M10 8l-4 4 4 4M6 12h10',
   image: 'M4 5h16v14H4zM4 16l5-5 4 4 2.5-2.5L20 16M15.5 8.5h.01',
 }
 
@@ -28,4 +31,12 @@ export function icon(name, size = 18) {
   path.setAttribute('d', PATHS[name] ?? '')
   svg.append(path)
   return svg
+}
+
+/** An icon with a text label that narrow screens hide visually (it stays the accessible name). */
+export function iconLabel(name, text, size = 16) {
+  const label = document.createElement('span')
+  label.className = 'btn-label'
+  label.textContent = text
+  return [icon(name, size), label]
 }

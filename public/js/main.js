@@ -25,10 +25,14 @@ router.interceptLinks()
 
 let stopPolling = null
 let stopCalls = null
+let screen = 'boot' // 'boot' | 'reset' | 'auth' | 'app'
 
 async function boot() {
   setSessionGoneHandler(() => signedOut())
-  if (location.pathname === '/reset-password') return showReset(() => boot())
+  if (location.pathname === '/reset-password') {
+    screen = 'reset'
+    return showReset(() => boot())
+  }
   try {
     setMe((await get('/me')).user)
   } catch (err) {
@@ -39,6 +43,7 @@ async function boot() {
 }
 
 function startApp() {
+  screen = 'app'
   renderShell({ signOut })
   stopCalls = mountCalls()
   stopPolling = startPolling({
@@ -106,6 +111,9 @@ async function signOut(all = false) {
 }
 
 function signedOut() {
+  // Several requests may find the session gone at once; show the sign-in screen once.
+  if (screen === 'auth') return
+  screen = 'auth'
   stopPolling?.()
   stopCalls?.()
   stopPolling = stopCalls = null

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, launch, messageTexts, openAs, WAIT_MS } from './browser.js'
+import { expectNoPageErrors, launch, messageTexts, openAs, WAIT_MS, type Tab } from './browser.js'
 
 let server: TestServer
 let browser: Browser
@@ -18,15 +18,21 @@ afterAll(async () => {
   await server?.close()
 })
 
+let alice: Awaited<ReturnType<typeof registerUser>>
+let bob: Awaited<ReturnType<typeof registerUser>>
+let roomId: number
+let b: Tab
+
 describe('web client: network drops', () => {
   it('a tab that was offline while 20 messages were sent shows all 20 once, in order', async () => {
-    const alice = await registerUser(server, 'alice')
-    const bob = await registerUser(server, 'bob')
+    alice = await registerUser(server, 'alice')
+    bob = await registerUser(server, 'bob')
     const room = (await alice.client.post('/api/rooms', { name: 'Resilience' })).body.data.room
+    roomId = room.id
     expect((await bob.client.post(`/api/rooms/${room.id}/join`)).status).toBe(200)
     await alice.client.post(`/api/rooms/${room.id}/messages`, { text: 'before the outage' })
 
-    const b = await openAs(browser, server, bob.client, `/room/${room.id}`)
+    b = await openAs(browser, server, bob.client, `/room/${room.id}`)
     await b.page.locator('.messages .text', { hasText: 'before the outage' }).waitFor()
     // The live path works before the outage.
     await alice.client.post(`/api/rooms/${room.id}/messages`, { text: 'still live' })
@@ -60,4 +66,38 @@ describe('web client: network drops', () => {
     await expect.poll(() => b.page.locator('.chat-item .preview').first().textContent()).toContain('after the outage')
     expectNoPageErrors(b)
   }, 120_000)
+
+  it('a cursor older than the retention window (410) reloads the state in place', async () => {
+    await b.page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true))
+    // Cut the polls: a message ends the one in flight, the route refuses the next.
+    await b.page.route('**/api/poll?*', (route) => route.abort())
+    await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'last one seen live' })
+    await b.page.locator('.messages .text', { hasText: 'last one seen live' }).waitFor()
+    await b.page.locator('.conn-banner').waitFor({ state: 'visible' })
+
+    await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'sent while the cursor expired' })
+    server.clock.advance(8 * 24 * 3600_000)
+    expect(await server.deps.events.prune(7)).toBeGreaterThan(0)
+    const pollStatuses: number[] = []
+    b.page.on('response', (r) => r.url().includes('/api/poll') && pollStatuses.push(r.status()))
+    await b.page.unroute('**/api/poll?*')
+
+    await b.page.locator('.messages .text', { hasText: 'sent while the cursor expired' }).waitFor({ timeout: 30_000 })
+    await b.page.locator('.conn-banner').waitFor({ state: 'hidden' })
+    expect(pollStatuses).toContain(410)
+    expect(await b.page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true)
+    const texts = await messageTexts(b.page)
+    expect(texts.filter((t) => t === 'sent while the cursor expired')).toHaveLength(1)
+    expect(texts.filter((t) => t === 'last one seen live')).toHaveLength(1)
+    // Live again from the fresh cursor.
+    await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'live after the reload' })
+    await b.page.locator('.messages .text', { hasText: 'live after the reload' }).waitFor()
+    expectNoPageErrors(b)
+  }, 90_000)
+
+  it('a session signed out elsewhere ends the poll with 401 and shows the sign-in screen', async () => {
+    expect((await bob.client.post('/api/auth/logout', { all: true })).status).toBe(204)
+    await b.page.getByRole('tab', { name: 'Sign in' }).waitFor({ timeout: WAIT_MS })
+    expectNoPageErrors(b)
+  }, 60_000)
 })

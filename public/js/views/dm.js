@@ -1,6 +1,6 @@
 // A direct conversation: the peer's presence, read receipts on my messages, call and gift.
 import { del, get, post, qs } from '../api.js'
-import { icon } from '../icons.js'
+import { iconLabel } from '../icons.js'
 import { avatar, fmtTime, formDialog, h, toast, uid } from '../dom.js'
 import { navigate } from '../router.js'
 import { displayName, emit, loadUser, on, state } from '../store.js'
@@ -22,9 +22,9 @@ export function mountDialog(el, idText) {
   const title = h('h1', { id: titleId, tabindex: '-1', dataset: { uname: peerId } }, displayName(state.users.get(peerId)))
   const subtitle = h('p', { class: 'subtitle' })
   const picWrap = h('span', { class: 'avatar-wrap' })
-  const callBtn = h('button', { type: 'button', class: 'btn btn-small', onClick: () => startCall(state.users.get(peerId)) }, icon('phone', 16), 'Call')
-  const giftBtn = h('button', { type: 'button', class: 'btn btn-small', onClick: () => openGiftDialog(state.users.get(peerId)) }, icon('gift', 16), 'Gift')
-  const moreBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', onClick: () => more() }, 'More…')
+  const callBtn = h('button', { type: 'button', class: 'btn btn-small', onClick: () => startCall(state.users.get(peerId)) }, iconLabel('phone', 'Call'))
+  const giftBtn = h('button', { type: 'button', class: 'btn btn-small', onClick: () => openGiftDialog(state.users.get(peerId)) }, iconLabel('gift', 'Gift'))
+  const moreBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', onClick: () => more() }, iconLabel('dots', 'More'))
   const header = h(
     'header',
     { class: 'chat-head' },

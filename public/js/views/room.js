@@ -1,6 +1,7 @@
 // A room: header, join prompt for non-members, the conversation, the members panel,
 // and the member's own standing (silenced, removed) shown in the composer.
 import { del, get, patch, post } from '../api.js'
+import { iconLabel } from '../icons.js'
 import { confirmDialog, formDialog, h, toast, uid } from '../dom.js'
 import { navigate } from '../router.js'
 import { displayName, emit, on, state } from '../store.js'
@@ -30,9 +31,9 @@ export function mountRoom(el, idText) {
   const titleId = uid('room-title')
   const title = h('h1', { id: titleId, tabindex: '-1' }, 'Loading…')
   const subtitle = h('p', { class: 'subtitle' })
-  const membersBtn = h('button', { type: 'button', class: 'btn btn-small', 'aria-expanded': 'false', hidden: true, onClick: () => panel?.toggle() }, 'Members')
-  const settingsBtn = h('button', { type: 'button', class: 'btn btn-small', hidden: true, onClick: () => settings() }, 'Settings')
-  const leaveBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', hidden: true, onClick: () => leave() }, 'Leave')
+  const membersBtn = h('button', { type: 'button', class: 'btn btn-small', 'aria-expanded': 'false', hidden: true, onClick: () => panel?.toggle() }, iconLabel('users', 'Members'))
+  const settingsBtn = h('button', { type: 'button', class: 'btn btn-small', hidden: true, onClick: () => settings() }, iconLabel('gear', 'Settings'))
+  const leaveBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', hidden: true, onClick: () => leave() }, iconLabel('leave', 'Leave'))
   const pic = h('span', { class: 'avatar room-avatar', style: `--hue:${(id * 67) % 360}`, 'aria-hidden': 'true' }, '#')
   const body = h('div', { class: 'chat-body' })
   el.append(
