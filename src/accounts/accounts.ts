@@ -1,5 +1,6 @@
-// Accounts: registration, email verification, password and guest sign-in, logout, password
-// reset, one's own profile. API.md §3. Phone sign-in is in phone.ts, invitations in invites.ts.
+// Accounts: registration, email verification, password and guest sign-in, logout,
+// one's own profile. API.md §3. Phone sign-in is in phone.ts, password reset in reset.ts,
+// invitations in invites.ts.
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import type { Insertable } from 'kysely'
@@ -12,9 +13,8 @@ import { fileUrl, toPrivateUser, type PrivateUser } from './users.js'
 
 const MINUTE = 60 * 1000
 const HOUR = 60 * MINUTE
-// 48 h for email verification, 1 h for password reset: API.md §3.
+// 48 h: API.md §3's lifetime of an email verification link.
 export const VERIFY_TTL_MS = 48 * HOUR
-export const RESET_TTL_MS = 1 * HOUR
 
 export function publicUrl(deps: Pick<AppDeps, 'config'>): string {
   return deps.config.publicUrl ?? `http://localhost:${deps.config.port}`
@@ -105,7 +105,7 @@ export async function register(deps: AppDeps, input: Register): Promise<PrivateU
 }
 
 /** Consumes a single-use token of the given purpose; 400 invalid_token when unknown, used or expired. */
-async function useToken(deps: Pick<AppDeps, 'clock'>, trx: Trx, token: string, purpose: 'verify_email' | 'reset_password'): Promise<number> {
+export async function useToken(deps: Pick<AppDeps, 'clock'>, trx: Trx, token: string, purpose: 'verify_email' | 'reset_password'): Promise<number> {
   const now = deps.clock.now()
   const row = await trx
     .updateTable('tokens')
@@ -191,49 +191,6 @@ export async function logout(deps: AppDeps, userId: number, sessionId: string, a
     .executeTakeFirst()
   // A guest who logs out frees its name: with no session left it is offline from now on.
   if (!remaining) deps.presence.forget(userId)
-}
-
-/** 202 whatever happens: neither the answer nor its timing tells whether an account exists. */
-export async function requestPasswordReset(deps: AppDeps, login: string, ip: string): Promise<void> {
-  limitSignIn(deps, `reset:${login}`, ip)
-  const row = await deps.db
-    .selectFrom('users')
-    .select(['id', 'email', 'username'])
-    .where((eb) => eb.or([eb('username', '=', login), eb('email', '=', login.toLowerCase())]))
-    .where('deleted_at', 'is', null)
-    .where('email', 'is not', null)
-    .executeTakeFirst()
-  if (!row?.email) return
-  const email = row.email
-  const token = randomToken()
-  const now = deps.clock.now()
-  await deps.db
-    .insertInto('tokens')
-    .values({ token_hash: sha256(token), user_id: row.id, purpose: 'reset_password', created_at: now, expires_at: now + RESET_TTL_MS, used_at: null })
-    .execute()
-  const link = `${publicUrl(deps)}/reset-password?token=${token}`
-  // Not awaited: the provider's latency would otherwise tell known logins from unknown ones.
-  void sendQuietly(deps, () =>
-    deps.mailer.send({
-      to: email,
-      subject: 'Reset your Parley password',
-      text: `Someone asked to reset the password of ${row.username ?? 'your account'}.\n\nChoose a new password here (valid for 1 hour, once):\n${link}\n\nIf it was not you, ignore this email.`,
-    }),
-  )
-}
-
-export async function resetPassword(deps: AppDeps, token: string, password: string, currentSession: string | null): Promise<void> {
-  const hash = await hashPassword(password)
-  const wake = await deps.db.transaction().execute(async (trx) => {
-    const userId = await useToken(deps, trx, token, 'reset_password')
-    // Following the emailed link proves the mailbox, so the address counts as verified too.
-    await trx.updateTable('users').set({ password_hash: hash, email_verified: 1 }).where('id', '=', userId).execute()
-    const wakeRevoked = await revokeSessions(deps, trx, userId, currentSession ? { except: currentSession } : 'all')
-    // Any other reset link still in a mailbox dies with this one.
-    await trx.updateTable('tokens').set({ used_at: deps.clock.now() }).where('user_id', '=', userId).where('purpose', '=', 'reset_password').where('used_at', 'is', null).execute()
-    return wakeRevoked
-  })
-  wake()
 }
 
 export async function getMe(deps: AppDeps, userId: number): Promise<PrivateUser> {

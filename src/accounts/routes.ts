@@ -9,6 +9,7 @@ import * as accounts from './accounts.js'
 import { sendInvites } from './invites.js'
 import { phoneStart, phoneVerify } from './phone.js'
 import { deleteMe, getPublicUser, searchUsers } from './profiles.js'
+import { requestPasswordReset, resetPassword } from './reset.js'
 import * as S from './schemas.js'
 
 type Auth = MiddlewareHandler<AppEnv>
@@ -57,12 +58,12 @@ export function authRoutes(deps: AppDeps, requireUser: Auth) {
       return c.body(null, 204)
     })
     .post('/password-reset/request', validate('json', S.ResetRequest), async (c) => {
-      await accounts.requestPasswordReset(deps, c.req.valid('json').login, clientIp(c))
+      await requestPasswordReset(deps, c.req.valid('json').login, clientIp(c))
       return c.json({ data: { requested: true } }, 202)
     })
     .post('/password-reset', validate('json', S.PasswordReset), async (c) => {
       const { token, password } = c.req.valid('json')
-      await accounts.resetPassword(deps, token, password, await sessionIdOf(c, deps.config))
+      await resetPassword(deps, token, password, await sessionIdOf(c, deps.config))
       return c.body(null, 204)
     })
 }
