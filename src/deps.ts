@@ -1,5 +1,6 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { Logger } from 'pino'
+import type { SessionCache } from './accounts/sessions.js'
 import type { Config } from './config.js'
 import type { Db } from './db/schema.js'
 import type { EventLog } from './events/log.js'
@@ -24,6 +25,8 @@ export interface AppDeps {
   /** Waiting polls, wake-ups, ephemeral events. */
   hub: Hub
   presence: Presence
+  /** Live sessions read already (revocation drops them). */
+  sessions: SessionCache
   mailer: Mailer
   sms: SmsSender
   clock: Clock

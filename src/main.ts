@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import type { Logger } from 'pino'
+import { SessionCache } from './accounts/sessions.js'
 import { createApp } from './app.js'
 import type { Config } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
@@ -46,6 +47,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
     events,
     hub,
     presence,
+    sessions: new SessionCache(),
     mailer: createMailer(config, outbox, log),
     sms: createSmsSender(config, outbox, log),
     clock,

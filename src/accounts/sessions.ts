@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { AppDeps } from '../deps.js'
 import type { Q } from '../db/schema.js'
 import { SESSION_TTL_MS } from '../http/session.js'
+import { LruCache } from '../lru.js'
 
 export async function createSession(deps: Pick<AppDeps, 'clock'>, db: Q, userId: number): Promise<string> {
   const id = randomBytes(24).toString('base64url')
@@ -10,11 +11,43 @@ export async function createSession(deps: Pick<AppDeps, 'clock'>, db: Q, userId:
   return id
 }
 
+/**
+ * Live sessions already read from the database, so a long-polling client costs no query per poll.
+ * Every revocation goes through revokeSessions, which drops the entries first; an entry is thus
+ * never staler than the row. (With several server processes this needs the shared bus too.)
+ */
+export class SessionCache {
+  private readonly live: LruCache<string, { userId: number; expiresAt: number }>
+  // 100,000 sessions of ~100 bytes: ~10 MB at most.
+  constructor(max = 100_000) {
+    this.live = new LruCache(max)
+  }
+  /** Grows with every revocation: a read begun before one must not be remembered after it. */
+  private epoch = 0
+  get(sid: string) {
+    return this.live.get(sid)
+  }
+  get currentEpoch() {
+    return this.epoch
+  }
+  remember(sid: string, userId: number, expiresAt: number, readAtEpoch: number) {
+    if (readAtEpoch === this.epoch) this.live.set(sid, { userId, expiresAt })
+  }
+  forget(sids: readonly string[]) {
+    this.epoch++
+    for (const sid of sids) this.live.delete(sid)
+  }
+}
+
 /** The user behind a session id, or why not. */
-export async function checkSession(deps: Pick<AppDeps, 'db' | 'clock'>, sid: string): Promise<{ userId: number } | 'revoked' | 'expired'> {
+export async function checkSession(deps: Pick<AppDeps, 'db' | 'clock' | 'sessions'>, sid: string): Promise<{ userId: number } | 'revoked' | 'expired'> {
+  const known = deps.sessions.get(sid)
+  if (known) return known.expiresAt <= deps.clock.now() ? 'expired' : { userId: known.userId }
+  const epoch = deps.sessions.currentEpoch
   const row = await deps.db.selectFrom('sessions').select(['user_id', 'expires_at', 'revoked_at']).where('id', '=', sid).executeTakeFirst()
   if (!row || row.revoked_at !== null) return 'revoked'
   if (row.expires_at <= deps.clock.now()) return 'expired'
+  deps.sessions.remember(sid, row.user_id, row.expires_at, epoch)
   return { userId: row.user_id }
 }
 
@@ -24,7 +57,7 @@ export async function checkSession(deps: Pick<AppDeps, 'db' | 'clock'>, sid: str
  * woken poll never reads the row before the revocation is visible.
  */
 export async function revokeSessions(
-  deps: Pick<AppDeps, 'clock' | 'hub'>,
+  deps: Pick<AppDeps, 'clock' | 'hub' | 'sessions'>,
   db: Q,
   userId: number,
   which: { only: string } | { except: string } | 'all',
@@ -33,5 +66,7 @@ export async function revokeSessions(
   if (which !== 'all' && 'only' in which) q = q.where('id', '=', which.only)
   if (which !== 'all' && 'except' in which) q = q.where('id', '!=', which.except)
   const ids = (await q.returning('id').execute()).map((r) => r.id)
+  // Forget before the commit: until it lands, a check reads the row (and waits for the commit).
+  deps.sessions.forget(ids)
   return () => deps.hub.revoke(userId, ids)
 }

@@ -6,8 +6,11 @@ import { sealData, unsealData } from 'iron-session'
 import type { Config } from '../config.js'
 import type { AppEnv } from '../deps.js'
 import { ApiError } from '../errors.js'
+import { LruCache } from '../lru.js'
 
 export const SESSION_COOKIE = 'parley_session'
+// 50,000 cookies of ~300 bytes: ~20 MB at most, more than the signed-in users of one box.
+const UNSEAL_CACHE_SIZE = 50_000
 // 30 days: the session row expires with the same lifetime, so the cookie never outlives it by much.
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000
 
@@ -51,10 +54,18 @@ export type SessionCheck = (sid: string) => Promise<{ userId: number } | 'revoke
  * the row says so. Sets c.var.userId and c.var.sessionId.
  */
 export function sessionAuth(opts: { config: Pick<Config, 'secretKey'>; check: SessionCheck }): MiddlewareHandler<AppEnv> {
+  // Unsealing costs about half a millisecond of CPU (key derivation, HMAC, AES); a long-polling
+  // client presents the same cookie every few seconds, so remember what each cookie unsealed to.
+  // Only cookies that unsealed are kept; the session row still decides on every request.
+  const unsealed = new LruCache<string, string>(UNSEAL_CACHE_SIZE)
   return async (c, next) => {
     const sealed = getCookie(c, SESSION_COOKIE)
     if (!sealed) throw new ApiError('not_signed_in', 'Sign in first.')
-    const sid = await unsealSessionId(opts.config, sealed)
+    let sid = unsealed.get(sealed) ?? null
+    if (sid === null) {
+      sid = await unsealSessionId(opts.config, sealed)
+      if (sid) unsealed.set(sealed, sid)
+    }
     if (!sid) throw new ApiError('not_signed_in', 'The session cookie is not valid; sign in again.')
     const result = await opts.check(sid)
     if (result === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
