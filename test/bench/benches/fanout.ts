@@ -1,0 +1,148 @@
+// 1. Fan-out: N receivers long-polling one room, one sender at `rate` messages/s; Parley's
+// GET /api/poll against socket.io 4 restricted to polling. Server CPU per delivery, delivery
+// latency (sender's timestamp in the text → arrival, one machine clock), server RSS.
+import { join } from 'node:path'
+import { type BenchContext, order, split, startOwnServer, until } from '../lib/common.js'
+import { type Child, forkBench } from '../lib/ipc.js'
+import { createRoom, joinRoom, type Guest, signInGuests, startParley } from '../lib/parley.js'
+import { cpuMicros, rssBytes, settle, sleep, storageWriteBytes } from '../lib/procstat.js'
+import { monotonicMicros } from '../lib/profile.js'
+import { percentile, sortedCopy } from '../lib/stats.js'
+
+export type FanoutParams = { receivers: number; rate: number; length: number; warmupS: number; measureS: number; clientProcs: number }
+export type FanoutSide = {
+  deliveries: number
+  expected: number
+  sent: number
+  sendFailures: number
+  cpuUsPerDelivery: number
+  /** Bytes the server wrote to storage per message sent (database and WAL). */
+  writeBytesPerMessage: number
+  p50: number
+  p99: number
+  max: number
+  rssMB: number
+  windowMs: number
+  settleMs: number
+  clientErrors: number
+}
+export type FanoutRound = { parley: FanoutSide; socketio: FanoutSide }
+
+type Counts = { ready: number; measured: number; errors: number }
+type Stopped = { latencies: Float64Array; measured: number; errors: number }
+
+export async function fanout(ctx: BenchContext, p: FanoutParams): Promise<FanoutRound[]> {
+  const dataDir = join(ctx.workDir, 'fanout')
+  // Setup once: real guest sessions, one room everybody joined; each round restarts the server.
+  const t = Date.now()
+  const server = await startParley(dataDir)
+  let sender: Guest
+  let receivers: Guest[]
+  let roomId: number
+  try {
+    const users = await signInGuests(server.url, Array.from({ length: p.receivers + 1 }, (_, i) => `fan${i}`))
+    sender = users[0]!
+    receivers = users.slice(1)
+    roomId = await createRoom(server.url, sender, 'fan-out', Math.max(p.receivers + 1, 2))
+    await joinRoom(server.url, roomId, receivers)
+  } finally {
+    await server.stop()
+  }
+  ctx.log(`fan-out setup: ${p.receivers + 1} guests signed in and joined in ${Date.now() - t} ms`)
+
+  const rounds: FanoutRound[] = []
+  for (let i = 0; i < ctx.rounds; i++) {
+    const round = {} as FanoutRound
+    for (const side of order(i, 'parley', 'socketio') as Array<'parley' | 'socketio'>) {
+      round[side] = await runSide(ctx, p, side, { dataDir, sender, receivers, roomId }, i)
+      const r = round[side]
+      ctx.log(
+        `fan-out round ${i + 1} ${side}: ${r.deliveries}/${r.expected} deliveries, ${r.cpuUsPerDelivery.toFixed(1)} µs CPU each, ${(r.writeBytesPerMessage / 1024).toFixed(0)} KiB written per message, ` +
+          `p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms, RSS ${r.rssMB.toFixed(0)} MB (settled in ${r.settleMs} ms)`,
+      )
+    }
+    rounds.push(round)
+  }
+  return rounds
+}
+
+async function runSide(
+  ctx: BenchContext,
+  p: FanoutParams,
+  side: 'parley' | 'socketio',
+  s: { dataDir: string; sender: Guest; receivers: Guest[]; roomId: number },
+  round: number,
+): Promise<FanoutSide> {
+  const server =
+    side === 'parley'
+      ? await startParley(s.dataDir, ctx.profDir ? { cpuProfDir: join(ctx.profDir, `fanout-${round}`) } : {})
+      : await startOwnServer('socket.io', 'servers/sio.js')
+  const clients: Child[] = []
+  let senderProc: Child | undefined
+  try {
+    const parts = split(s.receivers, p.clientProcs)
+    const ready = parts.map((part, k) => {
+      const c = forkBench(`receivers-${k}`, side === 'parley' ? 'clients/pollers.js' : 'clients/sio-receivers.js')
+      clients.push(c)
+      return c.next('ready', 90_000).then(() => part.length)
+    })
+    for (const [k, part] of parts.entries()) {
+      const args =
+        side === 'parley'
+          ? { url: server.url, cookies: part.map((u) => u.cookie), mode: 'parley', timeoutS: 25, connectConcurrency: 32, deadlineMs: Date.now() + 5 * 60_000 }
+          : { url: server.url, count: part.length, connectConcurrency: 32 }
+      await clients[k]!.call('start', args)
+    }
+    await Promise.all(ready)
+    // Coming online announces presence to every member: let that burst pass before measuring.
+    const settleMs = await settle(server.pid, { share: 0.05, maxMs: 30_000 })
+    await sleep(300)
+
+    senderProc = forkBench('sender', 'clients/sender.js')
+    const started = senderProc.next<{ at: number }>('measure-start', 60_000).then(() => ({ cpu: cpuMicros(server.pid), io: storageWriteBytes(server.pid), at: performance.now(), mono: monotonicMicros() }))
+    const rss: number[] = []
+    const sampler = setInterval(() => rss.push(rssBytes(server.pid)), 250)
+    const run = await senderProc.call<{ sent: number; failures: number }>(
+      'run',
+      side === 'parley'
+        ? { target: 'parley', url: server.url, cookie: s.sender.cookie, roomId: s.roomId, rate: p.rate, length: p.length, warmupS: p.warmupS, measureS: p.measureS }
+        : { target: 'sio', url: server.url, rate: p.rate, length: p.length, warmupS: p.warmupS, measureS: p.measureS },
+      (p.warmupS + p.measureS) * 1000 + 60_000,
+    )
+    const start = await started
+    const expected = run.sent * s.receivers.length
+    let delivered = 0
+    // Drain: wait (bounded) until every receiver has every measured message.
+    await until(async () => {
+      const counts = await Promise.all(clients.map((c) => c.call<Counts>('counts')))
+      delivered = counts.reduce((n, c) => n + c.measured, 0)
+      return delivered >= expected
+    }, 15_000)
+    const cpu = cpuMicros(server.pid) - start.cpu
+    const written = storageWriteBytes(server.pid) - start.io
+    const windowMs = performance.now() - start.at
+    if (side === 'parley') ctx.windows[`fanout-${round}`] = [start.mono, monotonicMicros()]
+    clearInterval(sampler)
+    rss.push(rssBytes(server.pid))
+    const results = await Promise.all(clients.map((c) => c.call<Stopped>('stop')))
+    const lat = sortedCopy(results.flatMap((r) => [...r.latencies]))
+    return {
+      deliveries: lat.length,
+      expected,
+      sent: run.sent,
+      sendFailures: run.failures,
+      cpuUsPerDelivery: cpu / Math.max(1, lat.length),
+      writeBytesPerMessage: written / Math.max(1, run.sent),
+      p50: percentile(lat, 50),
+      p99: percentile(lat, 99),
+      max: lat.length ? lat[lat.length - 1]! : NaN,
+      rssMB: Math.max(...rss) / (1024 * 1024),
+      windowMs,
+      settleMs,
+      clientErrors: results.reduce((n, r) => n + r.errors, 0),
+    }
+  } finally {
+    await Promise.all([...clients, ...(senderProc ? [senderProc] : [])].map((c) => c.stop()))
+    await server.stop()
+  }
+}

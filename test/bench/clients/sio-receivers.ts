@@ -1,0 +1,60 @@
+// Load generator: socket.io-client receivers restricted to HTTP long-polling, each its own
+// engine.io connection (forceNew) over a keep-alive agent. Records the delivery latency of every
+// measured message, like pollers.ts does for Parley.
+import type http from 'node:http'
+import { io, type Socket } from 'socket.io-client'
+import { keepAliveAgent } from '../lib/http.js'
+import { notifyParent, serveParent } from '../lib/ipc.js'
+import { nowMs } from '../lib/procstat.js'
+
+type Start = { url: string; count: number; connectConcurrency: number }
+
+let agent: http.Agent
+const sockets: Socket[] = []
+let ready = 0
+let measured = 0
+let errors = 0
+const latencies: number[] = []
+
+function onMessage(text: string) {
+  const at = nowMs()
+  if (text.charCodeAt(0) !== 109 /* m */) return
+  const sp = text.indexOf(' ')
+  latencies.push(at - Number(text.slice(sp + 1, text.indexOf(' ', sp + 1))))
+  measured++
+}
+
+serveParent(
+  {
+    start: async (a: Start) => {
+      agent = keepAliveAgent()
+      let next = 0
+      const connectOne = () =>
+        new Promise<void>((resolve) => {
+          const s = io(a.url, { transports: ['polling'], forceNew: true, query: { role: 'receiver' }, agent: agent as never, timeout: 20_000 })
+          sockets.push(s)
+          s.on('msg', onMessage)
+          s.once('connect', () => {
+            if (++ready === a.count) notifyParent('ready', { ready })
+            resolve()
+          })
+          s.once('connect_error', () => (errors++, resolve()))
+        })
+      const worker = async () => {
+        while (next < a.count) {
+          next++
+          await connectOne()
+        }
+      }
+      void Promise.all(Array.from({ length: a.connectConcurrency }, worker))
+      return { users: a.count }
+    },
+    counts: () => ({ ready, measured, wakes: 0, errors, polls: 0 }),
+    stop: () => {
+      for (const s of sockets) s.io.engine?.close()
+      agent?.destroy()
+      return { latencies: Float64Array.from(latencies), wakes: new Float64Array(), measured, errors, polls: 0, statuses: {} }
+    },
+  },
+  20 * 60_000,
+)

@@ -1,0 +1,117 @@
+// Turns the rounds into the printed tables (Markdown, ready for the README) and the JSON summary.
+import type { FanoutRound } from './benches/fanout.js'
+import type { IdleRound } from './benches/idle.js'
+import type { ThroughputRound } from './benches/send.js'
+import { fmt, ratios, type Spread, spread } from './lib/stats.js'
+
+export type Report = {
+  date: string
+  machine: Record<string, unknown> & { cpu: string; cores: number; node: string }
+  rounds: number
+  quick: boolean
+  profiled: boolean
+  params: unknown
+  seconds: Record<string, number>
+  results: {
+    fanout?: FanoutRound[]
+    send?: ThroughputRound[]
+    idle?: IdleRound[]
+    history?: { rounds: ThroughputRound[]; seedMs: number; dbMB: number }
+  }
+}
+
+type Target = { name: string; value: Spread; op: '≤' | '≥' | '<'; limit: number; unit: string; met: boolean }
+
+const mmm = (s: Spread, d = 0) => `${fmt(s.min, d)} / **${fmt(s.median, d)}** / ${fmt(s.max, d)}`
+
+function target(name: string, value: Spread, op: Target['op'], limit: number, unit = '×'): Target {
+  const v = value.median
+  const met = op === '≥' ? v >= limit : op === '≤' ? v <= limit : v < limit
+  return { name, value, op, limit, unit, met }
+}
+
+export function report(r: Report): { text: string; json: Record<string, unknown> } {
+  const out: string[] = []
+  const targets: Target[] = []
+  const summary: Record<string, unknown> = {}
+  out.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}; ${r.date.slice(0, 10)}; ${r.rounds} round(s); min / **median** / max over rounds`)
+
+  const f = r.results.fanout
+  if (f) {
+    const pick = (side: 'parley' | 'socketio', k: keyof FanoutRound['parley'], scale = 1) => f.map((x) => (x[side][k] as number) * scale)
+    const rows: Array<[string, keyof FanoutRound['parley'], number, number?]> = [
+      ['server CPU per delivery (µs)', 'cpuUsPerDelivery', 1],
+      ['latency p50 (ms)', 'p50', 1],
+      ['latency p99 (ms)', 'p99', 1],
+      ['latency max (ms)', 'max', 1],
+      ['server RSS (MB)', 'rssMB', 0],
+      ['storage written per message (KiB)', 'writeBytesPerMessage', 0, 1 / 1024],
+      ['deliveries', 'deliveries', 0],
+    ]
+    out.push('', '### Fan-out (500 long-polling receivers, 20 msg/s × 100 chars)', '', '| | Parley | socket.io polling | ratio |', '|---|---|---|---|')
+    const s: Record<string, unknown> = {}
+    for (const [label, k, d, scale] of rows) {
+      const a = pick('parley', k, scale)
+      const b = pick('socketio', k, scale)
+      const ra = ratios(a, b)
+      s[k] = { parley: spread(a), socketio: spread(b), ratio: ra }
+      out.push(`| ${label} | ${mmm(spread(a), d)} | ${mmm(spread(b), d)} | ${k === 'writeBytesPerMessage' ? '' : fmt(ra.median, 2)} |`)
+    }
+    summary.fanout = s
+    targets.push(target('fan-out CPU per delivery, Parley / socket.io', ratios(pick('parley', 'cpuUsPerDelivery'), pick('socketio', 'cpuUsPerDelivery')), '≤', 0.6))
+    targets.push(target('fan-out p99 latency, Parley / socket.io', ratios(pick('parley', 'p99'), pick('socketio', 'p99')), '≤', 0.75))
+  }
+
+  const throughput = (title: string, key: 'send' | 'history', rounds: ThroughputRound[], label: string, limit: number) => {
+    const a = rounds.map((x) => x.parley.perSecond)
+    const b = rounds.map((x) => x.hello.perSecond)
+    const ra = ratios(a, b)
+    const p99 = spread(rounds.map((x) => x.parley.p99))
+    const bad = rounds.reduce((n, x) => n + x.parley.non2xx + x.parley.errors, 0)
+    out.push('', `### ${title}`, '', `| | Parley | Hono hello world | ratio |`, '|---|---|---|---|')
+    out.push(`| ${label} | ${mmm(spread(a))} | ${mmm(spread(b))} | ${fmt(ra.median, 3)} |`)
+    out.push(`| latency p99 (ms) | ${mmm(p99)} | ${mmm(spread(rounds.map((x) => x.hello.p99)))} | |`)
+    const cpuA = rounds.map((x) => x.parley.cpuUsPerOk)
+    const cpuB = rounds.map((x) => x.hello.cpuUsPerOk)
+    out.push(`| server CPU per request (µs) | ${mmm(spread(cpuA))} | ${mmm(spread(cpuB))} | ${fmt(ratios(cpuA, cpuB).median, 1)} |`)
+    out.push(`| storage written per request (KiB) | ${mmm(spread(rounds.map((x) => x.parley.writeBytesPerOk / 1024)), 1)} | | |`)
+    if (bad) out.push(`| non-2xx or errors | ${bad} | | |`)
+    summary[key] = { parley: spread(a), hello: spread(b), ratio: ra, parleyP99: p99, cpuUsPerRequest: { parley: spread(cpuA), hello: spread(cpuB) }, failures: bad }
+    targets.push(target(`${label}, Parley / hello world`, ra, '≥', limit))
+  }
+  if (r.results.send) throughput('Send throughput (50 connections, POST room message)', 'send', r.results.send, 'sends/s', 0.15)
+  if (r.results.history) {
+    const h = r.results.history
+    const hp = r.params as { history: { messages: number; rooms: number } }
+    throughput(`History (GET newest 50 of a random room; ${fmt(hp.history.messages)} messages in ${fmt(hp.history.rooms)} rooms)`, 'history', h.rounds, 'requests/s', 0.25)
+    ;(summary.history as Record<string, unknown>).seedMs = h.seedMs
+    ;(summary.history as Record<string, unknown>).dbMB = Math.round(h.dbMB)
+  }
+
+  const i = r.results.idle
+  if (i) {
+    const kib = (side: 'parley' | 'bare') => i.map((x) => x[side].bytesPerPoll / 1024)
+    const wake = (side: 'parley' | 'bare') => i.map((x) => x[side].wakeAllMs)
+    const n = i[0]?.parley.held
+    out.push('', `### Idle capacity (${fmt(n ?? NaN)} held polls, real sessions)`, '', '| | Parley | bare node:http | ratio |', '|---|---|---|---|')
+    const ra = ratios(kib('parley'), kib('bare'))
+    out.push(`| RSS per held poll (KiB) | ${mmm(spread(kib('parley')), 1)} | ${mmm(spread(kib('bare')), 1)} | ${fmt(ra.median, 2)} |`)
+    out.push(`| RSS holding all (MB) | ${mmm(spread(i.map((x) => x.parley.rssHeldMB)))} | ${mmm(spread(i.map((x) => x.bare.rssHeldMB)))} | |`)
+    out.push(`| wake all with one event (ms) | ${mmm(spread(wake('parley')))} | ${mmm(spread(wake('bare')))} | ${fmt(ratios(wake('parley'), wake('bare')).median, 1)} |`)
+    out.push(`| wake median poll (ms) | ${mmm(spread(i.map((x) => x.parley.wakeP50Ms)))} | ${mmm(spread(i.map((x) => x.bare.wakeP50Ms)))} | |`)
+    out.push(`| server CPU to wake one poll (µs) | ${mmm(spread(i.map((x) => x.parley.wakeCpuUsPerPoll)))} | ${mmm(spread(i.map((x) => x.bare.wakeCpuUsPerPoll)))} | |`)
+    out.push(`| held / woken (last round) | ${i.at(-1)!.parley.held} / ${i.at(-1)!.parley.woken} | ${i.at(-1)!.bare.held} / ${i.at(-1)!.bare.woken} | |`)
+    summary.idle = { kibPerPoll: { parley: spread(kib('parley')), bare: spread(kib('bare')), ratio: ra }, wakeAllMs: { parley: spread(wake('parley')), bare: spread(wake('bare')) } }
+    targets.push(target('idle RSS per held poll, Parley / bare', ra, '≤', 1.5))
+    targets.push(target('waking all held polls (ms)', spread(wake('parley')), '<', 1000, ' ms'))
+  }
+
+  out.push('', '### Targets (median over rounds)', '', '| target | measured (min–max) | limit | met |', '|---|---|---|---|')
+  for (const t of targets) {
+    const d = t.unit === '×' ? 2 : 0
+    out.push(`| ${t.name} | ${fmt(t.value.median, d)}${t.unit === '×' ? '×' : t.unit} (${fmt(t.value.min, d)}–${fmt(t.value.max, d)}) | ${t.op} ${t.limit}${t.unit === '×' ? '×' : t.unit} | ${t.met ? 'yes' : '**no**'} |`)
+  }
+  out.push('', `Run time: ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v} s`).join(', ')}`)
+  const json = { ...r, summary, targets: targets.map((t) => ({ name: t.name, median: t.value.median, min: t.value.min, max: t.value.max, op: t.op, limit: t.limit, met: t.met })) }
+  return { text: out.join('\n'), json }
+}

@@ -1,0 +1,123 @@
+// npm run bench — Parley's benchmarks, each side by side with its baseline in the same run,
+// alternating, several rounds. Prints min/median/max and the ratios against the targets, and
+// writes them with the machine's details to test/bench/results/.
+//
+//   BENCH_ROUNDS=n     rounds per benchmark (default 3; 1 with BENCH_QUICK)
+//   BENCH_QUICK=1      shorter phases and smaller loads, for a smoke run (~2 min)
+//   BENCH_ONLY=a,b     some of: fanout, send, idle, history
+//   BENCH_PROFILE=1    run Parley's servers under --cpu-prof and print where the time went
+//   BENCH_KEEP=1       keep the scratch directory (databases, profiles)
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { fanout } from './benches/fanout.js'
+import { history } from './benches/history.js'
+import { idle } from './benches/idle.js'
+import { send } from './benches/send.js'
+import type { BenchContext } from './lib/common.js'
+import { ROOT } from './lib/parley.js'
+import { formatProfile, type ProfileSummary, summarizeDir } from './lib/profile.js'
+import { type Report, report } from './report.js'
+
+const BENCHES = ['fanout', 'send', 'idle', 'history'] as const
+type Bench = (typeof BENCHES)[number]
+
+function machine() {
+  const cpus = os.cpus()
+  let softFd = NaN
+  try {
+    softFd = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim())
+  } catch {
+    /* not a POSIX shell: leave unknown */
+  }
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
+    loadAverageAtStart: os.loadavg().map((v) => Number(v.toFixed(2))),
+    fdLimit: softFd,
+  }
+}
+
+async function main() {
+  const quick = process.env.BENCH_QUICK === '1'
+  const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3))
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('BENCH_ROUNDS: 1 to 20')
+  const only = (process.env.BENCH_ONLY ?? BENCHES.join(',')).split(',').map((s) => s.trim()) as Bench[]
+  const unknown = only.filter((b) => !BENCHES.includes(b))
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')} (known: ${BENCHES.join(', ')})`)
+  const profile = process.env.BENCH_PROFILE === '1'
+  const keep = process.env.BENCH_KEEP === '1' || profile
+  const m = machine()
+
+  const params = {
+    fanout: { receivers: 500, rate: 20, length: 100, warmupS: quick ? 1 : 2, measureS: quick ? 4 : 10, clientProcs: 2 },
+    send: { connections: 50, durationS: quick ? 3 : 10, warmupS: quick ? 1 : 2 },
+    idle: { polls: quick ? 2000 : 10_000, clientProcs: 4 },
+    history: { connections: 50, durationS: quick ? 3 : 10, warmupS: quick ? 1 : 2, rooms: 1000, messages: quick ? 100_000 : 1_000_000 },
+  }
+  // Held polls need a descriptor each in the server, plus headroom.
+  if (Number.isFinite(m.fdLimit) && m.fdLimit < params.idle.polls + 1000) {
+    const polls = Math.max(1000, m.fdLimit - 1000)
+    console.warn(`bench: ulimit -n is ${m.fdLimit}; idle capacity runs with ${polls} polls instead of ${params.idle.polls}`)
+    params.idle.polls = polls
+  }
+
+  const workDir = mkdtempSync(join(os.tmpdir(), 'parley-bench-'))
+  const ctx: BenchContext = { rounds, quick, workDir, profDir: profile ? join(workDir, 'prof') : undefined, log: (l) => console.log(`  ${l}`), windows: {} }
+  console.log(`Parley benchmarks — ${m.cpu}, ${m.cores} cores, Node ${m.node}, load ${m.loadAverageAtStart.join(' ')}`)
+  console.log(`${rounds} round(s)${quick ? ', quick' : ''}${profile ? ', PROFILING (figures not comparable)' : ''}; scratch ${workDir}\n`)
+
+  const started = Date.now()
+  const results: Report['results'] = {}
+  const timings: Record<string, number> = {}
+  try {
+    for (const b of only) {
+      const t = Date.now()
+      console.log(`[${b}]`)
+      if (b === 'fanout') results.fanout = await fanout(ctx, params.fanout)
+      if (b === 'send') results.send = await send(ctx, params.send)
+      if (b === 'idle') results.idle = await idle(ctx, params.idle)
+      if (b === 'history') results.history = await history(ctx, params.history)
+      timings[b] = Math.round((Date.now() - t) / 1000)
+      console.log(`  (${timings[b]} s)\n`)
+    }
+  } finally {
+    if (!keep) rmSync(workDir, { recursive: true, force: true })
+  }
+
+  const profiles: Record<string, ProfileSummary[]> = {}
+  if (ctx.profDir) {
+    for (const b of only) {
+      for (let i = 0; i < rounds; i++) {
+        const found = summarizeDir(join(ctx.profDir, `${b}-${i}`), 15, ctx.windows[`${b}-${i}`])
+        if (found.length) profiles[`${b}-${i}`] = found
+        for (const s of found) console.log(`[${b} round ${i + 1}] ${formatProfile(s)}\n`)
+      }
+    }
+  }
+
+  const totalS = Math.round((Date.now() - started) / 1000)
+  const rep: Report = { date: new Date().toISOString(), machine: m, rounds, quick, profiled: profile, params, seconds: { total: totalS, ...timings }, results }
+  const { text, json } = report(rep)
+  console.log(text)
+  const dir = join(ROOT, 'test', 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  const name = `${rep.date.slice(0, 19).replace(/:/g, '-')}${quick ? '-quick' : ''}${profile ? '-profiled' : ''}${only.length < BENCHES.length ? '-' + only.join('+') : ''}.json`
+  const body = JSON.stringify({ ...json, ...(profile ? { profiles } : {}) }, null, 1) + '\n'
+  writeFileSync(join(dir, name), body)
+  if (!quick && !profile && only.length === BENCHES.length) writeFileSync(join(dir, 'latest.json'), body)
+  console.log(`\nwritten: test/bench/results/${name}${keep ? `; scratch kept in ${workDir}` : ''}`)
+  console.log(`total: ${totalS} s`)
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`)
+    process.exit(1)
+  },
+)
