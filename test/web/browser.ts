@@ -1,5 +1,6 @@
 // Drives Debian's Chromium (installed by .ci/install-chromium) through playwright-core.
 import { mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
@@ -20,9 +21,11 @@ export const CHROMIUM_ARGS = [
 ]
 
 // Waits in the browser are generous (a shared 2-core box) but always bounded.
-export const WAIT_MS = 15_000
+export const WAIT_MS = 20_000
 
-export const SCREENSHOTS = fileURLToPath(new URL('./screenshots', import.meta.url))
+// The committed PNGs (for the README) are rewritten only with UPDATE_SCREENSHOTS=1, so a plain
+// test run leaves the tree clean; otherwise the shots still get taken, into a temp folder.
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('./screenshots', import.meta.url)) : join(tmpdir(), 'parley-screenshots')
 
 export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })

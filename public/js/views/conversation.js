@@ -1,10 +1,12 @@
 // A conversation (room or dialog): history that grows upward on scroll, live messages deduped
 // by id, typing, read marks and the composer. room.js and dm.js wrap it with their header.
-import { del, get, post, qs } from '../api.js'
-import { confirmDialog, formDialog, h, toast } from '../dom.js'
+import { get, post, qs } from '../api.js'
+import { h, toast } from '../dom.js'
 import { displayName, emit, loadUser, on, state } from '../store.js'
 import { createComposer } from './composer.js'
+import { deleteMessage, reportMessage } from './message-actions.js'
 import { renderMessage, previewText } from './message.js'
+import { createTypingIndicator } from './typing.js'
 
 // 50: a screenful or two per page; the API's default too.
 const PAGE = 50
@@ -12,8 +14,6 @@ const PAGE = 50
 const LOAD_OLDER_AT_PX = 150
 // Within 120 px of the bottom the view sticks to the newest message.
 const STICK_PX = 120
-// A typing notice lasts 4 s unless renewed (senders repeat at most every 3 s).
-const TYPING_SHOWN_MS = 4000
 // Consecutive messages of one author within 5 minutes are grouped under one name.
 const GROUP_MS = 5 * 60_000
 
@@ -28,7 +28,6 @@ export function createConversation(opts) {
   let loaded = false
   let stick = true
   let readUpTo = 0
-  const typers = new Map() // user id → timeout
   const offs = []
 
   const list = h('ol', { class: 'messages', 'aria-label': 'Messages' })
@@ -36,7 +35,7 @@ export function createConversation(opts) {
   const historyNote = h('p', { class: 'history-note muted', role: 'status' }, 'Loading messages…')
   const scroller = h('div', { class: 'scroller', tabindex: '0', 'aria-label': `${opts.label} — message history` }, h('div', { class: 'history-top' }, olderBtn, historyNote), list)
   const jump = h('button', { type: 'button', class: 'jump-btn', hidden: true, onClick: () => scrollToBottom(true) }, 'New messages ↓')
-  const typingEl = h('p', { class: 'typing', 'aria-live': 'polite' })
+  const typing = createTypingIndicator()
   const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' })
 
   const ctx = {
@@ -45,8 +44,10 @@ export function createConversation(opts) {
     canReport: opts.canReport,
     receipt: opts.receipt,
     onReply: (m) => composer.setReply(m),
-    onDelete: (m) => deleteMessage(m),
-    onReport: (m) => report(m),
+    onDelete: async (m) => {
+      if (await deleteMessage(m)) remove(m.id)
+    },
+    onReport: (m) => reportMessage(m),
     onMediaLoad: () => stick && scrollToBottom(),
   }
   const composer = createComposer({
@@ -60,7 +61,7 @@ export function createConversation(opts) {
     typing: () => post(`${opts.base}/typing`),
   })
 
-  const el = h('div', { class: 'conversation' }, h('div', { class: 'scroller-wrap' }, scroller, jump), typingEl, announcer, composer.el)
+  const el = h('div', { class: 'conversation' }, h('div', { class: 'scroller-wrap' }, scroller, jump), typing.el, announcer, composer.el)
 
   // --- rendering -------------------------------------------------------------------------
 
@@ -101,7 +102,7 @@ export function createConversation(opts) {
     if (live) {
       const mine = m.author_id === state.me.id
       if (m.kind === 'user' && !mine) {
-        clearTyping(m.author_id)
+        typing.clear(m.author_id)
         announcer.textContent = `${displayName(state.users.get(m.author_id))}: ${previewText(m)}`
       }
       if (m.kind === 'service') opts.onService?.(m)
@@ -220,48 +221,6 @@ export function createConversation(opts) {
   const onVisible = () => markReadSoon()
   document.addEventListener('visibilitychange', onVisible)
 
-  function showTyping(userId) {
-    clearTimeout(typers.get(userId))
-    typers.set(userId, setTimeout(() => clearTyping(userId), TYPING_SHOWN_MS))
-    paintTyping()
-    if (!state.users.has(userId)) loadUser(userId).then(paintTyping, () => {})
-  }
-  function clearTyping(userId) {
-    if (!typers.has(userId)) return
-    clearTimeout(typers.get(userId))
-    typers.delete(userId)
-    paintTyping()
-  }
-  function paintTyping() {
-    const names = [...typers.keys()].map((id) => displayName(state.users.get(id)))
-    typingEl.textContent =
-      names.length === 0 ? '' : names.length === 1 ? `${names[0]} is typing…` : names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : 'Several people are typing…'
-  }
-
-  async function deleteMessage(m) {
-    const gone = m.text ? `“${m.text.slice(0, 140)}”` : 'The image will be removed.'
-    if (!(await confirmDialog('Delete this message?', gone, 'Delete'))) return
-    try {
-      await del(`/messages/${m.id}`)
-      remove(m.id)
-    } catch (err) {
-      toast(err.message, 'error')
-    }
-  }
-
-  async function report(m) {
-    await formDialog({
-      title: 'Report this message',
-      intro: m.text ? `“${m.text.slice(0, 200)}”` : 'An image.',
-      fields: [{ name: 'text', label: 'What is wrong with it? (optional)', type: 'textarea', attrs: { maxlength: 2000 } }],
-      submitLabel: 'Send report',
-      onSubmit: async (v) => {
-        await post('/complaints', v.text.trim() ? { message_id: m.id, text: v.text.trim() } : { message_id: m.id })
-        toast('Thanks, the moderators will look at it.')
-      },
-    })
-  }
-
   // --- live events -------------------------------------------------------------------------
 
   offs.push(
@@ -271,7 +230,7 @@ export function createConversation(opts) {
     }),
     on('typing', (d) => {
       const from = opts.typingFrom(d)
-      if (from && from !== state.me.id) showTyping(from)
+      if (from && from !== state.me.id) typing.show(from)
     }),
   )
 
@@ -287,7 +246,7 @@ export function createConversation(opts) {
     markRead: markReadSoon,
     destroy() {
       for (const off of offs) off()
-      for (const t of typers.values()) clearTimeout(t)
+      typing.destroy()
       clearTimeout(readTimer)
       document.removeEventListener('visibilitychange', onVisible)
     },
