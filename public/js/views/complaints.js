@@ -32,9 +32,9 @@ export function mountComplaints(el) {
   }
 
   function row(c) {
-    const reporter = c.reporter_id ?? c.author_id ?? c.user_id
+    const reporter = c.reporter_id
     const msg = c.message ?? null
-    if (reporter && !state.users.has(reporter)) loadUser(reporter).catch(() => {})
+    for (const id of [reporter, msg?.author_id]) if (id && !state.users.has(id)) loadUser(id).catch(() => {})
     const setStatus = async (s) => {
       try {
         await patch(`/complaints/${c.id}`, { status: s })
@@ -49,7 +49,9 @@ export function mountComplaints(el) {
       { class: 'card complaint' },
       h('p', {}, h('span', { class: `chip chip-${c.status}` }, c.status), ' ', reporter ? ['from ', h('span', { dataset: { uname: reporter } }, displayName(state.users.get(reporter)))] : null, ' ', c.created_at ? timeEl(c.created_at) : null),
       c.text ? h('p', {}, `“${c.text}”`) : null,
-      msg ? h('blockquote', {}, msg.text ?? (msg.attachment ? 'Photo' : '(no text)')) : h('p', { class: 'muted' }, `Message #${c.message_id}`),
+      msg
+        ? h('blockquote', {}, h('strong', { dataset: { uname: msg.author_id } }, displayName(state.users.get(msg.author_id))), ': ', msg.text ?? (msg.attachment ? 'Photo' : '(no text)'))
+        : h('p', { class: 'muted' }, `Message #${c.message_id}`),
       c.room_id ? h('p', {}, h('a', { href: `/room/${c.room_id}` }, 'Open the room')) : null,
       c.status !== 'resolved' && c.status !== 'dismissed'
         ? h('div', { class: 'row' }, h('button', { type: 'button', class: 'btn btn-small btn-primary', onClick: () => setStatus('resolved') }, 'Resolve'), h('button', { type: 'button', class: 'btn btn-small', onClick: () => setStatus('dismissed') }, 'Dismiss'))

@@ -54,8 +54,8 @@ export function createConversation(opts) {
     label: `Message ${opts.label}`,
     send: async (payload) => {
       const data = await post(`${opts.base}/messages`, payload)
-      stick = true
       insert(data.message, { live: false })
+      scrollToBottom()
       return data.message
     },
     typing: () => post(`${opts.base}/typing`),
@@ -87,6 +87,7 @@ export function createConversation(opts) {
     const li = renderMessage(m, ctx)
     if (!isNew) {
       nodeOf(m.id)?.replaceWith(li)
+      regroup(li)
       return false
     }
     const wasNear = nearBottom()
@@ -103,7 +104,8 @@ export function createConversation(opts) {
       const mine = m.author_id === state.me.id
       if (m.kind === 'user' && !mine) {
         typing.clear(m.author_id)
-        announcer.textContent = `${displayName(state.users.get(m.author_id))}: ${previewText(m)}`
+        // Room previews name the author already; a dialog's do not.
+        announcer.textContent = m.room_id ? previewText(m) : `${displayName(state.users.get(m.author_id))}: ${previewText(m)}`
       }
       if (m.kind === 'service') opts.onService?.(m)
       if (wasNear || mine) scrollToBottom()
@@ -195,7 +197,10 @@ export function createConversation(opts) {
 
   scroller.addEventListener('scroll', () => {
     stick = nearBottom()
-    if (stick) jump.hidden = true
+    if (stick) {
+      jump.hidden = true
+      markReadSoon()
+    }
     if (loaded && scroller.scrollTop < LOAD_OLDER_AT_PX) loadOlder()
   })
 
@@ -207,7 +212,8 @@ export function createConversation(opts) {
     readTimer = setTimeout(markRead, 300)
   }
   async function markRead() {
-    if (document.visibilityState !== 'visible' || messages.size === 0) return
+    // Read means seen: the tab is visible and the newest messages are on screen.
+    if (document.visibilityState !== 'visible' || messages.size === 0 || !nearBottom()) return
     const latest = Math.max(...messages.keys())
     if (latest <= readUpTo) return
     readUpTo = latest

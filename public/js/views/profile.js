@@ -125,7 +125,7 @@ export function mountProfile(el) {
     h('h2', { id: 'account-title' }, 'Account'),
     h('dl', { class: 'facts' }, [
       ['Signed in as', me.username ?? displayName(me)],
-      ['Kind', me.kind],
+      ['Account', { user: 'Registered', guest: 'Guest', phone: 'Phone' }[me.kind] ?? me.kind],
       me.email ? ['Email', `${me.email}${me.email_verified ? '' : ' (not verified)'}`] : null,
       me.phone ? ['Phone', me.phone] : null,
     ].filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
@@ -143,7 +143,7 @@ export function mountProfile(el) {
   )
 
   async function deleteAccount() {
-    const needsPassword = me.kind === 'registered' || !!me.email
+    const needsPassword = me.kind === 'user' // password accounts; guests and phone accounts have none
     const ok = await formDialog({
       title: 'Delete your account?',
       intro: 'Your profile is removed and you are signed out everywhere. Messages you wrote stay, shown as from a deleted user.',
