@@ -53,7 +53,8 @@ export function mountChatList(el) {
     if (chat.last_message && chat.last_message.id > m.id) return
     chat.last_message = m
     if (m.kind === 'user' && m.author_id !== state.me.id && state.openChat !== key) chat.unread = (chat.unread ?? 0) + 1
-    state.chats = [chat, ...state.chats.filter((c) => c !== chat)]
+    // Activity is what people write (as the server orders it); service lines do not reorder.
+    if (m.kind === 'user') state.chats = [chat, ...state.chats.filter((c) => c !== chat)]
     render()
   }
 

@@ -56,6 +56,9 @@ export function mountRoom(el, idText) {
     settingsBtn.hidden = !(room.joined && rankIn(room, state.me.id) >= 2)
   }
 
+  // Who silenced me and why, or why I was removed: known from the service message, not the room.
+  const standing = { by: null, reason: null, removed: null }
+
   const paintStanding = () => {
     if (!conv) return
     clearTimeout(liftTimer)
@@ -68,7 +71,6 @@ export function mountRoom(el, idText) {
       conv.composer.setBlock({ kind: 'error', text: standing.removed ?? 'You are not a member of this room any more.' })
     } else conv.composer.setBlock(null)
   }
-  const standing = { by: null, reason: null, removed: null }
 
   async function refreshRoom() {
     try {
