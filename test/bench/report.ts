@@ -44,6 +44,7 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
       ['latency p50 (ms)', 'p50', 1],
       ['latency p99 (ms)', 'p99', 1],
       ['latency max (ms)', 'max', 1],
+      ['server CPU busy (% of one core)', 'cpuShare', 0, 100],
       ['server RSS (MB)', 'rssMB', 0],
       ['storage written per message (KiB)', 'writeBytesPerMessage', 0, 1 / 1024],
       ['deliveries', 'deliveries', 0],
@@ -55,7 +56,7 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
       const b = pick('socketio', k, scale)
       const ra = ratios(a, b)
       s[k] = { parley: spread(a), socketio: spread(b), ratio: ra }
-      out.push(`| ${label} | ${mmm(spread(a), d)} | ${mmm(spread(b), d)} | ${k === 'writeBytesPerMessage' ? '' : fmt(ra.median, 2)} |`)
+      out.push(`| ${label} | ${mmm(spread(a), d)} | ${mmm(spread(b), d)} | ${k === 'writeBytesPerMessage' || k === 'cpuShare' ? '' : fmt(ra.median, 2)} |`)
     }
     summary.fanout = s
     targets.push(target('fan-out CPU per delivery, Parley / socket.io', ratios(pick('parley', 'cpuUsPerDelivery'), pick('socketio', 'cpuUsPerDelivery')), '≤', 0.6))
@@ -99,6 +100,7 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     out.push(`| RSS holding all (MB) | ${mmm(spread(i.map((x) => x.parley.rssHeldMB)))} | ${mmm(spread(i.map((x) => x.bare.rssHeldMB)))} | |`)
     out.push(`| wake all with one event (ms) | ${mmm(spread(wake('parley')))} | ${mmm(spread(wake('bare')))} | ${fmt(ratios(wake('parley'), wake('bare')).median, 1)} |`)
     out.push(`| wake median poll (ms) | ${mmm(spread(i.map((x) => x.parley.wakeP50Ms)))} | ${mmm(spread(i.map((x) => x.bare.wakeP50Ms)))} | |`)
+    out.push(`| time to connect all (s) | ${mmm(spread(i.map((x) => x.parley.connectMs / 1000)), 1)} | ${mmm(spread(i.map((x) => x.bare.connectMs / 1000)), 1)} | |`)
     out.push(`| server CPU to wake one poll (µs) | ${mmm(spread(i.map((x) => x.parley.wakeCpuUsPerPoll)))} | ${mmm(spread(i.map((x) => x.bare.wakeCpuUsPerPoll)))} | |`)
     out.push(`| held / woken (last round) | ${i.at(-1)!.parley.held} / ${i.at(-1)!.parley.woken} | ${i.at(-1)!.bare.held} / ${i.at(-1)!.bare.woken} | |`)
     summary.idle = { kibPerPoll: { parley: spread(kib('parley')), bare: spread(kib('bare')), ratio: ra }, wakeAllMs: { parley: spread(wake('parley')), bare: spread(wake('bare')) } }

@@ -1,6 +1,7 @@
 // 1. Fan-out: N receivers long-polling one room, one sender at `rate` messages/s; Parley's
 // GET /api/poll against socket.io 4 restricted to polling. Server CPU per delivery, delivery
 // latency (sender's timestamp in the text → arrival, one machine clock), server RSS.
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { type BenchContext, order, split, startOwnServer, until } from '../lib/common.js'
 import { type Child, forkBench } from '../lib/ipc.js'
@@ -23,7 +24,11 @@ export type FanoutSide = {
   max: number
   rssMB: number
   windowMs: number
+  /** Server CPU over the window as a share of one core: near 1, the server is the bottleneck. */
+  cpuShare: number
   settleMs: number
+  /** 1-minute load average at the end of the window (other work on the machine shows here). */
+  load1: number
   clientErrors: number
 }
 export type FanoutRound = { parley: FanoutSide; socketio: FanoutSide }
@@ -58,7 +63,7 @@ export async function fanout(ctx: BenchContext, p: FanoutParams): Promise<Fanout
       const r = round[side]
       ctx.log(
         `fan-out round ${i + 1} ${side}: ${r.deliveries}/${r.expected} deliveries, ${r.cpuUsPerDelivery.toFixed(1)} µs CPU each, ${(r.writeBytesPerMessage / 1024).toFixed(0)} KiB written per message, ` +
-          `p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms, RSS ${r.rssMB.toFixed(0)} MB (settled in ${r.settleMs} ms)`,
+          `p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms, RSS ${r.rssMB.toFixed(0)} MB, server ${(r.cpuShare * 100).toFixed(0)}% of a core (settled in ${r.settleMs} ms; load ${r.load1.toFixed(1)})`,
       )
     }
     rounds.push(round)
@@ -138,7 +143,9 @@ async function runSide(
       max: lat.length ? lat[lat.length - 1]! : NaN,
       rssMB: Math.max(...rss) / (1024 * 1024),
       windowMs,
+      cpuShare: cpu / (windowMs * 1000),
       settleMs,
+      load1: loadavg()[0]!,
       clientErrors: results.reduce((n, r) => n + r.errors, 0),
     }
   } finally {
