@@ -1,5 +1,6 @@
 // The gift catalogue, sending gifts, and the gifts a user received. API.md §7.
 import type { AppDeps } from '../deps.js'
+import { activeSilence } from '../rooms/access.js'
 import { ApiError, forbidden, notFound } from '../errors.js'
 import type { GiftRow, Q, SentGiftRow, Trx } from '../db/schema.js'
 import { iso, requireLiveUser } from '../accounts/users.js'
@@ -64,14 +65,8 @@ async function checkGiftRoom(deps: AppDeps, trx: Trx, roomId: number, fromId: nu
   const ids = new Set(members.map((m) => m.user_id))
   if (!ids.has(fromId)) throw new ApiError('not_member', 'You are not a member of that room.')
   if (!ids.has(toId)) throw new ApiError('not_member', 'The recipient is not a member of that room.', [{ path: 'room_id', message: 'The recipient is not a member.' }])
-  const silence = await trx
-    .selectFrom('room_silences')
-    .select('until')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', fromId)
-    .where('until', '>', deps.clock.now())
-    .executeTakeFirst()
-  if (silence) throw new ApiError('silenced', 'You are silenced in that room.', { until: iso(silence.until) })
+  const until = await activeSilence(trx, roomId, fromId, deps.clock.now())
+  if (until !== undefined) throw new ApiError('silenced', 'You are silenced in that room.', { until: iso(until) })
 }
 
 /**

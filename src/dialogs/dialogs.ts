@@ -8,6 +8,7 @@ import {
   checkAttachment,
   checkReply,
   findByClientId,
+  insertMessage,
   toMessages,
   toOneMessage,
   type Message,
@@ -81,26 +82,16 @@ export async function sendDirect(deps: AppDeps, me: number, peerId: number, inpu
     await checkAttachment(trx, me, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { peers: [me, peerId] })
     deps.limiter.hit(sendRateKey(me), deps.config.sendRateLimit, SEND_WINDOW_MS)
-    const row = await trx
-      .insertInto('messages')
-      .values({
-        room_id: null,
-        recipient_id: peerId,
-        peer_lo: lo,
-        peer_hi: hi,
-        author_id: me,
-        text: input.text !== undefined && input.text.length > 0 ? input.text : null,
-        attachment_id: input.attachment_id ?? null,
-        reply_to_id: input.reply_to_id ?? null,
-        kind: 'user',
-        service: null,
-        client_id: input.client_id ?? null,
-        created_at: deps.clock.now(),
-        read_at: null,
-        deleted_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
+    const row = await insertMessage(trx, {
+      recipient_id: peerId,
+      author_id: me,
+      kind: 'user',
+      text: input.text,
+      attachment_id: input.attachment_id,
+      reply_to_id: input.reply_to_id,
+      client_id: input.client_id,
+      created_at: deps.clock.now(),
+    })
     await showDialog(trx, me, peerId)
     const message = await toOneMessage(trx, row)
     await deps.events.publish(trx, 'message.created', { message }, [me, peerId])

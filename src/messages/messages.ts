@@ -132,29 +132,45 @@ export async function postServiceMessage(
   service: Service,
   alsoTo: number[] = [],
 ): Promise<Message> {
-  const row = await trx
+  const row = await insertMessage(trx, {
+    room_id: roomId,
+    author_id: service.actor_id,
+    kind: 'service',
+    service: JSON.stringify(service),
+    created_at: deps.clock.now(),
+  })
+  const message = toMessage(row, null)
+  await deps.events.publish(trx, 'message.created', { message }, [...(await roomMemberIds(trx, roomId)), ...alsoTo])
+  return message
+}
+
+type NewMessage = Pick<MessageRow, 'author_id' | 'kind' | 'created_at'> &
+  Partial<Pick<MessageRow, 'room_id' | 'recipient_id' | 'text' | 'attachment_id' | 'reply_to_id' | 'service' | 'client_id'>>
+
+/** Inserts a room message (room_id) or a direct message (recipient_id); returns the stored row. */
+export async function insertMessage(trx: Trx, m: NewMessage): Promise<MessageRow> {
+  const dm = m.recipient_id != null
+  return trx
     .insertInto('messages')
     .values({
-      room_id: roomId,
-      recipient_id: null,
-      peer_lo: null,
-      peer_hi: null,
-      author_id: service.actor_id,
-      text: null,
-      attachment_id: null,
-      reply_to_id: null,
-      kind: 'service',
-      service: JSON.stringify(service),
-      client_id: null,
-      created_at: deps.clock.now(),
+      room_id: m.room_id ?? null,
+      recipient_id: m.recipient_id ?? null,
+      // The pair, smaller id first, indexes a dialog's history whoever wrote each message.
+      peer_lo: dm ? Math.min(m.author_id, m.recipient_id!) : null,
+      peer_hi: dm ? Math.max(m.author_id, m.recipient_id!) : null,
+      author_id: m.author_id,
+      text: m.text ? m.text : null,
+      attachment_id: m.attachment_id ?? null,
+      reply_to_id: m.reply_to_id ?? null,
+      kind: m.kind,
+      service: m.service ?? null,
+      client_id: m.client_id ?? null,
+      created_at: m.created_at,
       read_at: null,
       deleted_at: null,
     })
     .returningAll()
     .executeTakeFirstOrThrow()
-  const message = toMessage(row, null)
-  await deps.events.publish(trx, 'message.created', { message }, [...(await roomMemberIds(trx, roomId)), ...alsoTo])
-  return message
 }
 
 /** Loads a live message by id, or undefined. */

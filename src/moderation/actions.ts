@@ -6,6 +6,7 @@ import { ApiError, notFound } from '../errors.js'
 import type { Trx } from '../db/schema.js'
 import { iso } from '../accounts/users.js'
 import { postServiceMessage, type Service } from '../messages/messages.js'
+import { activeSilence } from '../rooms/access.js'
 import { removeMember } from '../rooms/membership.js'
 import { requireOutranks, requireRoom, requireStaff, standingIn, type Standing } from './ranks.js'
 import type { ModerationAction, Silence } from './schemas.js'
@@ -107,14 +108,8 @@ export async function unsilence(deps: AppDeps, actorId: number, roomId: number, 
     await requireRoom(trx, roomId)
     const actor = await requireStaff(trx, roomId, actorId)
     if (targetId === actorId) throw notYourself()
-    const running = await trx
-      .selectFrom('room_silences')
-      .select('until')
-      .where('room_id', '=', roomId)
-      .where('user_id', '=', targetId)
-      .where('until', '>', deps.clock.now())
-      .executeTakeFirst()
-    if (!running) throw notFound('silence of that user in this room')
+    const running = await activeSilence(trx, roomId, targetId, deps.clock.now())
+    if (running === undefined) throw notFound('silence of that user in this room')
     requireOutranks(actor, await standingIn(trx, roomId, targetId))
     await trx.deleteFrom('room_silences').where('room_id', '=', roomId).where('user_id', '=', targetId).execute()
     await postServiceMessage(deps, trx, roomId, { type: 'unsilenced', user_id: targetId, actor_id: actorId }, [targetId, actorId])

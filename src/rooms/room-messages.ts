@@ -6,6 +6,7 @@ import {
   checkAttachment,
   checkReply,
   findByClientId,
+  insertMessage,
   type Message,
   roomMemberIds,
   type SendMessage,
@@ -43,26 +44,16 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     await checkAttachment(trx, userId, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { roomId })
     deps.limiter.hit(sendLimitKey(userId), deps.config.sendRateLimit, SEND_WINDOW_MS)
-    const row = await trx
-      .insertInto('messages')
-      .values({
-        room_id: roomId,
-        recipient_id: null,
-        peer_lo: null,
-        peer_hi: null,
-        author_id: userId,
-        text: input.text || null,
-        attachment_id: input.attachment_id ?? null,
-        reply_to_id: input.reply_to_id ?? null,
-        kind: 'user',
-        service: null,
-        client_id: input.client_id ?? null,
-        created_at: now,
-        read_at: null,
-        deleted_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
+    const row = await insertMessage(trx, {
+      room_id: roomId,
+      author_id: userId,
+      kind: 'user',
+      text: input.text,
+      attachment_id: input.attachment_id,
+      reply_to_id: input.reply_to_id,
+      client_id: input.client_id,
+      created_at: now,
+    })
     await trx.updateTable('rooms').set({ last_activity_at: now }).where('id', '=', roomId).execute()
     const message = await toOneMessage(trx, row)
     // The members at this moment, in the same transaction as the row: API.md §10.
