@@ -23,14 +23,20 @@ import { type Report, report } from './report.js'
 const BENCHES = ['fanout', 'send', 'idle', 'history'] as const
 type Bench = (typeof BENCHES)[number]
 
+// Node raises its own soft descriptor limit to the hard limit at start-up, and children inherit
+// it; so what a shell started from here reports is what the servers and clients get.
+function fdLimits(): { soft: number; hard: number } {
+  try {
+    const [soft, hard] = execFileSync('sh', ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8' }).trim().split('\n')
+    return { soft: soft === 'unlimited' ? Infinity : Number(soft), hard: hard === 'unlimited' ? Infinity : Number(hard) }
+  } catch {
+    return { soft: NaN, hard: NaN } // not a POSIX shell: leave unknown
+  }
+}
+
 function machine() {
   const cpus = os.cpus()
-  let softFd = NaN
-  try {
-    softFd = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim())
-  } catch {
-    /* not a POSIX shell: leave unknown */
-  }
+  const softFd = fdLimits().soft
   return {
     cpu: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
