@@ -45,6 +45,7 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
       ['latency p99 (ms)', 'p99', 1],
       ['latency max (ms)', 'max', 1],
       ['server CPU busy (% of one core)', 'cpuShare', 0, 100],
+      ['messages per poll answer (Parley)', 'eventsPerPoll', 2],
       ['server RSS (MB)', 'rssMB', 0],
       ['storage written per message (KiB)', 'writeBytesPerMessage', 0, 1 / 1024],
       ['deliveries', 'deliveries', 0],
@@ -56,7 +57,7 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
       const b = pick('socketio', k, scale)
       const ra = ratios(a, b)
       s[k] = { parley: spread(a), socketio: spread(b), ratio: ra }
-      out.push(`| ${label} | ${mmm(spread(a), d)} | ${mmm(spread(b), d)} | ${k === 'writeBytesPerMessage' || k === 'cpuShare' ? '' : fmt(ra.median, 2)} |`)
+      out.push(`| ${label} | ${mmm(spread(a), d)} | ${mmm(spread(b), d)} | ${k === 'writeBytesPerMessage' || k === 'cpuShare' || k === 'eventsPerPoll' ? '' : fmt(ra.median, 2)} |`)
     }
     summary.fanout = s
     targets.push(target('fan-out CPU per delivery, Parley / socket.io', ratios(pick('parley', 'cpuUsPerDelivery'), pick('socketio', 'cpuUsPerDelivery')), '≤', 0.6))

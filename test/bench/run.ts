@@ -113,7 +113,7 @@ async function main() {
   const dir = join(ROOT, 'test', 'bench', 'results')
   mkdirSync(dir, { recursive: true })
   const name = `${rep.date.slice(0, 19).replace(/:/g, '-')}${quick ? '-quick' : ''}${profile ? '-profiled' : ''}${only.length < BENCHES.length ? '-' + only.join('+') : ''}.json`
-  const body = JSON.stringify({ ...json, ...(profile ? { profiles } : {}) }, null, 1) + '\n'
+  const body = JSON.stringify({ ...json, ...(profile ? { profiles, profileWindows: ctx.windows, scratch: workDir } : {}) }, null, 1) + '\n'
   writeFileSync(join(dir, name), body)
   if (!quick && !profile && only.length === BENCHES.length) writeFileSync(join(dir, 'latest.json'), body)
   console.log(`\nwritten: test/bench/results/${name}${keep ? `; scratch kept in ${workDir}` : ''}`)

@@ -30,10 +30,12 @@ export type FanoutSide = {
   /** 1-minute load average at the end of the window (other work on the machine shows here). */
   load1: number
   clientErrors: number
+  /** Parley only: measured deliveries per poll answered in the window (above 1: polls batch). */
+  eventsPerPoll: number
 }
 export type FanoutRound = { parley: FanoutSide; socketio: FanoutSide }
 
-type Counts = { ready: number; measured: number; errors: number }
+type Counts = { ready: number; measured: number; errors: number; polls: number }
 type Stopped = { latencies: Float64Array; measured: number; errors: number }
 
 export async function fanout(ctx: BenchContext, p: FanoutParams): Promise<FanoutRound[]> {
@@ -63,7 +65,7 @@ export async function fanout(ctx: BenchContext, p: FanoutParams): Promise<Fanout
       const r = round[side]
       ctx.log(
         `fan-out round ${i + 1} ${side}: ${r.deliveries}/${r.expected} deliveries, ${r.cpuUsPerDelivery.toFixed(1)} µs CPU each, ${(r.writeBytesPerMessage / 1024).toFixed(0)} KiB written per message, ` +
-          `p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms, RSS ${r.rssMB.toFixed(0)} MB, server ${(r.cpuShare * 100).toFixed(0)}% of a core (settled in ${r.settleMs} ms; load ${r.load1.toFixed(1)})`,
+          `p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms, RSS ${r.rssMB.toFixed(0)} MB, server ${(r.cpuShare * 100).toFixed(0)}% of a core${side === 'parley' ? `, ${r.eventsPerPoll.toFixed(2)} messages per poll` : ''} (settled in ${r.settleMs} ms; load ${r.load1.toFixed(1)})`,
       )
     }
     rounds.push(round)
@@ -104,7 +106,11 @@ async function runSide(
     await sleep(300)
 
     senderProc = forkBench('sender', 'clients/sender.js')
-    const started = senderProc.next<{ at: number }>('measure-start', 60_000).then(() => ({ cpu: cpuMicros(server.pid), io: storageWriteBytes(server.pid), at: performance.now(), mono: monotonicMicros() }))
+    const started = senderProc.next<{ at: number }>('measure-start', 60_000).then(async () => {
+      const at = { cpu: cpuMicros(server.pid), io: storageWriteBytes(server.pid), at: performance.now(), mono: monotonicMicros() }
+      const counts = await Promise.all(clients.map((c) => c.call<Counts>('counts')))
+      return { ...at, polls: counts.reduce((n, c) => n + c.polls, 0) }
+    })
     const rss: number[] = []
     const sampler = setInterval(() => rss.push(rssBytes(server.pid)), 250)
     const run = await senderProc.call<{ sent: number; failures: number }>(
@@ -117,10 +123,12 @@ async function runSide(
     const start = await started
     const expected = run.sent * s.receivers.length
     let delivered = 0
+    let polls = 0
     // Drain: wait (bounded) until every receiver has every measured message.
     await until(async () => {
       const counts = await Promise.all(clients.map((c) => c.call<Counts>('counts')))
       delivered = counts.reduce((n, c) => n + c.measured, 0)
+      polls = counts.reduce((n, c) => n + c.polls, 0)
       return delivered >= expected
     }, 15_000)
     const cpu = cpuMicros(server.pid) - start.cpu
@@ -147,6 +155,7 @@ async function runSide(
       settleMs,
       load1: loadavg()[0]!,
       clientErrors: results.reduce((n, r) => n + r.errors, 0),
+      eventsPerPoll: side === 'parley' ? lat.length / Math.max(1, polls - start.polls) : NaN,
     }
   } finally {
     await Promise.all([...clients, ...(senderProc ? [senderProc] : [])].map((c) => c.stop()))
