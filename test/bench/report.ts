@@ -6,6 +6,7 @@ import { fmt, ratios, type Spread, spread } from './lib/stats.js'
 
 export type Report = {
   date: string
+  code: { commit: string; serverFilesModified: boolean }
   machine: Record<string, unknown> & { cpu: string; cores: number; node: string }
   rounds: number
   quick: boolean
@@ -34,30 +35,41 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
   const out: string[] = []
   const targets: Target[] = []
   const summary: Record<string, unknown> = {}
-  out.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}; ${r.date.slice(0, 10)}; ${r.rounds} round(s); min / **median** / max over rounds`)
+  const code = `${r.code.commit}${r.code.serverFilesModified ? ' + uncommitted server changes' : ''}`
+  out.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}; ${r.date.slice(0, 10)}; code ${code}; ${r.rounds} round(s); min / **median** / max over rounds`)
 
   const f = r.results.fanout
   if (f) {
-    const pick = (side: 'parley' | 'socketio', k: keyof FanoutRound['parley'], scale = 1) => f.map((x) => (x[side][k] as number) * scale)
+    const pick = (side: 'parley' | 'socketio' | 'bare', k: keyof FanoutRound['parley'], scale = 1) => f.map((x) => ((x[side]?.[k] ?? NaN) as number) * scale)
     const rows: Array<[string, keyof FanoutRound['parley'], number, number?]> = [
       ['server CPU per delivery (µs)', 'cpuUsPerDelivery', 1],
       ['latency p50 (ms)', 'p50', 1],
       ['latency p99 (ms)', 'p99', 1],
       ['latency max (ms)', 'max', 1],
       ['server CPU busy (% of one core)', 'cpuShare', 0, 100],
-      ['messages per poll answer (Parley)', 'eventsPerPoll', 2],
+      ['messages per poll answer', 'eventsPerPoll', 2],
       ['server RSS (MB)', 'rssMB', 0],
       ['storage written per message (KiB)', 'writeBytesPerMessage', 0, 1 / 1024],
       ['deliveries', 'deliveries', 0],
     ]
-    out.push('', '### Fan-out (500 long-polling receivers, 20 msg/s × 100 chars)', '', '| | Parley | socket.io polling | ratio |', '|---|---|---|---|')
+    const noRatio = new Set(['writeBytesPerMessage', 'cpuShare', 'eventsPerPoll', 'deliveries'])
+    out.push(
+      '',
+      '### Fan-out (500 long-polling receivers, 20 msg/s × 100 chars)',
+      '',
+      '| | Parley | socket.io polling | bare node:http long-poll (floor) | Parley / socket.io | floor / socket.io |',
+      '|---|---|---|---|---|---|',
+    )
     const s: Record<string, unknown> = {}
     for (const [label, k, d, scale] of rows) {
       const a = pick('parley', k, scale)
       const b = pick('socketio', k, scale)
+      const c = pick('bare', k, scale)
       const ra = ratios(a, b)
-      s[k] = { parley: spread(a), socketio: spread(b), ratio: ra }
-      out.push(`| ${label} | ${mmm(spread(a), d)} | ${mmm(spread(b), d)} | ${k === 'writeBytesPerMessage' || k === 'cpuShare' || k === 'eventsPerPoll' ? '' : fmt(ra.median, 2)} |`)
+      const rc = ratios(c, b)
+      s[k] = { parley: spread(a), socketio: spread(b), bare: spread(c), ratio: ra, floorRatio: rc }
+      const rat = (x: Spread) => (noRatio.has(k) ? '' : fmt(x.median, 2))
+      out.push(`| ${label} | ${mmm(spread(a), d)} | ${mmm(spread(b), d)} | ${mmm(spread(c), d)} | ${rat(ra)} | ${rat(rc)} |`)
     }
     summary.fanout = s
     targets.push(target('fan-out CPU per delivery, Parley / socket.io', ratios(pick('parley', 'cpuUsPerDelivery'), pick('socketio', 'cpuUsPerDelivery')), '≤', 0.6))

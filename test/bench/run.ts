@@ -34,6 +34,17 @@ function fdLimits(): { soft: number; hard: number } {
   }
 }
 
+/** The code measured: HEAD, and whether server files had uncommitted changes (a shared tree). */
+function codeVersion(): { commit: string; serverFilesModified: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations', 'package.json'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    return { commit, serverFilesModified: dirty.length > 0 }
+  } catch {
+    return { commit: 'unknown', serverFilesModified: false }
+  }
+}
+
 function machine() {
   const cpus = os.cpus()
   const softFd = fdLimits().soft
@@ -107,7 +118,7 @@ async function main() {
   }
 
   const totalS = Math.round((Date.now() - started) / 1000)
-  const rep: Report = { date: new Date().toISOString(), machine: m, rounds, quick, profiled: profile, params, seconds: { total: totalS, ...timings }, results }
+  const rep: Report = { date: new Date().toISOString(), code: codeVersion(), machine: m, rounds, quick, profiled: profile, params, seconds: { total: totalS, ...timings }, results }
   const { text, json } = report(rep)
   console.log(text)
   const dir = join(ROOT, 'test', 'bench', 'results')

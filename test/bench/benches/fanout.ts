@@ -3,7 +3,7 @@
 // latency (sender's timestamp in the text → arrival, one machine clock), server RSS.
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
-import { type BenchContext, order, split, startOwnServer, until } from '../lib/common.js'
+import { type BenchContext, split, startOwnServer, until } from '../lib/common.js'
 import { type Child, forkBench } from '../lib/ipc.js'
 import { createRoom, joinRoom, type Guest, signInGuests, startParley } from '../lib/parley.js'
 import { cpuMicros, rssBytes, settle, sleep, storageWriteBytes } from '../lib/procstat.js'
@@ -30,10 +30,13 @@ export type FanoutSide = {
   /** 1-minute load average at the end of the window (other work on the machine shows here). */
   load1: number
   clientErrors: number
-  /** Parley only: measured deliveries per poll answered in the window (above 1: polls batch). */
+  /** Parley and bare: measured deliveries per poll answered in the window (above 1: polls batch). */
   eventsPerPoll: number
 }
-export type FanoutRound = { parley: FanoutSide; socketio: FanoutSide }
+/** bare: the cheapest possible long-poll server (servers/bare-hold.ts), the floor for reference. */
+export type FanoutRound = { parley: FanoutSide; socketio: FanoutSide; bare?: FanoutSide }
+type Side = keyof FanoutRound
+const SIDES: Side[] = ['parley', 'socketio', 'bare']
 
 type Counts = { ready: number; measured: number; errors: number; polls: number }
 type Stopped = { latencies: Float64Array; measured: number; errors: number }
@@ -60,12 +63,13 @@ export async function fanout(ctx: BenchContext, p: FanoutParams): Promise<Fanout
   const rounds: FanoutRound[] = []
   for (let i = 0; i < ctx.rounds; i++) {
     const round = {} as FanoutRound
-    for (const side of order(i, 'parley', 'socketio') as Array<'parley' | 'socketio'>) {
+    // Rotate the order each round, so drift on the machine hits every side alike.
+    for (const side of [...SIDES.slice(i % SIDES.length), ...SIDES.slice(0, i % SIDES.length)]) {
       round[side] = await runSide(ctx, p, side, { dataDir, sender, receivers, roomId }, i)
       const r = round[side]
       ctx.log(
         `fan-out round ${i + 1} ${side}: ${r.deliveries}/${r.expected} deliveries, ${r.cpuUsPerDelivery.toFixed(1)} µs CPU each, ${(r.writeBytesPerMessage / 1024).toFixed(0)} KiB written per message, ` +
-          `p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms, RSS ${r.rssMB.toFixed(0)} MB, server ${(r.cpuShare * 100).toFixed(0)}% of a core${side === 'parley' ? `, ${r.eventsPerPoll.toFixed(2)} messages per poll` : ''} (settled in ${r.settleMs} ms; load ${r.load1.toFixed(1)})`,
+          `p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(1)} ms, RSS ${r.rssMB.toFixed(0)} MB, server ${(r.cpuShare * 100).toFixed(0)}% of a core${side === 'socketio' ? '' : `, ${r.eventsPerPoll.toFixed(2)} messages per poll`} (settled in ${r.settleMs} ms; load ${r.load1.toFixed(1)})`,
       )
     }
     rounds.push(round)
@@ -76,28 +80,28 @@ export async function fanout(ctx: BenchContext, p: FanoutParams): Promise<Fanout
 async function runSide(
   ctx: BenchContext,
   p: FanoutParams,
-  side: 'parley' | 'socketio',
+  side: Side,
   s: { dataDir: string; sender: Guest; receivers: Guest[]; roomId: number },
   round: number,
 ): Promise<FanoutSide> {
   const server =
     side === 'parley'
       ? await startParley(s.dataDir, ctx.profDir ? { cpuProfDir: join(ctx.profDir, `fanout-${round}`) } : {})
-      : await startOwnServer('socket.io', 'servers/sio.js')
+      : await startOwnServer(side, side === 'socketio' ? 'servers/sio.js' : 'servers/bare-hold.js')
   const clients: Child[] = []
   let senderProc: Child | undefined
   try {
     const parts = split(s.receivers, p.clientProcs)
     const ready = parts.map((part, k) => {
-      const c = forkBench(`receivers-${k}`, side === 'parley' ? 'clients/pollers.js' : 'clients/sio-receivers.js')
+      const c = forkBench(`receivers-${k}`, side === 'socketio' ? 'clients/sio-receivers.js' : 'clients/pollers.js')
       clients.push(c)
       return c.next('ready', 90_000).then(() => part.length)
     })
     for (const [k, part] of parts.entries()) {
       const args =
-        side === 'parley'
-          ? { url: server.url, cookies: part.map((u) => u.cookie), mode: 'parley', timeoutS: 25, connectConcurrency: 32, deadlineMs: Date.now() + 5 * 60_000 }
-          : { url: server.url, count: part.length, connectConcurrency: 32 }
+        side === 'socketio'
+          ? { url: server.url, count: part.length, connectConcurrency: 32 }
+          : { url: server.url, cookies: part.map((u) => u.cookie), mode: side, timeoutS: 25, connectConcurrency: 32, deadlineMs: Date.now() + 5 * 60_000 }
       await clients[k]!.call('start', args)
     }
     await Promise.all(ready)
@@ -115,9 +119,10 @@ async function runSide(
     const sampler = setInterval(() => rss.push(rssBytes(server.pid)), 250)
     const run = await senderProc.call<{ sent: number; failures: number }>(
       'run',
-      side === 'parley'
-        ? { target: 'parley', url: server.url, cookie: s.sender.cookie, roomId: s.roomId, rate: p.rate, length: p.length, warmupS: p.warmupS, measureS: p.measureS }
-        : { target: 'sio', url: server.url, rate: p.rate, length: p.length, warmupS: p.warmupS, measureS: p.measureS },
+      side === 'socketio'
+        ? { target: 'sio', url: server.url, rate: p.rate, length: p.length, warmupS: p.warmupS, measureS: p.measureS }
+        : // The bare server takes the same POST as Parley (any room path; the cookie is ignored).
+          { target: 'parley', url: server.url, cookie: s.sender.cookie, roomId: s.roomId, rate: p.rate, length: p.length, warmupS: p.warmupS, measureS: p.measureS },
       (p.warmupS + p.measureS) * 1000 + 60_000,
     )
     const start = await started
@@ -155,7 +160,7 @@ async function runSide(
       settleMs,
       load1: loadavg()[0]!,
       clientErrors: results.reduce((n, r) => n + r.errors, 0),
-      eventsPerPoll: side === 'parley' ? lat.length / Math.max(1, polls - start.polls) : NaN,
+      eventsPerPoll: side === 'socketio' ? NaN : lat.length / Math.max(1, polls - start.polls),
     }
   } finally {
     await Promise.all([...clients, ...(senderProc ? [senderProc] : [])].map((c) => c.stop()))
