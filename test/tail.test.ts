@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { EventTail, Sequencer, tailEntry } from '../src/events/tail.js'
+import { decodeAudience, encodeAudience, EventTail, hasUser, Sequencer, tailEntry } from '../src/events/tail.js'
 
-const entry = (id: number, users: number[] | null) => tailEntry(id, 'message.created', 0, { id }, users && new Set(users))
+const entry = (id: number, users: number[] | null) => tailEntry(id, 'message.created', 0, { id }, users && Int32Array.from(users).sort())
 
 describe('EventTail', () => {
   it('answers a user’s events after a position, skipping other users’, and says how far it scanned', () => {
@@ -29,6 +29,21 @@ describe('EventTail', () => {
   it('serializes each event once, with the same id for every recipient', () => {
     const e = entry(36, [1, 2])
     expect(JSON.parse(e.json)).toEqual({ id: '00000000010-000000000000', type: 'message.created', at: '1970-01-01T00:00:00.000Z', data: { id: 36 } })
+  })
+})
+
+describe('audiences', () => {
+  it('round-trip through the column, sorted, with null for everyone', () => {
+    const users = Int32Array.from([3, 17, 42, 1000])
+    expect(encodeAudience(users)).toBe(',3,17,42,1000,')
+    expect(decodeAudience(',3,17,42,1000,')).toEqual(users)
+    expect(encodeAudience(null)).toBeNull()
+    expect(decodeAudience(null)).toBeNull()
+  })
+  it('membership by binary search finds every member and no one else', () => {
+    const users = Int32Array.from([2, 4, 8, 16, 32, 64])
+    for (let u = 0; u < 70; u++) expect(hasUser(users, u)).toBe([2, 4, 8, 16, 32, 64].includes(u))
+    expect(hasUser(new Int32Array(0), 1)).toBe(false)
   })
 })
 

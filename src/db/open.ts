@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely'
+import { LruCache } from '../lru.js'
 import type { Database, Db } from './schema.js'
 
 export type OpenDb = { db: Db; close: () => Promise<void> }
@@ -15,6 +16,30 @@ export function openDatabase(file: string): OpenDb {
   sqlite.pragma('foreign_keys = ON')
   // 5 s: long enough to ride out a `parley migrate` or admin command writing beside the server.
   sqlite.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) })
   return { db, close: () => db.destroy() }
+}
+
+// 500 statements: the queries the server runs are a few hundred shapes; rarer ones (IN lists of
+// many lengths) come and go.
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs about as much as running a
+ * small query. Reuse prepared statements by their SQL (kysely compiles parameters out of it).
+ */
+function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new LruCache<string, SQLite.Statement>(STATEMENT_CACHE_SIZE)
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql)
+      // A statement still being iterated cannot run again; such a caller gets its own.
+      if (!stmt || stmt.busy) {
+        stmt = sqlite.prepare(sql)
+        cache.set(sql, stmt)
+      }
+      return stmt
+    },
+  }
 }

@@ -70,12 +70,9 @@ export interface EventTable {
   id: Id
   type: string
   data: string
+  /** ",id,id,…," of the recipients (sorted), or null for every signed-in user. */
+  audience: string | null
   created_at: number
-}
-
-export interface EventAudienceTable {
-  user_id: number
-  event_id: number
 }
 
 export interface RoomTable {
@@ -220,7 +217,6 @@ export interface Database {
   invites: InviteTable
   kv: KvTable
   events: EventTable
-  event_audience: EventAudienceTable
   rooms: RoomTable
   room_members: RoomMemberTable
   room_bans: RoomBanTable

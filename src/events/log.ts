@@ -1,24 +1,22 @@
 // The durable event log: events are appended inside the same transaction as the state change
-// they report, with one audience row per user meant to receive them (user 0 = everyone).
+// they report, each with its audience recorded beside it.
+import { sql } from 'kysely'
 import type { Clock } from '../deps.js'
 import type { Db, Trx } from '../db/schema.js'
-import { EventTail, Sequencer, tailEntry, type TailEntry } from './tail.js'
+import { decodeAudience, encodeAudience, EventTail, Sequencer, tailEntry, type TailEntry } from './tail.js'
 import type { Audience, DurableType, WakeBus } from './types.js'
 
-/** Audience row for events every signed-in user receives (room.created, room.deleted). */
-export const EVERYONE = 0
 // 500: API.md §10's cap on events per answer.
 export const MAX_BATCH = 500
+// 10,000 events: minutes of a busy server in memory (a few MB); older cursors read the log.
+export const TAIL_CAPACITY = 10_000
+// 50,000 event ids per read of the log: bounds one scan for a cursor far behind (an old tab).
+const SCAN_WINDOW = 50_000
 const PRUNED_KEY = 'events_pruned_through'
 
-export interface LoggedEvent {
-  id: number
-  type: DurableType
-  created_at: number
-  data: unknown
-}
-
 type Pending = { users: Set<number>; everyone: boolean; maxId: number; ticket: number; entries: TailEntry[] }
+
+export type LogRead = { events: TailEntry[]; scannedTo: number }
 
 export class EventLog {
   private readonly pending = new WeakMap<Trx, Pending>()
@@ -27,8 +25,7 @@ export class EventLog {
   private maxId = 0
   /** The newest id when this process started: every later event is announced through the bus. */
   private startId = 0
-
-  /** Recent committed events in memory; created by init() once the newest id is known. */
+  /** Recent committed events in memory, created by init() from the newest events of the log. */
   private tail: EventTail | undefined
   private readonly sequencer = new Sequencer<Pending>((p) => this.released(p))
 
@@ -36,20 +33,22 @@ export class EventLog {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly bus: WakeBus,
+    private readonly tailCapacity = TAIL_CAPACITY,
   ) {}
 
   /** Loads what the log must remember across restarts. Call once after migrations. */
   async init(): Promise<void> {
     const row = await this.db.selectFrom('kv').select('value').where('key', '=', PRUNED_KEY).executeTakeFirst()
     this.prunedThrough = row ? Number(row.value) : 0
-    const max = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst()
-    this.maxId = this.startId = Math.max(Number(max?.max ?? 0), this.prunedThrough)
-    this.tail = new EventTail(this.startId)
-  }
-
-  /** The user's events after `after` from memory, or null when memory does not reach back that far. */
-  recentAfter(userId: number, after: number, limit = MAX_BATCH) {
-    return this.tail?.after(userId, after, limit) ?? null
+    // The newest events go back into memory, so clients reconnecting after a restart are
+    // answered from it as before.
+    const recent = await this.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(this.tailCapacity).execute()
+    recent.reverse()
+    const newest = recent.at(-1)?.id ?? 0
+    this.maxId = this.startId = Math.max(newest, this.prunedThrough)
+    // Every event with id >= the first loaded one is loaded: the tail starts just before it.
+    this.tail = new EventTail(recent.length > 0 ? recent[0]!.id - 1 : this.startId, this.tailCapacity)
+    this.tail.append(recent.map((r) => tailEntry(r.id, r.type as DurableType, r.created_at, JSON.parse(r.data), decodeAudience(r.audience))))
   }
 
   /**
@@ -93,38 +92,40 @@ export class EventLog {
     if (!pending) throw new Error('events.publish needs a transaction from events.transaction()')
     // Taken inside the transaction: SQLite commits one at a time, so tickets follow commit order.
     if (pending.ticket === 0) pending.ticket = this.sequencer.ticket()
+    const users = audience === 'everyone' ? null : Int32Array.from(new Set([...audience].filter((u) => u > 0))).sort()
     const createdAt = this.clock.now()
     const row = await trx
       .insertInto('events')
-      .values({ type, data: JSON.stringify(data), created_at: createdAt })
+      .values({ type, data: JSON.stringify(data), audience: encodeAudience(users), created_at: createdAt })
       .returning('id')
       .executeTakeFirstOrThrow()
-    const users = audience === 'everyone' ? [EVERYONE] : [...new Set(audience)].filter((u) => u > 0)
-    if (users.length > 0) {
-      await trx
-        .insertInto('event_audience')
-        .values(users.map((user_id) => ({ user_id, event_id: row.id })))
-        .execute()
-    }
-    if (audience === 'everyone') pending.everyone = true
+    if (users === null) pending.everyone = true
     else for (const u of users) pending.users.add(u)
-    pending.entries.push(tailEntry(row.id, type, createdAt, data, audience === 'everyone' ? null : new Set(users)))
     pending.maxId = Math.max(pending.maxId, row.id)
+    pending.entries.push(tailEntry(row.id, type, createdAt, data, users))
     return row.id
   }
 
-  /** Events for userId after event id `after`, oldest first, at most `limit`. */
-  async readAfter(userId: number, after: number, limit = MAX_BATCH): Promise<LoggedEvent[]> {
+  /**
+   * The user's events after `after`, oldest first, at most `limit`: from memory when it reaches
+   * back that far, else from the log, one window of ids at a time (scannedTo says how far a read
+   * went, so a cursor far behind moves on even where nothing was for this user).
+   */
+  async readAfter(userId: number, after: number, limit = MAX_BATCH): Promise<LogRead> {
+    const recent = this.tail?.after(userId, after, limit)
+    if (recent) return recent
+    const upTo = Math.min(after + SCAN_WINDOW, this.maxId)
     const rows = await this.db
-      .selectFrom('event_audience as a')
-      .innerJoin('events as e', 'e.id', 'a.event_id')
-      .select(['e.id', 'e.type', 'e.data', 'e.created_at'])
-      .where('a.user_id', 'in', [userId, EVERYONE])
-      .where('a.event_id', '>', after)
-      .orderBy('a.event_id')
+      .selectFrom('events')
+      .select(['id', 'type', 'data', 'created_at'])
+      .where('id', '>', after)
+      .where('id', '<=', upTo)
+      .where((eb) => eb.or([eb('audience', 'is', null), eb(sql<number>`instr(audience, ${`,${userId},`})`, '>', 0)]))
+      .orderBy('id')
       .limit(limit)
       .execute()
-    return rows.map((r) => ({ id: r.id, type: r.type as DurableType, created_at: r.created_at, data: JSON.parse(r.data) }))
+    const events = rows.map((r) => tailEntry(r.id, r.type as DurableType, r.created_at, JSON.parse(r.data), null))
+    return { events, scannedTo: rows.length === limit ? rows.at(-1)!.id : upTo }
   }
 
   /** The newest event id: where a fresh cursor starts. */
@@ -148,7 +149,6 @@ export class EventLog {
         .executeTakeFirst()
       const through = Number(last?.max ?? 0)
       if (through <= this.prunedThrough) return 0
-      await trx.deleteFrom('event_audience').where('event_id', '<=', through).execute()
       const res = await trx.deleteFrom('events').where('id', '<=', through).executeTakeFirst()
       await trx
         .insertInto('kv')

@@ -6,7 +6,6 @@ import { ApiError } from '../errors.js'
 import { validate } from '../http/validate.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
 import { MAX_BATCH } from './log.js'
-import { tailEntry } from './tail.js'
 import { type ApiEvent, EVENT_TYPES, type EventType } from './types.js'
 
 export const PollQuery = z.object({
@@ -92,14 +91,6 @@ export function answerBody(a: Answer): string {
   return `{"data":{"events":[${a.events.join(',')}],"cursor":${JSON.stringify(a.cursor)}}}`
 }
 
-/** Durable events after `after`: from memory when it reaches back that far, else from the log. */
-async function durableAfter(deps: AppDeps, userId: number, after: number, limit: number) {
-  const recent = deps.events.recentAfter(userId, after, limit)
-  if (recent) return recent
-  const rows = await deps.events.readAfter(userId, after, limit)
-  return { events: rows.map((r) => tailEntry(r.id, r.type, r.created_at, r.data, null)), scannedTo: rows.at(-1)?.id ?? after }
-}
-
 /** Durable events after the cursor (skipping filtered types, advancing past them), then ephemeral ones. */
 async function collect(deps: AppDeps, userId: number, from: Cursor, types: Set<EventType> | undefined) {
   const events: string[] = []
@@ -108,11 +99,13 @@ async function collect(deps: AppDeps, userId: number, from: Cursor, types: Set<E
   // unread): skip the read. This keeps a poll with nothing new free of database queries.
   const nothingNew = deps.events.announcedSince(from.d) && deps.hub.latestFor(userId) <= from.d
   for (let more = !nothingNew; more; ) {
-    const want = MAX_BATCH - events.length
-    const batch = await durableAfter(deps, userId, d, want)
+    const batch = await deps.events.readAfter(userId, d, MAX_BATCH - events.length)
     for (const e of batch.events) if (!types || types.has(e.type)) events.push(e.json)
-    more = d !== batch.scannedTo && events.length === 0 && batch.events.length === want
+    const progressed = batch.scannedTo > d
     d = batch.scannedTo
+    // Nothing for this poll yet (filtered types, or a window of the log with nothing for this
+    // user): read on to the end of the log rather than hold with events still unread.
+    more = progressed && events.length === 0 && d < deps.events.latestId()
   }
   let e = from.e
   if (events.length < MAX_BATCH) {

@@ -7,16 +7,40 @@ export interface TailEntry {
   id: number
   type: DurableType
   created_at: number
-  data: unknown
-  /** Recipients, or null for every signed-in user. */
-  users: ReadonlySet<number> | null
+  /** Recipients, sorted ascending, or null for every signed-in user. */
+  users: Int32Array | null
   /** The event as a poll answers it, serialized once for every recipient. */
   json: string
 }
 
-export function tailEntry(id: number, type: DurableType, createdAt: number, data: unknown, users: ReadonlySet<number> | null): TailEntry {
+/** `data` is serialized once here; the entry keeps only the JSON. */
+export function tailEntry(id: number, type: DurableType, createdAt: number, data: unknown, users: Int32Array | null): TailEntry {
   const json = JSON.stringify({ id: encodeCursor({ d: id, e: 0 }), type, at: new Date(createdAt).toISOString(), data })
-  return { id, type, created_at: createdAt, data, users, json }
+  return { id, type, created_at: createdAt, users, json }
+}
+
+/** Binary search in a sorted audience. */
+export function hasUser(users: Int32Array, userId: number): boolean {
+  let lo = 0
+  let hi = users.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const v = users[mid]!
+    if (v === userId) return true
+    if (v < userId) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
+}
+
+/** The audience column: ",3,17,42," (sorted, so it doubles as the tail's array) or null. */
+export function encodeAudience(users: Int32Array | null): string | null {
+  return users === null ? null : `,${users.join(',')},`
+}
+
+export function decodeAudience(column: string | null): Int32Array | null {
+  if (column === null) return null
+  return Int32Array.from(column.split(',').filter(Boolean), Number)
 }
 
 /**
@@ -52,7 +76,7 @@ export class EventTail {
     for (let i = this.firstAfter(after); i < this.entries.length && events.length < limit; i++) {
       const e = this.entries[i]!
       scannedTo = e.id
-      if (e.users === null || e.users.has(userId)) events.push(e)
+      if (e.users === null || hasUser(e.users, userId)) events.push(e)
     }
     return { events, scannedTo }
   }

@@ -1,0 +1,86 @@
+// The event log below the poll: the database path a cursor takes when memory no longer reaches it.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { migrateToLatest } from '../src/db/migrate.js'
+import { openDatabase, type OpenDb } from '../src/db/open.js'
+import { EventLog } from '../src/events/log.js'
+import { LocalWakeBus, type Wake } from '../src/events/types.js'
+
+const clock = { now: () => Date.now() }
+let opened: OpenDb | undefined
+let dir: string | undefined
+afterEach(async () => {
+  await opened?.close()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+async function logWith(tailCapacity: number) {
+  dir = mkdtempSync(join(tmpdir(), 'parley-log-'))
+  opened = openDatabase(join(dir, 'log.db'))
+  await migrateToLatest(opened.db)
+  const bus = new LocalWakeBus()
+  const wakes: Wake[] = []
+  bus.subscribe((w) => wakes.push(w))
+  const log = new EventLog(opened.db, clock, bus, tailCapacity)
+  await log.init()
+  return { log, wakes, db: opened.db }
+}
+
+const ids = (r: { events: { json: string }[] }) => r.events.map((e) => JSON.parse(e.json).data.n)
+
+describe('event log', () => {
+  it('reads from the database past the memory tail, each user only its own and everyone’s events', async () => {
+    const { log } = await logWith(2)
+    await log.transaction(async (trx) => {
+      await log.publish(trx, 'message.created', { n: 1 }, [1, 2])
+      await log.publish(trx, 'message.created', { n: 2 }, [2])
+      await log.publish(trx, 'room.created', { n: 3 }, 'everyone')
+      await log.publish(trx, 'message.created', { n: 4 }, [12]) // 12 contains "1" and "2": no false match
+      await log.publish(trx, 'message.created', { n: 5 }, [1])
+    })
+    expect(ids(await log.readAfter(1, 0))).toEqual([1, 3, 5])
+    expect(ids(await log.readAfter(2, 0))).toEqual([1, 2, 3])
+    expect(ids(await log.readAfter(12, 0))).toEqual([3, 4])
+    expect(ids(await log.readAfter(1, 0, 2))).toEqual([1, 3])
+    // From memory (the last two events) the answer is the same.
+    expect(ids(await log.readAfter(1, 3))).toEqual([5])
+  })
+
+  it('wakes the audience once per committed transaction, and not for a rolled-back one', async () => {
+    const { log, wakes, db } = await logWith(10)
+    await log.transaction(async (trx) => {
+      await log.publish(trx, 'message.created', { n: 1 }, [5, 3, 5])
+    })
+    await expect(
+      log.transaction(async (trx) => {
+        await log.publish(trx, 'message.created', { n: 2 }, [7])
+        throw new Error('rolled back')
+      }),
+    ).rejects.toThrow()
+    expect(wakes).toEqual([{ users: [3, 5], everyone: false, maxId: 1 }])
+    const rows = await db.selectFrom('events').select(['id', 'audience']).execute()
+    expect(rows).toEqual([{ id: 1, audience: ',3,5,' }])
+    expect(log.latestId()).toBe(1)
+  })
+
+  it('after a restart the newest events are back in memory and older ones are read from the log', async () => {
+    const first = await logWith(3)
+    await first.log.transaction(async (trx) => {
+      for (let n = 1; n <= 6; n++) await first.log.publish(trx, 'message.created', { n }, [1])
+    })
+    const again = new EventLog(first.db, clock, new LocalWakeBus(), 3)
+    await again.init()
+    expect(again.latestId()).toBe(6)
+    expect(ids(await again.readAfter(1, 0))).toEqual([1, 2, 3, 4, 5, 6])
+    expect(ids(await again.readAfter(1, 4))).toEqual([5, 6])
+    expect(again.announcedSince(6)).toBe(true)
+    expect(again.announcedSince(5)).toBe(false)
+  })
+
+  it('publishing outside events.transaction() is refused', async () => {
+    const { log, db } = await logWith(3)
+    await expect(db.transaction().execute((trx) => log.publish(trx, 'message.created', {}, [1]))).rejects.toThrow(/events.transaction/)
+  })
+})
