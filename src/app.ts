@@ -14,11 +14,11 @@ import type { AppDeps, AppEnv } from './deps.js'
 import { dialogRoutes, directMessageRoutes, messageReadRoutes } from './dialogs/routes.js'
 import { complaintRoutes, messageModerationRoutes, moderationRoutes } from './moderation/routes.js'
 import { ApiError, errorBody } from './errors.js'
-import { pollRoutes } from './events/poll.js'
+import { pollFastPath, pollRoutes } from './events/poll.js'
 import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
 import { csrfGuard } from './http/csrf.js'
-import { sessionAuth } from './http/session.js'
+import { sessionAuth, sessionReader } from './http/session.js'
 import { isLoopback } from './metrics.js'
 import { buildOpenApi } from './openapi.js'
 import { projectRoot } from './paths.js'
@@ -29,10 +29,12 @@ import { safeEqual } from './accounts/crypto.js'
 export const JSON_BODY_LIMIT = 64 * 1024
 export const UPLOAD_PATH = '/api/uploads'
 
+/** The Hono app, and the handlers node:http tries first (the poll's fast path). */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>()
   const check = (sid: string) => checkSession(deps, sid)
-  const requireUser = sessionAuth({ config: deps.config, check })
+  const readSession = sessionReader({ config: deps.config, check })
+  const requireUser = sessionAuth(readSession)
   const recheck = async (sid: string) => {
     const r = await check(sid)
     if (r === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
@@ -50,18 +52,22 @@ export function createApp(deps: AppDeps) {
     deps.metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) })
     if (route !== '/api/poll/*' && route !== '/api/poll') deps.metrics.duration.observe({ method: c.req.method, route }, ms / 1000)
     const level = c.req.path === '/api/poll' && c.res.status < 400 ? 'debug' : 'info'
-    deps.log[level]({ reqId: requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) }, 'request')
+    // Checked first: the log line's object is not even built when the level is off.
+    if (deps.log.isLevelEnabled(level)) {
+      deps.log[level]({ reqId: requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) }, 'request')
+    }
   })
 
   app.use('/api/*', csrfGuard({ config: deps.config, multipartPaths: [UPLOAD_PATH] }))
+  const jsonLimit = bodyLimit({
+    maxSize: JSON_BODY_LIMIT,
+    onError: () => {
+      throw new ApiError('payload_too_large', `The request body is over ${JSON_BODY_LIMIT} bytes.`)
+    },
+  })
   app.use('/api/*', async (c, next) => {
-    if (c.req.path === UPLOAD_PATH) return next()
-    return bodyLimit({
-      maxSize: JSON_BODY_LIMIT,
-      onError: () => {
-        throw new ApiError('payload_too_large', `The request body is over ${JSON_BODY_LIMIT} bytes.`)
-      },
-    })(c, next)
+    if (c.req.path === UPLOAD_PATH || c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    return jsonLimit(c, next)
   })
 
   app.route('/api/auth', authRoutes(deps, requireUser))
@@ -148,7 +154,7 @@ export function createApp(deps: AppDeps) {
     return c.json(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId }), 500)
   })
 
-  return app
+  return { app, fastPaths: [pollFastPath(deps, readSession, recheck)] }
 }
 
 function pathRegex(path: string): RegExp {

@@ -1,7 +1,8 @@
 // read config → open db → migrate → createApp(deps) → serve; SIGTERM drains.
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { serve, type ServerType } from '@hono/node-server'
+import { createServer } from 'node:http'
+import { getRequestListener } from '@hono/node-server'
 import type { Logger } from 'pino'
 import { SessionCache } from './accounts/sessions.js'
 import { createApp } from './app.js'
@@ -64,13 +65,18 @@ export type Running = { url: string; port: number; deps: AppDeps; stop: () => Pr
 export async function startServer(config: Config, opts: BuildOptions = {}): Promise<Running> {
   const { deps, close } = await buildDeps(config, opts)
   if (config.generatedSecret) deps.log.warn({ dataDir: config.dataDir }, 'SECRET_KEY not set: using a generated key kept in DATA_DIR/secret.key')
-  const app = createApp(deps)
+  const { app, fastPaths } = createApp(deps)
   const jobs = startJobs(deps)
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+  const hono = getRequestListener(app.fetch)
+  const http = createServer((req, res) => {
+    for (const fast of fastPaths) if (fast(req, res)) return
+    void hono(req, res)
+  })
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(config.port, config.host, () => resolve())
   })
   // Long polls hold for up to 55 s; Node's default request timeout must not cut them.
-  const http = server as import('node:http').Server
   http.requestTimeout = 0
   http.headersTimeout = 60_000
   http.keepAliveTimeout = 65_000
@@ -84,7 +90,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       if (--inFlight === 0 && draining) http.closeAllConnections()
     })
   })
-  const port = (server.address() as AddressInfo).port
+  const port = (http.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   deps.log.info({ url, database: config.databaseFile }, 'parley listening')

@@ -110,8 +110,16 @@ describe('GET /api/poll', () => {
     expectError(await client.get(`/api/poll?cursor=${cursor}&types=message.created,bogus`), 400, 'invalid_request')
   })
 
-  it('needs a session', async () => {
+  it('needs a session, with or without a cursor, and a session cookie that unseals', async () => {
+    const { client } = await guest(server)
+    const cursor = await cursorOf(client)
     expectError(await server.client().get('/api/poll'), 401, 'not_signed_in')
+    expectError(await server.client().get(`/api/poll?cursor=${cursor}&timeout=0`), 401, 'not_signed_in')
+    const forged = server.client()
+    forged.cookies.set('parley_session', 'Fe26.2**forged')
+    const res = await forged.get(`/api/poll?cursor=${cursor}&timeout=0`)
+    expectError(res, 401, 'not_signed_in')
+    expect(res.headers.get('cache-control')).toBe('no-store')
   })
 
   it('ends a held poll with 401 session_revoked when the session is logged out elsewhere', async () => {

@@ -19,6 +19,24 @@ export interface EphemeralEvent {
 
 type Waiter = { sessionId: string; done: (reason: WakeReason) => void }
 
+/** Tells a held poll that its client went away (the connection closed before the answer). */
+export interface ClientGone {
+  readonly gone: boolean
+  listen(fn: () => void): void
+  unlisten(fn: () => void): void
+}
+
+/** ClientGone from the node response: 'close' before the response finished means the client left. */
+export function clientGoneOf(res: import('node:http').ServerResponse): ClientGone {
+  return {
+    get gone() {
+      return res.destroyed && !res.writableFinished
+    },
+    listen: (fn) => void res.once('close', fn),
+    unlisten: (fn) => void res.off('close', fn),
+  }
+}
+
 export class Hub {
   private readonly waiters = new Map<number, Set<Waiter>>()
   private readonly latestByUser = new Map<number, number>()
@@ -49,9 +67,9 @@ export class Hub {
    * Resolves when an event for userId commits, the session is revoked, the time is up, the
    * client goes away, or the server shuts down — whichever is first.
    */
-  wait(userId: number, sessionId: string, timeoutMs: number, signal?: AbortSignal): Promise<WakeReason> {
+  wait(userId: number, sessionId: string, timeoutMs: number, gone?: ClientGone): Promise<WakeReason> {
     if (this.closing) return Promise.resolve('shutdown')
-    if (signal?.aborted) return Promise.resolve('aborted')
+    if (gone?.gone) return Promise.resolve('aborted')
     return new Promise((resolve) => {
       let set = this.waiters.get(userId)
       if (!set) this.waiters.set(userId, (set = new Set()))
@@ -59,7 +77,7 @@ export class Hub {
         sessionId,
         done: (reason) => {
           clearTimeout(timer)
-          signal?.removeEventListener('abort', onAbort)
+          gone?.unlisten(onAbort)
           const s = this.waiters.get(userId)
           if (s?.delete(waiter) && s.size === 0) this.waiters.delete(userId)
           resolve(reason)
@@ -67,7 +85,7 @@ export class Hub {
       }
       const onAbort = () => waiter.done('aborted')
       const timer = setTimeout(() => waiter.done('timeout'), timeoutMs)
-      signal?.addEventListener('abort', onAbort, { once: true })
+      gone?.listen(onAbort)
       set.add(waiter)
     })
   }

@@ -1,10 +1,14 @@
 // GET /api/poll — API.md §10.
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { AppDeps, AppEnv } from '../deps.js'
-import { ApiError } from '../errors.js'
+import { ApiError, errorBody } from '../errors.js'
+import { sessionCookieOf, type SessionReader, type SignedInSession } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
+import { clientGoneOf, type ClientGone } from './hub.js'
 import { MAX_BATCH } from './log.js'
 import { type ApiEvent, EVENT_TYPES, type EventType } from './types.js'
 
@@ -33,27 +37,88 @@ export type PollAnswer = { events: ApiEvent[]; cursor: string }
 
 export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>, checkSession: (sid: string) => Promise<unknown>) {
   return new Hono<AppEnv>().get('/', requireUser, validate('query', PollQuery), async (c) => {
-    c.header('Cache-Control', 'no-store')
     const q = c.req.valid('query')
-    const userId = c.var.userId
-    if (q.cursor === undefined) {
-      const cursor = encodeCursor({ d: deps.events.latestId(), e: deps.hub.currentSeq() })
-      return c.json({ data: { events: [], cursor } satisfies PollAnswer })
-    }
-    const start = decodeCursor(q.cursor)
-    if (!start) throw new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.')
-    if (deps.events.isExpired(start.d) || start.d > deps.events.latestId()) {
-      throw new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.')
-    }
-    deps.presence.pollStarted(userId)
-    try {
-      const answer = await hold(deps, userId, c.var.sessionId, start, q, c.req.raw.signal, checkSession)
-      deps.metrics.eventsDelivered.inc(answer.events.length)
-      return c.body(answerBody(answer), 200, { 'Content-Type': 'application/json; charset=UTF-8' })
-    } finally {
-      deps.presence.pollEnded(userId)
-    }
+    const res = c.env?.outgoing
+    const { status, body } = await answerPoll(deps, { userId: c.var.userId, sid: c.var.sessionId }, q, res ? clientGoneOf(res) : undefined, checkSession)
+    return c.body(body, status, POLL_HEADERS)
   })
+}
+
+const POLL_HEADERS = { 'Content-Type': 'application/json; charset=UTF-8', 'Cache-Control': 'no-store' }
+
+/** One poll, from a signed-in session and a validated query to the answer's body. */
+async function answerPoll(
+  deps: AppDeps,
+  session: SignedInSession,
+  q: PollQuery,
+  gone: ClientGone | undefined,
+  checkSession: (sid: string) => Promise<unknown>,
+): Promise<{ status: 200; body: string }> {
+  if (q.cursor === undefined) {
+    return { status: 200, body: answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestId(), e: deps.hub.currentSeq() }) }) }
+  }
+  const start = decodeCursor(q.cursor)
+  if (!start) throw new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.')
+  if (deps.events.isExpired(start.d) || start.d > deps.events.latestId()) {
+    throw new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.')
+  }
+  deps.presence.pollStarted(session.userId)
+  try {
+    const answer = await hold(deps, session.userId, session.sid, start, q, gone, checkSession)
+    deps.metrics.eventsDelivered.inc(answer.events.length)
+    return { status: 200, body: answerBody(answer) }
+  } finally {
+    deps.presence.pollEnded(session.userId)
+  }
+}
+
+/**
+ * The common poll — GET /api/poll?cursor=…&timeout=N with a session cookie — answered straight
+ * from node:http, ahead of Hono: the same session reader, checks and hold(), without a framework
+ * context, middleware chain and web Request per poll (a poll is most of what a chat server
+ * answers). Anything else (no cursor, types, other parameters, out-of-range values) returns false
+ * and goes through Hono's route, which validates it and answers errors in full.
+ */
+export function pollFastPath(deps: AppDeps, readSession: SessionReader, checkSession: (sid: string) => Promise<unknown>) {
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url
+    if (req.method !== 'GET' || url === undefined || !url.startsWith('/api/poll?')) return false
+    const params = new URLSearchParams(url.slice(10))
+    let cursor: string | undefined
+    let timeout = 25
+    for (const [key, value] of params) {
+      if (key === 'cursor' && cursor === undefined && value.length <= 64) cursor = value
+      else if (key === 'timeout' && /^\d{1,2}$/.test(value) && Number(value) <= 55) timeout = Number(value)
+      else return false
+    }
+    if (cursor === undefined) return false
+    const started = performance.now()
+    const q: PollQuery = { cursor, timeout, types: undefined }
+    readSession(sessionCookieOf(req.headers.cookie))
+      .then((session) => answerPoll(deps, session, q, clientGoneOf(res), checkSession))
+      .then(
+        ({ status, body }) => finish(res, status, body),
+        (err: unknown) => {
+          if (err instanceof ApiError) return finish(res, err.status, JSON.stringify(errorBody(err.code, err.message, err.details)))
+          const requestId = randomUUID()
+          deps.log.error({ reqId: requestId, err, method: 'GET', path: '/api/poll' }, 'unhandled error')
+          finish(res, 500, JSON.stringify(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId })), requestId)
+        },
+      )
+      .finally(() => {
+        deps.metrics.requests.inc({ method: 'GET', route: '/api/poll', status: String(res.statusCode) })
+        if (deps.log.isLevelEnabled('debug')) {
+          deps.log.debug({ method: 'GET', path: '/api/poll', status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request')
+        }
+      })
+    return true
+  }
+}
+
+function finish(res: ServerResponse, status: number, body: string, requestId?: string) {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(status, { ...POLL_HEADERS, 'Content-Length': Buffer.byteLength(body), ...(requestId ? { 'X-Request-Id': requestId } : {}) })
+  res.end(body)
 }
 
 async function hold(
@@ -62,7 +127,7 @@ async function hold(
   sessionId: string,
   start: Cursor,
   q: PollQuery,
-  signal: AbortSignal,
+  gone: ClientGone | undefined,
   checkSession: (sid: string) => Promise<unknown>,
 ): Promise<Answer> {
   const deadline = deps.clock.now() + q.timeout * 1000
@@ -75,7 +140,7 @@ async function hold(
     if (deps.hub.latestFor(userId) > cursor.d) continue
     const left = deadline - deps.clock.now()
     if (left <= 0 || deps.hub.isClosing) return { events: [], cursor: encodeCursor(cursor) }
-    const reason = await deps.hub.wait(userId, sessionId, left, signal)
+    const reason = await deps.hub.wait(userId, sessionId, left, gone)
     if (reason === 'revoked') {
       await checkSession(sessionId) // throws the 401 that fits (revoked, expired)
       continue

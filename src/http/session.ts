@@ -48,32 +48,58 @@ export function clearSessionCookie(c: Context, config: Pick<Config, 'publicUrl'>
 }
 
 export type SessionCheck = (sid: string) => Promise<{ userId: number } | 'revoked' | 'expired'>
+export type SignedInSession = { userId: number; sid: string }
 
 /**
- * requireUser: 401 not_signed_in without a valid cookie, session_revoked / session_expired when
- * the row says so. Sets c.var.userId and c.var.sessionId.
+ * Reads a session from the cookie's sealed value: 401 not_signed_in without a valid one,
+ * session_revoked / session_expired when the row says so. Shared by requireUser and the poll's
+ * fast path, so both use one cache of unsealed cookies.
  */
-export function sessionAuth(opts: { config: Pick<Config, 'secretKey'>; check: SessionCheck }): MiddlewareHandler<AppEnv> {
+export function sessionReader(opts: { config: Pick<Config, 'secretKey'>; check: SessionCheck }) {
   // Unsealing costs about half a millisecond of CPU (key derivation, HMAC, AES); a long-polling
   // client presents the same cookie every few seconds, so remember what each cookie unsealed to.
   // Only cookies that unsealed are kept; the session row still decides on every request.
   const unsealed = new LruCache<string, string>(UNSEAL_CACHE_SIZE)
-  return async (c, next) => {
-    const sealed = getCookie(c, SESSION_COOKIE)
+  return async (sealed: string | undefined): Promise<SignedInSession> => {
     if (!sealed) throw new ApiError('not_signed_in', 'Sign in first.')
     let sid = unsealed.get(sealed) ?? null
     if (sid === null) {
       sid = await unsealSessionId(opts.config, sealed)
-      if (sid) unsealed.set(sealed, sid)
+      if (!sid) throw new ApiError('not_signed_in', 'The session cookie is not valid; sign in again.')
+      unsealed.set(sealed, sid)
     }
-    if (!sid) throw new ApiError('not_signed_in', 'The session cookie is not valid; sign in again.')
     const result = await opts.check(sid)
     if (result === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
     if (result === 'expired') throw new ApiError('session_expired', 'This session expired; sign in again.')
-    c.set('userId', result.userId)
-    c.set('sessionId', sid)
+    return { userId: result.userId, sid }
+  }
+}
+export type SessionReader = ReturnType<typeof sessionReader>
+
+/** requireUser: sets c.var.userId and c.var.sessionId, or answers 401 as sessionReader says. */
+export function sessionAuth(read: SessionReader): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const session = await read(getCookie(c, SESSION_COOKIE))
+    c.set('userId', session.userId)
+    c.set('sessionId', session.sid)
     await next()
   }
+}
+
+/** The sealed session value in a raw Cookie header (for the poll's fast path, which has no Context). */
+export function sessionCookieOf(header: string | undefined): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim())
+      } catch {
+        return undefined
+      }
+    }
+  }
+  return undefined
 }
 
 /** The session id behind the request's cookie, if any (for logout of a possibly revoked session). */
