@@ -24,7 +24,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_seen_at', 'integer')
     .addColumn('deleted_at', 'integer')
     .execute()
-  await db.schema.createIndex('users_guest_name').on('users').column('guest_name').execute()
+  // Guest names are unique among online guests case-insensitively: sign-in looks them up by lower().
+  await db.schema.createIndex('users_guest_name').on('users').expression(sql`lower(guest_name)`).execute()
 
   await db.schema
     .createTable('sessions')
