@@ -92,26 +92,35 @@ export function pollFastPath(deps: AppDeps, readSession: SessionReader, checkSes
       else return false
     }
     if (cursor === undefined) return false
-    const started = performance.now()
-    const q: PollQuery = { cursor, timeout, types: undefined }
-    readSession(sessionCookieOf(req.headers.cookie))
-      .then((session) => answerPoll(deps, session, q, clientGoneOf(res), checkSession))
-      .then(
-        ({ status, body }) => finish(res, status, body),
-        (err: unknown) => {
-          if (err instanceof ApiError) return finish(res, err.status, JSON.stringify(errorBody(err.code, err.message, err.details)))
-          const requestId = randomUUID()
-          deps.log.error({ reqId: requestId, err, method: 'GET', path: '/api/poll' }, 'unhandled error')
-          finish(res, 500, JSON.stringify(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId })), requestId)
-        },
-      )
-      .finally(() => {
-        deps.metrics.requests.inc({ method: 'GET', route: '/api/poll', status: String(res.statusCode) })
-        if (deps.log.isLevelEnabled('debug')) {
-          deps.log.debug({ method: 'GET', path: '/api/poll', status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request')
-        }
-      })
+    void answerFast(deps, req, res, { cursor, timeout, types: undefined }, readSession, checkSession)
     return true
+  }
+}
+
+async function answerFast(
+  deps: AppDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: PollQuery,
+  readSession: SessionReader,
+  checkSession: (sid: string) => Promise<unknown>,
+) {
+  const started = performance.now()
+  try {
+    const session = await readSession(sessionCookieOf(req.headers.cookie))
+    const { status, body } = await answerPoll(deps, session, q, clientGoneOf(res), checkSession)
+    finish(res, status, body)
+  } catch (err) {
+    if (err instanceof ApiError) finish(res, err.status, JSON.stringify(errorBody(err.code, err.message, err.details)))
+    else {
+      const requestId = randomUUID()
+      deps.log.error({ reqId: requestId, err, method: 'GET', path: '/api/poll' }, 'unhandled error')
+      finish(res, 500, JSON.stringify(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId })), requestId)
+    }
+  }
+  deps.metrics.requests.inc({ method: 'GET', route: '/api/poll', status: String(res.statusCode) })
+  if (deps.log.isLevelEnabled('debug')) {
+    deps.log.debug({ method: 'GET', path: '/api/poll', status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request')
   }
 }
 
