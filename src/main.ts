@@ -84,11 +84,13 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   // ones a client opened but never used) the moment the last response has gone out.
   let inFlight = 0
   let draining = false
+  // One shared listener, not a closure per request: polls are most requests.
+  const settled = () => {
+    if (--inFlight === 0 && draining) http.closeAllConnections()
+  }
   http.on('request', (_req, res) => {
     inFlight++
-    res.once('close', () => {
-      if (--inFlight === 0 && draining) http.closeAllConnections()
-    })
+    res.on('close', settled)
   })
   const port = (http.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host

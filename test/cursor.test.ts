@@ -35,6 +35,11 @@ describe('cursor arithmetic', () => {
     expect(c).toBeGreaterThan(b)
     expect(seq.current()).toBeGreaterThanOrEqual(c)
   })
+  it('an event emitted right after a cursor was taken, in the same millisecond, is after it', () => {
+    const seq = new EphemeralSequence(() => 5_000)
+    const cursor = seq.current()
+    expect(seq.next()).toBeGreaterThan(cursor)
+  })
   it('a new process (sequence) starts past the numbers an earlier one issued', () => {
     const t = 1_763_700_000_000
     const before = new EphemeralSequence(() => t)

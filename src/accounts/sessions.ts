@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { AppDeps } from '../deps.js'
 import type { Q } from '../db/schema.js'
 import { SESSION_TTL_MS } from '../http/session.js'
-import { LruCache } from '../lru.js'
+import { BoundedCache } from '../bounded-cache.js'
 
 export async function createSession(deps: Pick<AppDeps, 'clock'>, db: Q, userId: number): Promise<string> {
   const id = randomBytes(24).toString('base64url')
@@ -17,10 +17,10 @@ export async function createSession(deps: Pick<AppDeps, 'clock'>, db: Q, userId:
  * never staler than the row. (With several server processes this needs the shared bus too.)
  */
 export class SessionCache {
-  private readonly live: LruCache<string, { userId: number; expiresAt: number }>
+  private readonly live: BoundedCache<string, { userId: number; expiresAt: number }>
   // 100,000 sessions of ~100 bytes: ~10 MB at most.
   constructor(max = 100_000) {
-    this.live = new LruCache(max)
+    this.live = new BoundedCache(max)
   }
   /** Grows with every revocation: a read begun before one must not be remembered after it. */
   private epoch = 0

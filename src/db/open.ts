@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely'
-import { LruCache } from '../lru.js'
+import { BoundedCache } from '../bounded-cache.js'
 import type { Database, Db } from './schema.js'
 
 export type OpenDb = { db: Db; close: () => Promise<void> }
@@ -29,7 +29,7 @@ const STATEMENT_CACHE_SIZE = 500
  * small query. Reuse prepared statements by their SQL (kysely compiles parameters out of it).
  */
 function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
-  const cache = new LruCache<string, SQLite.Statement>(STATEMENT_CACHE_SIZE)
+  const cache = new BoundedCache<string, SQLite.Statement>(STATEMENT_CACHE_SIZE)
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {

@@ -34,7 +34,9 @@ export class EphemeralSequence {
     this.last = Math.max(this.last + 1, Math.floor(this.nowMs() * 1000))
     return this.last
   }
+  /** A position every later next() is past: it is taken, so next() moves beyond it. */
   current(): number {
-    return Math.max(this.last, Math.floor(this.nowMs() * 1000))
+    this.last = Math.max(this.last, Math.floor(this.nowMs() * 1000))
+    return this.last
   }
 }

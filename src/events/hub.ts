@@ -62,6 +62,13 @@ class Waiter {
   }
 }
 
+/** Events share one TTL, so a list in seq order expires from its front. */
+function dropExpired(list: EphemeralEvent[], now: number) {
+  let n = 0
+  while (n < list.length && list[n]!.expires <= now) n++
+  if (n > 0) list.splice(0, n)
+}
+
 export class Hub {
   private readonly waiters = new Map<number, Set<Waiter>>()
   private readonly latestByUser = new Map<number, number>()
@@ -154,9 +161,11 @@ export class Hub {
     const now = this.clock.now()
     const event: EphemeralEvent = { seq: this.seq.next(), type, at: now, data, expires: now + EPHEMERAL_TTL_MS }
     for (const userId of new Set(users)) {
-      const list = (this.ephemeral.get(userId) ?? []).filter((e) => e.expires > now)
-      list.push(event)
-      this.ephemeral.set(userId, list)
+      const list = this.ephemeral.get(userId)
+      if (list) {
+        dropExpired(list, now)
+        list.push(event)
+      } else this.ephemeral.set(userId, [event])
       this.wakeUser(userId)
     }
   }
@@ -164,12 +173,12 @@ export class Hub {
   /** The user's ephemeral events after seq that have not expired. */
   ephemeralAfter(userId: number, seq: number): EphemeralEvent[] {
     const list = this.ephemeral.get(userId)
-    if (!list) return []
-    const now = this.clock.now()
-    const live = list.filter((e) => e.expires > now)
-    if (live.length === 0) this.ephemeral.delete(userId)
-    else if (live.length !== list.length) this.ephemeral.set(userId, live)
-    return live.filter((e) => e.seq > seq)
+    // Lists hold events in seq order: the common case (nothing newer than the cursor) is one compare.
+    if (!list || list.length === 0 || list[list.length - 1]!.seq <= seq) return []
+    dropExpired(list, this.clock.now())
+    let i = list.length
+    while (i > 0 && list[i - 1]!.seq > seq) i--
+    return list.slice(i)
   }
 
   /** Drops expired ephemeral events of users who stopped polling. */

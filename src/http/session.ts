@@ -6,7 +6,7 @@ import { sealData, unsealData } from 'iron-session'
 import type { Config } from '../config.js'
 import type { AppEnv } from '../deps.js'
 import { ApiError } from '../errors.js'
-import { LruCache } from '../lru.js'
+import { BoundedCache } from '../bounded-cache.js'
 
 export const SESSION_COOKIE = 'parley_session'
 // 50,000 cookies of ~300 bytes: ~20 MB at most, more than the signed-in users of one box.
@@ -59,7 +59,7 @@ export function sessionReader(opts: { config: Pick<Config, 'secretKey'>; check: 
   // Unsealing costs about half a millisecond of CPU (key derivation, HMAC, AES); a long-polling
   // client presents the same cookie every few seconds, so remember what each cookie unsealed to.
   // Only cookies that unsealed are kept; the session row still decides on every request.
-  const unsealed = new LruCache<string, string>(UNSEAL_CACHE_SIZE)
+  const unsealed = new BoundedCache<string, string>(UNSEAL_CACHE_SIZE)
   return async (sealed: string | undefined): Promise<SignedInSession> => {
     if (!sealed) throw new ApiError('not_signed_in', 'Sign in first.')
     let sid = unsealed.get(sealed) ?? null
@@ -89,14 +89,16 @@ export function sessionAuth(read: SessionReader): MiddlewareHandler<AppEnv> {
 /** The sealed session value in a raw Cookie header (for the poll's fast path, which has no Context). */
 export function sessionCookieOf(header: string | undefined): string | undefined {
   if (!header) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim())
-      } catch {
-        return undefined
-      }
+  const name = `${SESSION_COOKIE}=`
+  for (let at = header.indexOf(name); at !== -1; at = header.indexOf(name, at + 1)) {
+    // A whole cookie name: at the start, or after "; " (not the tail of another name).
+    if (at > 0 && header[at - 1] !== ' ' && header[at - 1] !== ';') continue
+    const end = header.indexOf(';', at)
+    const value = header.slice(at + name.length, end === -1 ? undefined : end).trim()
+    try {
+      return decodeURIComponent(value)
+    } catch {
+      return undefined
     }
   }
   return undefined
