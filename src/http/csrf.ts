@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { Config } from '../config.js'
 import type { AppEnv } from '../deps.js'
 import { ApiError } from '../errors.js'
@@ -27,7 +27,7 @@ export function csrfGuard({ config, multipartPaths }: CsrfOptions): MiddlewareHa
       const o = originOf(origin)
       if (o === null || (o !== self && !allowed.has(o))) throw new ApiError('csrf_rejected', 'Cross-site request refused.')
     }
-    if (hasBody(c.req.raw)) {
+    if (hasBody(c)) {
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
       const wanted = multipartPaths.includes(c.req.path) ? 'multipart/form-data' : 'application/json'
       if (type !== wanted) throw new ApiError('unsupported_media_type', `The request body must be ${wanted}.`)
@@ -36,10 +36,12 @@ export function csrfGuard({ config, multipartPaths }: CsrfOptions): MiddlewareHa
   }
 }
 
-function hasBody(req: Request): boolean {
-  const length = req.headers.get('content-length')
-  if (length !== null) return Number(length) > 0
-  return req.headers.has('transfer-encoding')
+/** From the node request's headers when there is one: no web Request is built just to ask. */
+function hasBody(c: Context<AppEnv>): boolean {
+  const headers = c.env?.incoming?.headers
+  const length = headers ? headers['content-length'] : c.req.header('content-length')
+  if (length !== undefined && length !== null) return Number(length) > 0
+  return headers ? headers['transfer-encoding'] !== undefined : c.req.header('transfer-encoding') !== undefined
 }
 
 function originOf(url: string): string | null {
