@@ -9,6 +9,8 @@ import {
   checkReply,
   findByClientId,
   insertMessage,
+  MESSAGE_COLUMNS,
+  type MessageFields,
   toMessages,
   toOneMessage,
   type Message,
@@ -106,13 +108,13 @@ export async function dialogHistory(deps: AppDeps, me: number, peerId: number, q
   const cleared = await clearedUpTo(deps.db, me, peerId)
   let query = deps.db
     .selectFrom('messages')
-    .selectAll()
+    .select(MESSAGE_COLUMNS)
     .where('peer_lo', '=', lo)
     .where('peer_hi', '=', hi)
     .where('deleted_at', 'is', null)
     .where('id', '>', cleared)
     .limit(q.limit + 1)
-  let rows: MessageRow[]
+  let rows: MessageFields[]
   if (q.after !== undefined) {
     rows = await query.where('id', '>', q.after).orderBy('id', 'asc').execute()
   } else {

@@ -65,7 +65,11 @@ export interface Message {
   created_at: string
 }
 
-export function toMessage(row: MessageRow, attachment: Attachment | null): Message {
+/** The columns a Message is built from: history reads only these. */
+export const MESSAGE_COLUMNS = ['id', 'room_id', 'recipient_id', 'author_id', 'text', 'attachment_id', 'reply_to_id', 'kind', 'service', 'created_at'] as const
+export type MessageFields = Pick<MessageRow, (typeof MESSAGE_COLUMNS)[number]>
+
+export function toMessage(row: MessageFields, attachment: Attachment | null): Message {
   return {
     id: row.id,
     room_id: row.room_id,
@@ -81,14 +85,14 @@ export function toMessage(row: MessageRow, attachment: Attachment | null): Messa
 }
 
 /** Maps rows to messages, loading their attachments in one query. */
-export async function toMessages(db: Q, rows: MessageRow[]): Promise<Message[]> {
+export async function toMessages(db: Q, rows: MessageFields[]): Promise<Message[]> {
   const ids = [...new Set(rows.map((r) => r.attachment_id).filter((id): id is number => id !== null))]
   const uploads = ids.length === 0 ? [] : await db.selectFrom('uploads').selectAll().where('id', 'in', ids).execute()
   const byId = new Map(uploads.map((u) => [u.id, { id: u.id, url: fileUrl(u.stored_name), content_type: u.content_type, size: u.size }]))
   return rows.map((r) => toMessage(r, r.attachment_id === null ? null : (byId.get(r.attachment_id) ?? null)))
 }
 
-export async function toOneMessage(db: Q, row: MessageRow): Promise<Message> {
+export async function toOneMessage(db: Q, row: MessageFields): Promise<Message> {
   return (await toMessages(db, [row]))[0]!
 }
 

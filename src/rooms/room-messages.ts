@@ -7,6 +7,7 @@ import {
   checkReply,
   findByClientId,
   insertMessage,
+  MESSAGE_COLUMNS,
   type Message,
   roomMemberIds,
   type SendMessage,
@@ -67,7 +68,7 @@ export async function roomHistory(deps: AppDeps, userId: number, roomId: number,
   const member = await requireMember(deps.db, roomId, userId)
   let query = deps.db
     .selectFrom('messages')
-    .selectAll()
+    .select(MESSAGE_COLUMNS)
     .where('room_id', '=', roomId)
     .where('deleted_at', 'is', null)
     .where('id', '>', member.cleared_up_to)
