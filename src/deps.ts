@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { Logger } from 'pino'
 import type { SessionCache } from './accounts/sessions.js'
+import type { HistoryCache } from './messages/history-cache.js'
 import type { Config } from './config.js'
 import type { Db } from './db/schema.js'
 import type { EventLog } from './events/log.js'
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** Waiting polls, wake-ups, ephemeral events. */
   hub: Hub
   presence: Presence
+  /** The newest page of each room's history, serialized (changes drop it). */
+  history: HistoryCache
   /** Live sessions read already (revocation drops them). */
   sessions: SessionCache
   mailer: Mailer

@@ -84,7 +84,7 @@ export async function sendDirect(deps: AppDeps, me: number, peerId: number, inpu
     await checkAttachment(trx, me, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { peers: [me, peerId] })
     deps.limiter.hit(sendRateKey(me), deps.config.sendRateLimit, SEND_WINDOW_MS)
-    const row = await insertMessage(trx, {
+    const row = await insertMessage(deps, trx, {
       recipient_id: peerId,
       author_id: me,
       kind: 'user',

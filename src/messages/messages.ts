@@ -130,13 +130,13 @@ export async function roomMemberIds(trx: Q, roomId: number): Promise<number[]> {
  * current members plus `alsoTo` (e.g. the member who was just removed). Inside events.transaction.
  */
 export async function postServiceMessage(
-  deps: Pick<AppDeps, 'events' | 'clock'>,
+  deps: Pick<AppDeps, 'events' | 'clock' | 'history'>,
   trx: Trx,
   roomId: number,
   service: Service,
   alsoTo: number[] = [],
 ): Promise<Message> {
-  const row = await insertMessage(trx, {
+  const row = await insertMessage(deps, trx, {
     room_id: roomId,
     author_id: service.actor_id,
     kind: 'service',
@@ -152,8 +152,9 @@ type NewMessage = Pick<MessageRow, 'author_id' | 'kind' | 'created_at'> &
   Partial<Pick<MessageRow, 'room_id' | 'recipient_id' | 'text' | 'attachment_id' | 'reply_to_id' | 'service' | 'client_id'>>
 
 /** Inserts a room message (room_id) or a direct message (recipient_id); returns the stored row. */
-export async function insertMessage(trx: Trx, m: NewMessage): Promise<MessageRow> {
+export async function insertMessage(deps: Pick<AppDeps, 'history'>, trx: Trx, m: NewMessage): Promise<MessageRow> {
   const dm = m.recipient_id != null
+  if (m.room_id != null) deps.history.changed(m.room_id)
   return trx
     .insertInto('messages')
     .values({

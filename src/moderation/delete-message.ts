@@ -27,6 +27,7 @@ export async function deleteMessage(deps: AppDeps, actorId: number, messageId: n
       if (actor.rank < RANK.moderator) throw forbidden("Only the author or the room's moderators and admin may delete a message.")
       requireOutranks(actor, await standingIn(trx, roomId, row.author_id))
     }
+    deps.history.changed(roomId)
     await trx.updateTable('messages').set({ deleted_at: deps.clock.now() }).where('id', '=', row.id).execute()
     const audience = [...(await roomMemberIds(trx, roomId)), actorId]
     await deps.events.publish(trx, 'message.deleted', { message_id: row.id, room_id: roomId }, audience)

@@ -6,7 +6,7 @@ import { postServiceMessage } from '../messages/messages.js'
 import { latestMessageId } from './access.js'
 import { toRoom } from './views.js'
 
-type MemberDeps = Pick<AppDeps, 'clock' | 'events'>
+type MemberDeps = Pick<AppDeps, 'clock' | 'events' | 'history'>
 
 /** Tells everyone the room's admin changed (hand-over, or an admin-less room's next joiner). */
 async function announceAdmin(deps: MemberDeps, trx: Trx, roomId: number): Promise<void> {

@@ -45,7 +45,7 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     await checkAttachment(trx, userId, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { roomId })
     deps.limiter.hit(sendLimitKey(userId), deps.config.sendRateLimit, SEND_WINDOW_MS)
-    const row = await insertMessage(trx, {
+    const row = await insertMessage(deps, trx, {
       room_id: roomId,
       author_id: userId,
       kind: 'user',
@@ -63,9 +63,20 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
   })
 }
 
-export async function roomHistory(deps: AppDeps, userId: number, roomId: number, q: HistoryQuery): Promise<{ items: Message[]; has_more: boolean }> {
+/**
+ * Room history, serialized as the answer's body. The newest page (neither before nor after) is
+ * the same for every member who has not cleared the room, so it is served from memory until a
+ * message of the room is written or deleted.
+ */
+export async function roomHistory(deps: AppDeps, userId: number, roomId: number, q: HistoryQuery): Promise<string> {
   await requireRoom(deps.db, roomId)
   const member = await requireMember(deps.db, roomId, userId)
+  const shared = q.before === undefined && q.after === undefined && member.cleared_up_to === 0
+  if (shared) {
+    const cached = deps.history.get(roomId, q.limit)
+    if (cached !== undefined) return cached
+  }
+  const version = deps.history.version(roomId)
   let query = deps.db
     .selectFrom('messages')
     .select(MESSAGE_COLUMNS)
@@ -80,7 +91,9 @@ export async function roomHistory(deps: AppDeps, userId: number, roomId: number,
   const rows = await query.limit(q.limit + 1).execute()
   const page = rows.slice(0, q.limit)
   if (q.after === undefined) page.reverse()
-  return { items: await toMessages(deps.db, page), has_more: rows.length > q.limit }
+  const body = JSON.stringify({ data: { items: await toMessages(deps.db, page), has_more: rows.length > q.limit } })
+  if (shared) deps.history.put(roomId, q.limit, version, body)
+  return body
 }
 
 /**

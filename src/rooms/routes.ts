@@ -43,7 +43,7 @@ export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
       return c.json({ data: { message } }, created ? 201 : 200)
     })
     .get('/:id/messages', requireUser, room, validate('query', S.HistoryQuery), async (c) =>
-      c.json({ data: await roomHistory(deps, c.var.userId, c.req.valid('param').id, c.req.valid('query')) }),
+      c.body(await roomHistory(deps, c.var.userId, c.req.valid('param').id, c.req.valid('query')), 200, { 'Content-Type': 'application/json; charset=UTF-8' }),
     )
     .post('/:id/read', requireUser, room, validate('json', S.MarkRead), async (c) => {
       await markRoomRead(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json').up_to)

@@ -1,0 +1,63 @@
+// The newest page of a room is served from memory: every change to the room's messages must show
+// at once, and a member who cleared the room still sees only what is theirs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Client } from './helpers/client.js'
+import type { TestServer } from './helpers/server.js'
+import { guest } from './helpers/users.js'
+import { roomWith, send, startRoomsServer } from './room-helpers.js'
+
+let server: TestServer
+beforeAll(async () => {
+  server = await startRoomsServer()
+})
+afterAll(() => server.close())
+
+const page = async (c: Client, roomId: number, query = '') => {
+  const res = await c.get(`/api/rooms/${roomId}/messages${query}`)
+  expect(res.status).toBe(200)
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+  return (res.body.data.items as { text: string | null; kind: string }[]).filter((m) => m.kind === 'user').map((m) => m.text)
+}
+
+describe('newest history page from memory', () => {
+  it('shows a new message, a deletion and a service message at once, to every member', async () => {
+    const a = await guest(server)
+    const b = await guest(server)
+    const room = await roomWith(a.client, b.client)
+    const first = await send(a.client, room.id, 'one')
+    expect(await page(a.client, room.id)).toEqual(['one'])
+    expect(await page(b.client, room.id)).toEqual(['one'])
+    await send(b.client, room.id, 'two')
+    expect(await page(a.client, room.id)).toEqual(['one', 'two'])
+    expect((await a.client.delete(`/api/messages/${first.id}`)).status).toBe(204)
+    expect(await page(b.client, room.id)).toEqual(['two'])
+    const c = await guest(server)
+    expect((await c.client.post(`/api/rooms/${room.id}/join`)).status).toBe(200)
+    const all = (await a.client.get(`/api/rooms/${room.id}/messages`)).body.data.items as { service: { type: string } | null }[]
+    expect(all.at(-1)!.service?.type).toBe('joined')
+  })
+
+  it('a member who cleared the room sees only what came after, while others see the page', async () => {
+    const a = await guest(server)
+    const b = await guest(server)
+    const room = await roomWith(a.client, b.client)
+    await send(a.client, room.id, 'before')
+    expect(await page(b.client, room.id)).toEqual(['before'])
+    expect((await b.client.post(`/api/rooms/${room.id}/clear`)).status).toBe(204)
+    expect(await page(b.client, room.id)).toEqual([])
+    expect(await page(a.client, room.id)).toEqual(['before'])
+    await send(a.client, room.id, 'after')
+    expect(await page(b.client, room.id)).toEqual(['after'])
+    expect(await page(a.client, room.id)).toEqual(['before', 'after'])
+  })
+
+  it('pages of other sizes and older pages are answered apart from the newest page', async () => {
+    const a = await guest(server)
+    const room = await roomWith(a.client)
+    for (const t of ['m1', 'm2', 'm3']) await send(a.client, room.id, t)
+    expect(await page(a.client, room.id, '?limit=2')).toEqual(['m2', 'm3'])
+    expect(await page(a.client, room.id)).toEqual(['m1', 'm2', 'm3'])
+    await send(a.client, room.id, 'm4')
+    expect(await page(a.client, room.id, '?limit=2')).toEqual(['m3', 'm4'])
+  })
+})
