@@ -23,6 +23,19 @@ export async function requireMember(db: Q, roomId: number, userId: number): Prom
   return member
 }
 
+/** Room (404) and the caller's membership (403) in one query: for the hottest read, history. */
+export async function requireRoomMember(db: Q, roomId: number, userId: number): Promise<{ cleared_up_to: number }> {
+  const row = await db
+    .selectFrom('rooms')
+    .leftJoin('room_members as m', (j) => j.onRef('m.room_id', '=', 'rooms.id').on('m.user_id', '=', userId))
+    .select(['rooms.id', 'm.user_id', 'm.cleared_up_to'])
+    .where('rooms.id', '=', roomId)
+    .executeTakeFirst()
+  if (!row) throw notFound('room')
+  if (row.user_id === null || row.cleared_up_to === null) throw notMember()
+  return { cleared_up_to: row.cleared_up_to }
+}
+
 export async function isBanned(db: Q, roomId: number, userId: number): Promise<boolean> {
   const row = await db.selectFrom('room_bans').select('user_id').where('room_id', '=', roomId).where('user_id', '=', userId).executeTakeFirst()
   return row !== undefined

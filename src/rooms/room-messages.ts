@@ -14,7 +14,7 @@ import {
   toMessages,
   toOneMessage,
 } from '../messages/messages.js'
-import { activeSilence, bannedError, findMember, isBanned, latestMessageId, notMember, requireMember, requireRoom } from './access.js'
+import { activeSilence, bannedError, findMember, isBanned, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
 import type { HistoryQuery } from './schemas.js'
 import type { TypingThrottle } from './typing.js'
 
@@ -69,8 +69,7 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
  * message of the room is written or deleted.
  */
 export async function roomHistory(deps: AppDeps, userId: number, roomId: number, q: HistoryQuery): Promise<string> {
-  await requireRoom(deps.db, roomId)
-  const member = await requireMember(deps.db, roomId, userId)
+  const member = await requireRoomMember(deps.db, roomId, userId)
   const shared = q.before === undefined && q.after === undefined && member.cleared_up_to === 0
   if (shared) {
     const cached = deps.history.get(roomId, q.limit)
