@@ -9,6 +9,8 @@ import {
   checkReply,
   findByClientId,
   insertMessage,
+  limitSends,
+  retryOf,
   MESSAGE_COLUMNS,
   type MessageFields,
   toMessages,
@@ -17,10 +19,6 @@ import {
   type SendMessage,
 } from '../messages/messages.js'
 import type { HistoryQuery } from './schemas.js'
-
-// 10 s: API.md §2's send window (SEND_RATE_LIMIT messages per 10 s), one budget shared with rooms.
-export const SEND_WINDOW_MS = 10_000
-export const sendRateKey = (userId: number) => `send:${userId}`
 
 /** The dialog's key: both user ids, ascending. Also the `user_ids` of dialog events. */
 export function pairOf(a: number, b: number): [number, number] {
@@ -77,13 +75,10 @@ export async function sendDirect(deps: AppDeps, me: number, peerId: number, inpu
     await requireLivePeer(trx, me, peerId)
     const [lo, hi] = pairOf(me, peerId)
     const prior = await findByClientId(trx, me, input.client_id)
-    if (prior) {
-      if (prior.peer_lo === lo && prior.peer_hi === hi) return { message: await toOneMessage(trx, prior), created: false }
-      throw new ApiError('conflict', 'This client_id was already used for a message in another chat.', [{ path: 'client_id', message: 'Already used.' }])
-    }
+    if (prior) return { message: await toOneMessage(trx, retryOf(prior, prior.peer_lo === lo && prior.peer_hi === hi)), created: false }
     await checkAttachment(trx, me, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { peers: [me, peerId] })
-    deps.limiter.hit(sendRateKey(me), deps.config.sendRateLimit, SEND_WINDOW_MS)
+    limitSends(deps, me)
     const row = await insertMessage(deps, trx, {
       recipient_id: peerId,
       author_id: me,

@@ -114,6 +114,25 @@ export async function checkReply(trx: Q, replyToId: number | undefined, where: {
   if (!(await q.executeTakeFirst())) throw new ApiError('invalid_reply', 'reply_to_id must name a message of the same room or dialog.')
 }
 
+// 10 s: SEND_RATE_LIMIT counts messages per 10 s (API.md §2).
+const SEND_WINDOW_MS = 10_000
+
+/** One send budget per user, shared by room and direct messages: 429 past SEND_RATE_LIMIT. */
+export function limitSends(deps: Pick<AppDeps, 'limiter' | 'config'>, userId: number): void {
+  deps.limiter.hit(`send:${userId}`, deps.config.sendRateLimit, SEND_WINDOW_MS)
+}
+
+/**
+ * A retry of a send (same author, same client_id) answers the first message; the same client_id
+ * in another chat is not a retry of this send, and is refused.
+ */
+export function retryOf(prior: MessageRow, sameChat: boolean): MessageRow {
+  if (!sameChat) {
+    throw new ApiError('conflict', 'This client_id was already used for a message in another chat.', [{ path: 'client_id', message: 'Already used.' }])
+  }
+  return prior
+}
+
 /** The first message of this client_id by this author, if the client is retrying. */
 export async function findByClientId(trx: Q, authorId: number, clientId: string | undefined): Promise<MessageRow | undefined> {
   if (clientId === undefined) return undefined

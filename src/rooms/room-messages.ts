@@ -7,6 +7,8 @@ import {
   checkReply,
   findByClientId,
   insertMessage,
+  limitSends,
+  retryOf,
   MESSAGE_COLUMNS,
   type Message,
   roomMemberIds,
@@ -18,11 +20,6 @@ import { activeSilence, bannedError, findMember, isBanned, latestMessageId, notM
 import type { HistoryQuery } from './schemas.js'
 import type { TypingThrottle } from './typing.js'
 
-// 10 s: SEND_RATE_LIMIT counts messages per 10 s (API.md §2).
-export const SEND_WINDOW_MS = 10_000
-/** One send budget per user, shared by room and direct messages. */
-export const sendLimitKey = (userId: number) => `send:${userId}`
-
 /**
  * Posts a user message. A retry with a client_id already used by this author answers the first
  * message (created: false) without posting again or spending the rate limit.
@@ -32,19 +29,13 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     await requireRoom(trx, roomId)
     if (!(await findMember(trx, roomId, userId))) throw (await isBanned(trx, roomId, userId)) ? bannedError() : notMember()
     const prior = await findByClientId(trx, userId, input.client_id)
-    if (prior) {
-      // The same client_id in another chat is not a retry of this send: refuse it, as dialogs do.
-      if (prior.room_id !== roomId) {
-        throw new ApiError('conflict', 'This client_id was already used for a message in another chat.', [{ path: 'client_id', message: 'Already used.' }])
-      }
-      return { message: await toOneMessage(trx, prior), created: false }
-    }
+    if (prior) return { message: await toOneMessage(trx, retryOf(prior, prior.room_id === roomId)), created: false }
     const now = deps.clock.now()
     const until = await activeSilence(trx, roomId, userId, now)
     if (until !== undefined) throw new ApiError('silenced', `You are silenced in this room until ${iso(until)}.`, { until: iso(until) })
     await checkAttachment(trx, userId, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { roomId })
-    deps.limiter.hit(sendLimitKey(userId), deps.config.sendRateLimit, SEND_WINDOW_MS)
+    limitSends(deps, userId)
     const row = await insertMessage(deps, trx, {
       room_id: roomId,
       author_id: userId,
