@@ -20,11 +20,14 @@ describe('EventTail', () => {
     expect(tail.after(7, first.scannedTo, 10)!.events.map((e) => e.id)).toEqual([3, 4, 5])
   })
   it('sends positions it no longer covers to the database', () => {
-    const tail = new EventTail(100, 3)
+    const tail = new EventTail(100, 4)
     expect(tail.after(1, 99, 10)).toBeNull()
     tail.append([101, 102, 103, 104, 105].map((id) => entry(id, [1])))
+    // Five in a tail of four: within the quarter of slack, all still covered.
+    expect(tail.after(1, 100, 10)!.events.map((e) => e.id)).toEqual([101, 102, 103, 104, 105])
+    tail.append([106].map((id) => entry(id, [1])))
     expect(tail.after(1, 101, 10)).toBeNull()
-    expect(tail.after(1, 102, 10)!.events.map((e) => e.id)).toEqual([103, 104, 105])
+    expect(tail.after(1, 102, 10)!.events.map((e) => e.id)).toEqual([103, 104, 105, 106])
   })
   it('serializes each event once, with the same id for every recipient', () => {
     const e = entry(36, [1, 2])

@@ -20,15 +20,15 @@ export function csrfGuard({ config, multipartPaths }: CsrfOptions): MiddlewareHa
   const own = config.publicUrl ? originOf(config.publicUrl) : null
   return async (c, next) => {
     if (!STATE_CHANGING.has(c.req.method)) return next()
-    const origin = c.req.header('origin')
+    const origin = header(c, 'origin')
     if (origin !== undefined) {
       // Without PUBLIC_URL the server's own origin is the one the request was addressed to.
-      const self = own ?? originOf(`${new URL(c.req.url).protocol}//${c.req.header('host') ?? ''}`)
+      const self = own ?? originOf(`${new URL(c.req.url).protocol}//${header(c, 'host') ?? ''}`)
       const o = originOf(origin)
       if (o === null || (o !== self && !allowed.has(o))) throw new ApiError('csrf_rejected', 'Cross-site request refused.')
     }
     if (hasBody(c)) {
-      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+      const type = (header(c, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
       const wanted = multipartPaths.includes(c.req.path) ? 'multipart/form-data' : 'application/json'
       if (type !== wanted) throw new ApiError('unsupported_media_type', `The request body must be ${wanted}.`)
     }
@@ -36,12 +36,21 @@ export function csrfGuard({ config, multipartPaths }: CsrfOptions): MiddlewareHa
   }
 }
 
-/** From the node request's headers when there is one: no web Request is built just to ask. */
+/**
+ * A request header, from the node request when there is one: asking the web Request would build
+ * its Headers object on every state-changing request just for these few reads.
+ */
+function header(c: Context<AppEnv>, name: string): string | undefined {
+  const incoming = c.env?.incoming
+  if (!incoming) return c.req.header(name)
+  const value = incoming.headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
 function hasBody(c: Context<AppEnv>): boolean {
-  const headers = c.env?.incoming?.headers
-  const length = headers ? headers['content-length'] : c.req.header('content-length')
-  if (length !== undefined && length !== null) return Number(length) > 0
-  return headers ? headers['transfer-encoding'] !== undefined : c.req.header('transfer-encoding') !== undefined
+  const length = header(c, 'content-length')
+  if (length !== undefined) return Number(length) > 0
+  return header(c, 'transfer-encoding') !== undefined
 }
 
 function originOf(url: string): string | null {
