@@ -1,10 +1,10 @@
 // 4. History: GET /api/rooms/:id/messages (newest page of 50) of random rooms of a database of
 // `messages` messages in `rooms` rooms, against Hono's hello world; both driven by autocannon.
 import { join } from 'node:path'
-import { type BenchContext, order } from '../lib/common.js'
+import type { BenchContext } from '../lib/common.js'
 import { forkBench } from '../lib/ipc.js'
 import { signInGuests, startParley } from '../lib/parley.js'
-import { type CannonParams, type ThroughputRound, cannon, helloSide } from './send.js'
+import { type CannonParams, type ThroughputRound, cannon, throughputRounds } from './send.js'
 
 export type HistoryParams = CannonParams & { rooms: number; messages: number }
 
@@ -25,23 +25,8 @@ export async function history(ctx: BenchContext, p: HistoryParams): Promise<{ ro
   ctx.log(`history setup: ${p.messages.toLocaleString('en-US')} messages in ${p.rooms} rooms written in ${seeded.ms} ms (${(seeded.dbBytes / 1048576).toFixed(0)} MB)`)
   const paths = seeded.roomIds.map((id) => `/api/rooms/${id}/messages`)
 
-  const rounds: ThroughputRound[] = []
-  for (let i = 0; i < ctx.rounds; i++) {
-    const round = {} as ThroughputRound
-    for (const side of order(i, 'parley', 'hello') as Array<'parley' | 'hello'>) {
-      if (side === 'hello') round.hello = await helloSide(p)
-      else {
-        const server = await startParley(dataDir, ctx.profDir ? { cpuProfDir: join(ctx.profDir, `history-${i}`) } : {})
-        try {
-          round.parley = await cannon({ url: server.url + paths[0], paths, headers: { cookie: reader!.cookie } }, p, server.pid, (w) => (ctx.windows[`history-${i}`] = w))
-        } finally {
-          await server.stop()
-        }
-      }
-      const r = round[side]
-      ctx.log(`history round ${i + 1} ${side}: ${r.perSecond.toFixed(0)}/s, ${r.cpuUsPerOk.toFixed(0)} µs server CPU each (non-2xx ${r.non2xx}, errors ${r.errors}, p99 ${r.p99} ms)`)
-    }
-    rounds.push(round)
-  }
+  const rounds = await throughputRounds(ctx, p, 'history', dataDir, (url, pid, onWindow) =>
+    cannon({ url: url + paths[0], paths, headers: { cookie: reader!.cookie } }, p, pid, onWindow),
+  )
   return { rounds, seedMs: seeded.ms, dbMB: seeded.dbBytes / 1048576 }
 }

@@ -65,32 +65,49 @@ export async function send(ctx: BenchContext, p: CannonParams): Promise<Throughp
   ctx.log(`send setup: ${users.length} guests in one room in ${Date.now() - t} ms`)
 
   const body = JSON.stringify({ text: 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore e' })
+  return throughputRounds(ctx, p, 'send', dataDir, (url, pid, onWindow) =>
+    cannon(
+      {
+        url: `${url}/api/rooms/${roomId}/messages`,
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+        cookies: users.map((u) => u.cookie),
+      },
+      p,
+      pid,
+      onWindow,
+    ),
+  )
+}
+
+/**
+ * Rounds of Parley against the hello world, alternating which goes first. `load` drives the
+ * Parley side (a fresh server on `dataDir` each round) and returns its result.
+ */
+export async function throughputRounds(
+  ctx: BenchContext,
+  p: CannonParams,
+  name: 'send' | 'history',
+  dataDir: string,
+  load: (url: string, pid: number, onWindow: (w: Window) => void) => Promise<CannonResult>,
+): Promise<ThroughputRound[]> {
   const rounds: ThroughputRound[] = []
   for (let i = 0; i < ctx.rounds; i++) {
     const round = {} as ThroughputRound
     for (const side of order(i, 'parley', 'hello') as Array<'parley' | 'hello'>) {
       if (side === 'hello') round.hello = await helloSide(p)
       else {
-        const server = await startParley(dataDir, ctx.profDir ? { cpuProfDir: join(ctx.profDir, `send-${i}`) } : {})
+        const server = await startParley(dataDir, ctx.profDir ? { cpuProfDir: join(ctx.profDir, `${name}-${i}`) } : {})
         try {
-          round.parley = await cannon(
-            {
-              url: `${server.url}/api/rooms/${roomId}/messages`,
-              method: 'POST',
-              body,
-              headers: { 'content-type': 'application/json' },
-              cookies: users.map((u) => u.cookie),
-            },
-            p,
-            server.pid,
-            (w) => (ctx.windows[`send-${i}`] = w),
-          )
+          round.parley = await load(server.url, server.pid, (w) => (ctx.windows[`${name}-${i}`] = w))
         } finally {
           await server.stop()
         }
       }
       const r = round[side]
-      ctx.log(`send round ${i + 1} ${side}: ${r.perSecond.toFixed(0)}/s, ${r.cpuUsPerOk.toFixed(0)} µs server CPU and ${(r.writeBytesPerOk / 1024).toFixed(1)} KiB written each (non-2xx ${r.non2xx}, errors ${r.errors}, p99 ${r.p99} ms)`)
+      const written = name === 'send' ? ` and ${(r.writeBytesPerOk / 1024).toFixed(1)} KiB written` : ''
+      ctx.log(`${name} round ${i + 1} ${side}: ${r.perSecond.toFixed(0)}/s, ${r.cpuUsPerOk.toFixed(0)} µs server CPU${written} each (non-2xx ${r.non2xx}, errors ${r.errors}, p99 ${r.p99} ms)`)
     }
     rounds.push(round)
   }
