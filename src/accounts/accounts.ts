@@ -9,7 +9,7 @@ import { hashPassword, randomToken, sha256, verifyPassword } from './crypto.js'
 import { rewardInviter } from './invites.js'
 import { createSession, revokeSessions } from './sessions.js'
 import type { GuestLogin, Login, PatchMe, Register } from './schemas.js'
-import { fileUrl, toPrivateUser, type PrivateUser } from './users.js'
+import { fileUrl, NO_PERSONAL_DATA, toPrivateUser, type PrivateUser } from './users.js'
 
 const MINUTE = 60 * 1000
 const HOUR = 60 * MINUTE
@@ -37,21 +37,10 @@ export async function insertUser(
   return trx
     .insertInto('users')
     .values({
-      username: null,
-      guest_name: null,
-      email: null,
-      phone: null,
-      password_hash: null,
+      ...NO_PERSONAL_DATA,
       ...fields,
       email_verified: 0,
       role: Number(count.n) === 0 ? 'admin' : 'user',
-      nickname: null,
-      location: null,
-      birth_date: null,
-      gender: null,
-      photo_upload_id: null,
-      photo_path: null,
-      bio: null,
       created_at: now,
       last_seen_at: null,
       deleted_at: null,

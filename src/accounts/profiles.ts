@@ -6,7 +6,7 @@ import { leaveAllRooms } from '../rooms/membership.js'
 import { verifyPassword } from './crypto.js'
 import { revokeSessions } from './sessions.js'
 import type { UserSearch } from './schemas.js'
-import { findUser, toPublicUser, type DeletedUser, type PublicUser } from './users.js'
+import { findUser, NO_PERSONAL_DATA, toPublicUser, type DeletedUser, type PublicUser } from './users.js'
 
 export async function getPublicUser(deps: AppDeps, id: number): Promise<PublicUser | DeletedUser> {
   const row = await findUser(deps.db, id)
@@ -50,21 +50,7 @@ export async function deleteMe(deps: AppDeps, userId: number, password: string |
     await trx.deleteFrom('tokens').where('user_id', '=', userId).execute()
     await trx
       .updateTable('users')
-      .set({
-        deleted_at: deps.clock.now(),
-        username: null,
-        guest_name: null,
-        email: null,
-        phone: null,
-        password_hash: null,
-        nickname: null,
-        location: null,
-        birth_date: null,
-        gender: null,
-        photo_upload_id: null,
-        photo_path: null,
-        bio: null,
-      })
+      .set({ ...NO_PERSONAL_DATA, deleted_at: deps.clock.now() })
       .where('id', '=', userId)
       .execute()
     return wakeRevoked

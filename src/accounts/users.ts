@@ -31,6 +31,22 @@ export interface PrivateUser extends PublicUser {
   created_rooms: number[]
 }
 
+/** Every identifying and profile field, empty: a new account starts so, a deleted one ends so. */
+export const NO_PERSONAL_DATA = {
+  username: null,
+  guest_name: null,
+  email: null,
+  phone: null,
+  password_hash: null,
+  nickname: null,
+  location: null,
+  birth_date: null,
+  gender: null,
+  photo_upload_id: null,
+  photo_path: null,
+  bio: null,
+} as const
+
 export const iso = (ms: number) => new Date(ms).toISOString()
 export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms))
 
