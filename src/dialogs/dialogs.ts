@@ -2,7 +2,7 @@
 // two users; each side has a dialog_state row (cleared_up_to, hidden) that only it controls.
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
-import type { MessageRow, Q, Trx, UserRow } from '../db/schema.js'
+import type { Q, Trx, UserRow } from '../db/schema.js'
 import { findUser, requireLiveUser } from '../accounts/users.js'
 import {
   checkAttachment,

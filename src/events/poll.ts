@@ -10,7 +10,7 @@ import { validate } from '../http/validate.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
 import { clientGoneOf, type ClientGone } from './hub.js'
 import { MAX_BATCH } from './log.js'
-import { type ApiEvent, EVENT_TYPES, type EventType } from './types.js'
+import { EVENT_TYPES, type EventType } from './types.js'
 
 export const PollQuery = z.object({
   cursor: z.string().max(64).optional(),
@@ -32,8 +32,6 @@ export const PollQuery = z.object({
     }),
 })
 export type PollQuery = z.infer<typeof PollQuery>
-
-export type PollAnswer = { events: ApiEvent[]; cursor: string }
 
 export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>, checkSession: (sid: string) => Promise<unknown>) {
   return new Hono<AppEnv>().get('/', requireUser, validate('query', PollQuery), async (c) => {

@@ -1,7 +1,7 @@
 // The newest committed events, in memory and in log order, so a woken poll is answered without
 // reading the database. Zulip keeps its event queues in memory for the same reason.
 import { encodeCursor } from './cursor.js'
-import type { DurableType } from './types.js'
+import type { ApiEvent, DurableType } from './types.js'
 
 export interface TailEntry {
   id: number
@@ -15,7 +15,7 @@ export interface TailEntry {
 
 /** `data` is serialized once here; the entry keeps only the JSON. */
 export function tailEntry(id: number, type: DurableType, createdAt: number, data: unknown, users: Int32Array | null): TailEntry {
-  const json = JSON.stringify({ id: encodeCursor({ d: id, e: 0 }), type, at: new Date(createdAt).toISOString(), data })
+  const json = JSON.stringify({ id: encodeCursor({ d: id, e: 0 }), type, at: new Date(createdAt).toISOString(), data } satisfies ApiEvent)
   return { id, type, created_at: createdAt, users, json }
 }
 
