@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
+import { prepared } from '../db/prepared.js'
 import type { MessageRow, Q, Trx } from '../db/schema.js'
 import { fileUrl, iso } from '../accounts/users.js'
 
@@ -133,14 +134,41 @@ export function retryOf(prior: MessageRow, sameChat: boolean): MessageRow {
   return prior
 }
 
+// Prepared: each send runs them (see db/prepared.ts).
+const byClientId = prepared((db, v: { authorId: number; clientId: string }) =>
+  db.selectFrom('messages').selectAll().where('author_id', '=', v.authorId).where('client_id', '=', v.clientId),
+)
+const memberIds = prepared((db, v: { roomId: number }) => db.selectFrom('room_members').select('user_id').where('room_id', '=', v.roomId))
+const insertRow = prepared((db, v: Omit<MessageRow, 'id'>) =>
+  db
+    .insertInto('messages')
+    .values({
+      room_id: v.room_id,
+      recipient_id: v.recipient_id,
+      peer_lo: v.peer_lo,
+      peer_hi: v.peer_hi,
+      author_id: v.author_id,
+      text: v.text,
+      attachment_id: v.attachment_id,
+      reply_to_id: v.reply_to_id,
+      kind: v.kind,
+      service: v.service,
+      client_id: v.client_id,
+      created_at: v.created_at,
+      read_at: v.read_at,
+      deleted_at: v.deleted_at,
+    })
+    .returningAll(),
+)
+
 /** The first message of this client_id by this author, if the client is retrying. */
 export async function findByClientId(trx: Q, authorId: number, clientId: string | undefined): Promise<MessageRow | undefined> {
   if (clientId === undefined) return undefined
-  return trx.selectFrom('messages').selectAll().where('author_id', '=', authorId).where('client_id', '=', clientId).executeTakeFirst()
+  return byClientId.first(trx, { authorId, clientId })
 }
 
 export async function roomMemberIds(trx: Q, roomId: number): Promise<number[]> {
-  const rows = await trx.selectFrom('room_members').select('user_id').where('room_id', '=', roomId).execute()
+  const rows = await memberIds.all(trx, { roomId })
   return rows.map((r) => r.user_id)
 }
 
@@ -174,27 +202,25 @@ type NewMessage = Pick<MessageRow, 'author_id' | 'kind' | 'created_at'> &
 export async function insertMessage(deps: Pick<AppDeps, 'history'>, trx: Trx, m: NewMessage): Promise<MessageRow> {
   const dm = m.recipient_id != null
   if (m.room_id != null) deps.history.changed(m.room_id)
-  return trx
-    .insertInto('messages')
-    .values({
-      room_id: m.room_id ?? null,
-      recipient_id: m.recipient_id ?? null,
-      // The pair, smaller id first, indexes a dialog's history whoever wrote each message.
-      peer_lo: dm ? Math.min(m.author_id, m.recipient_id!) : null,
-      peer_hi: dm ? Math.max(m.author_id, m.recipient_id!) : null,
-      author_id: m.author_id,
-      text: m.text ? m.text : null,
-      attachment_id: m.attachment_id ?? null,
-      reply_to_id: m.reply_to_id ?? null,
-      kind: m.kind,
-      service: m.service ?? null,
-      client_id: m.client_id ?? null,
-      created_at: m.created_at,
-      read_at: null,
-      deleted_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
+  const row = await insertRow.first(trx, {
+    room_id: m.room_id ?? null,
+    recipient_id: m.recipient_id ?? null,
+    // The pair, smaller id first, indexes a dialog's history whoever wrote each message.
+    peer_lo: dm ? Math.min(m.author_id, m.recipient_id!) : null,
+    peer_hi: dm ? Math.max(m.author_id, m.recipient_id!) : null,
+    author_id: m.author_id,
+    text: m.text ? m.text : null,
+    attachment_id: m.attachment_id ?? null,
+    reply_to_id: m.reply_to_id ?? null,
+    kind: m.kind,
+    service: m.service ?? null,
+    client_id: m.client_id ?? null,
+    created_at: m.created_at,
+    read_at: null,
+    deleted_at: null,
+  })
+  if (!row) throw new Error('insert into messages returned no row')
+  return row
 }
 
 /** Loads a live message by id, or undefined. */

@@ -17,8 +17,22 @@ import {
   toOneMessage,
 } from '../messages/messages.js'
 import { activeSilence, bannedError, findMember, isBanned, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
+import { prepared } from '../db/prepared.js'
 import type { HistoryQuery } from './schemas.js'
 import type { TypingThrottle } from './typing.js'
+
+// Prepared: run by every send and by every history read the cache misses.
+const touchRoom = prepared((db, v: { roomId: number; now: number }) => db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId))
+const newestPage = prepared((db, v: { roomId: number; clearedUpTo: number; limit: number }) =>
+  db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('room_id', '=', v.roomId)
+    .where('deleted_at', 'is', null)
+    .where('id', '>', v.clearedUpTo)
+    .orderBy('id', 'desc')
+    .limit(v.limit),
+)
 
 /**
  * Posts a user message. A retry with a client_id already used by this author answers the first
@@ -46,7 +60,7 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
       client_id: input.client_id,
       created_at: now,
     })
-    await trx.updateTable('rooms').set({ last_activity_at: now }).where('id', '=', roomId).execute()
+    await touchRoom.run(trx, { roomId, now })
     const message = await toOneMessage(trx, row)
     // The members at this moment, in the same transaction as the row: API.md §10.
     await deps.events.publish(trx, 'message.created', { message }, await roomMemberIds(trx, roomId))
@@ -67,23 +81,21 @@ export async function roomHistory(deps: AppDeps, userId: number, roomId: number,
     if (cached !== undefined) return cached
   }
   const version = deps.history.version(roomId)
-  let query = deps.db
-    .selectFrom('messages')
-    .select(MESSAGE_COLUMNS)
-    .where('room_id', '=', roomId)
-    .where('deleted_at', 'is', null)
-    .where('id', '>', member.cleared_up_to)
-  if (q.after !== undefined) query = query.where('id', '>', q.after).orderBy('id', 'asc')
-  else {
-    if (q.before !== undefined) query = query.where('id', '<', q.before)
-    query = query.orderBy('id', 'desc')
-  }
-  const rows = await query.limit(q.limit + 1).execute()
+  const rows = await historyRows(deps, roomId, member.cleared_up_to, q)
   const page = rows.slice(0, q.limit)
   if (q.after === undefined) page.reverse()
   const body = JSON.stringify({ data: { items: await toMessages(deps.db, page), has_more: rows.length > q.limit } })
   if (shared) deps.history.put(roomId, q.limit, version, body)
   return body
+}
+
+/** Up to limit + 1 rows (the extra one tells has_more), newest first unless reading after a message. */
+function historyRows(deps: AppDeps, roomId: number, clearedUpTo: number, q: HistoryQuery) {
+  if (q.after === undefined && q.before === undefined) return newestPage.all(deps.db, { roomId, clearedUpTo, limit: q.limit + 1 })
+  let query = deps.db.selectFrom('messages').select(MESSAGE_COLUMNS).where('room_id', '=', roomId).where('deleted_at', 'is', null).where('id', '>', clearedUpTo)
+  if (q.after !== undefined) query = query.where('id', '>', q.after).orderBy('id', 'asc')
+  else if (q.before !== undefined) query = query.where('id', '<', q.before).orderBy('id', 'desc')
+  return query.limit(q.limit + 1).execute()
 }
 
 /**
