@@ -7,6 +7,7 @@ import { migrateToLatest } from '../src/db/migrate.js'
 import { openDatabase, type OpenDb } from '../src/db/open.js'
 import { EventLog } from '../src/events/log.js'
 import { LocalWakeBus, type Wake } from '../src/events/types.js'
+import type { Trx } from '../src/db/schema.js'
 
 const clock = { now: () => Date.now() }
 let opened: OpenDb | undefined
@@ -63,6 +64,45 @@ describe('event log', () => {
     const rows = await db.selectFrom('events').select(['id', 'audience']).execute()
     expect(rows).toEqual([{ id: 1, audience: ',3,5,' }])
     expect(log.latestId()).toBe(1)
+  })
+
+  it('commits transactions that arrive together as one group, each rolled back alone when it throws', async () => {
+    const { log, wakes, db } = await logWith(10)
+    const putKv = (trx: Trx, key: string) => trx.insertInto('kv').values({ key, value: 'v' }).execute()
+    // The first runs at once; the three started while it runs wait and commit together.
+    const first = log.transaction(async (trx) => {
+      await putKv(trx, 'k1')
+      await log.publish(trx, 'message.created', { n: 1 }, [1])
+      return 'one'
+    })
+    const second = log.transaction(async (trx) => {
+      await putKv(trx, 'k2')
+      await log.publish(trx, 'message.created', { n: 2 }, [2])
+      return 'two'
+    })
+    const third = log.transaction(async (trx) => {
+      await putKv(trx, 'k3')
+      await log.publish(trx, 'message.created', { n: 3 }, [3])
+      throw new Error('third fails')
+    })
+    const fourth = log.transaction(async (trx) => {
+      // Sees the writes of the functions before it, as if each had committed alone.
+      const seen = await trx.selectFrom('kv').select('key').where('key', 'like', 'k%').orderBy('key').execute()
+      await putKv(trx, 'k4')
+      await log.publish(trx, 'message.created', { n: 4 }, [4])
+      return seen.map((r) => r.key)
+    })
+    const settled = await Promise.allSettled([first, second, third, fourth])
+    expect(log.commits).toBe(2)
+    expect(settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['one', 'two', 'third fails', ['k1', 'k2']])
+    const keys = await db.selectFrom('kv').select('key').where('key', 'like', 'k%').orderBy('key').execute()
+    expect(keys.map((r) => r.key)).toEqual(['k1', 'k2', 'k4'])
+    // One wake per committed function, in commit order; the failed one's event is gone everywhere.
+    expect(wakes.map((w) => w.users)).toEqual([[1], [2], [4]])
+    expect(ids(await log.readAfter(4, 0))).toEqual([4])
+    expect(ids(await log.readAfter(3, 0))).toEqual([])
+    const events = await db.selectFrom('events').select('data').orderBy('id').execute()
+    expect(events.map((e) => JSON.parse(e.data).n)).toEqual([1, 2, 4])
   })
 
   it('after a restart the newest events are back in memory and older ones are read from the log', async () => {

@@ -1,7 +1,8 @@
 // The durable event log: events are appended inside the same transaction as the state change
 // they report, each with its audience recorded beside it.
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import type { Clock } from '../deps.js'
+import { prepared } from '../db/prepared.js'
 import type { Db, Trx } from '../db/schema.js'
 import { decodeAudience, encodeAudience, EventTail, Sequencer, tailEntry, type TailEntry } from './tail.js'
 import type { Audience, DurableType, WakeBus } from './types.js'
@@ -13,6 +14,19 @@ export const TAIL_CAPACITY = 10_000
 // 50,000 event ids per read of the log: bounds one scan for a cursor far behind (an old tab).
 const SCAN_WINDOW = 50_000
 const PRUNED_KEY = 'events_pruned_through'
+
+// Prepared: one per event published.
+const insertEvent = prepared((db, v: { type: string; data: string; audience: string | null; createdAt: number }) =>
+  db.insertInto('events').values({ type: v.type, data: v.data, audience: v.audience, created_at: v.createdAt }).returning('id'),
+)
+
+// 100 functions per commit: a group of sends runs in a few ms, and other readers wait no longer.
+const MAX_GROUP = 100
+const SAVEPOINT = CompiledQuery.raw('savepoint parley_job')
+const RELEASE = CompiledQuery.raw('release parley_job')
+const ROLLBACK_TO = CompiledQuery.raw('rollback to parley_job')
+
+type Job = { fn: (trx: Trx) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }
 
 type Pending = { users: Set<number>; everyone: boolean; maxId: number; ticket: number; entries: TailEntry[] }
 
@@ -28,6 +42,11 @@ export class EventLog {
   /** Recent committed events in memory, created by init() from the newest events of the log. */
   private tail: EventTail | undefined
   private readonly sequencer = new Sequencer<Pending>((p) => this.released(p))
+  /** Functions waiting for the next group commit, and whether one is running. */
+  private readonly queue: Job[] = []
+  private draining = false
+  /** Transactions committed (each holding one or more functions): how well writes are grouped. */
+  commits = 0
 
   constructor(
     private readonly db: Db,
@@ -62,21 +81,71 @@ export class EventLog {
   /**
    * Runs fn in a transaction; events it publishes wake their audience only after the commit,
    * and not at all if it rolls back.
+   *
+   * Group commit: the functions that arrive while a transaction is running wait, and then run
+   * one after another in a single transaction, each inside its own savepoint (one that throws
+   * rolls back only its own writes and gets its own error). Committing costs more than a small
+   * write (the WAL pages of every index touched), so a busy server commits many writes at once;
+   * an idle one runs each at once, alone. Each function still sees the writes of those before it,
+   * as if run one by one, and none is answered before the commit that holds it.
    */
-  async transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
-    const pending: Pending = { users: new Set(), everyone: false, maxId: 0, ticket: 0, entries: [] }
-    let result: T
+  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve, reject } as Job)
+      if (!this.draining) void this.drain()
+    })
+  }
+
+  private async drain() {
+    this.draining = true
     try {
-      result = await this.db.transaction().execute(async (trx) => {
-        this.pending.set(trx, pending)
-        return fn(trx)
-      })
-    } catch (err) {
-      if (pending.ticket > 0) this.sequencer.complete(pending.ticket, null)
-      throw err
+      while (this.queue.length > 0) await this.runGroup(this.queue.splice(0, MAX_GROUP))
+    } finally {
+      this.draining = false
     }
-    if (pending.ticket > 0) this.sequencer.complete(pending.ticket, pending)
-    return result
+  }
+
+  private async runGroup(jobs: Job[]) {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+    const pendings = jobs.map((): Pending => ({ users: new Set(), everyone: false, maxId: 0, ticket: 0, entries: [] }))
+    const alone = jobs.length === 1
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const [i, job] of jobs.entries()) {
+          this.pending.set(trx, pendings[i]!)
+          if (alone) {
+            // A throw rolls back the whole (one-function) transaction.
+            outcomes.push({ ok: true, value: await job.fn(trx) })
+            continue
+          }
+          await trx.executeQuery(SAVEPOINT)
+          try {
+            outcomes.push({ ok: true, value: await job.fn(trx) })
+            await trx.executeQuery(RELEASE)
+          } catch (error) {
+            outcomes.push({ ok: false, error })
+            // Throws if SQLite already rolled back the whole transaction (I/O error, disk full):
+            // then the group fails as one, and nothing after this runs outside a transaction.
+            await trx.executeQuery(ROLLBACK_TO)
+            await trx.executeQuery(RELEASE)
+          }
+        }
+      })
+      this.commits++
+    } catch (error) {
+      for (const [i, job] of jobs.entries()) {
+        if (pendings[i]!.ticket > 0) this.sequencer.complete(pendings[i]!.ticket, null)
+        const own = outcomes[i]
+        job.reject(own && !own.ok ? own.error : error)
+      }
+      return
+    }
+    for (const [i, job] of jobs.entries()) {
+      const own = outcomes[i]!
+      if (pendings[i]!.ticket > 0) this.sequencer.complete(pendings[i]!.ticket, own.ok ? pendings[i]! : null)
+      if (own.ok) job.resolve(own.value)
+      else job.reject(own.error)
+    }
   }
 
   /** Called in commit order: memory first, then the wake-up, so woken polls find the events. */
@@ -94,11 +163,8 @@ export class EventLog {
     if (pending.ticket === 0) pending.ticket = this.sequencer.ticket()
     const users = audience === 'everyone' ? null : Int32Array.from(new Set([...audience].filter((u) => u > 0))).sort()
     const createdAt = this.clock.now()
-    const row = await trx
-      .insertInto('events')
-      .values({ type, data: JSON.stringify(data), audience: encodeAudience(users), created_at: createdAt })
-      .returning('id')
-      .executeTakeFirstOrThrow()
+    const row = await insertEvent.first(trx, { type, data: JSON.stringify(data), audience: encodeAudience(users), createdAt })
+    if (!row) throw new Error('insert into events returned no row')
     if (users === null) pending.everyone = true
     else for (const u of users) pending.users.add(u)
     pending.maxId = Math.max(pending.maxId, row.id)
