@@ -69,7 +69,7 @@ describe('event log', () => {
   it('commits transactions that arrive together as one group, each rolled back alone when it throws', async () => {
     const { log, wakes, db } = await logWith(10)
     const putKv = (trx: Trx, key: string) => trx.insertInto('kv').values({ key, value: 'v' }).execute()
-    // The first runs at once; the three started while it runs wait and commit together.
+    // Started in the same turn of the event loop: they commit together.
     const first = log.transaction(async (trx) => {
       await putKv(trx, 'k1')
       await log.publish(trx, 'message.created', { n: 1 }, [1])
@@ -93,7 +93,7 @@ describe('event log', () => {
       return seen.map((r) => r.key)
     })
     const settled = await Promise.allSettled([first, second, third, fourth])
-    expect(log.commits).toBe(2)
+    expect(log.commits).toBe(1)
     expect(settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['one', 'two', 'third fails', ['k1', 'k2']])
     const keys = await db.selectFrom('kv').select('key').where('key', 'like', 'k%').orderBy('key').execute()
     expect(keys.map((r) => r.key)).toEqual(['k1', 'k2', 'k4'])
@@ -103,6 +103,9 @@ describe('event log', () => {
     expect(ids(await log.readAfter(3, 0))).toEqual([])
     const events = await db.selectFrom('events').select('data').orderBy('id').execute()
     expect(events.map((e) => JSON.parse(e.data).n)).toEqual([1, 2, 4])
+    // One started later, alone, commits alone.
+    await log.transaction(async (trx) => putKv(trx, 'k5'))
+    expect(log.commits).toBe(2)
   })
 
   it('after a restart the newest events are back in memory and older ones are read from the log', async () => {

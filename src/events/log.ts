@@ -82,22 +82,27 @@ export class EventLog {
    * Runs fn in a transaction; events it publishes wake their audience only after the commit,
    * and not at all if it rolls back.
    *
-   * Group commit: the functions that arrive while a transaction is running wait, and then run
-   * one after another in a single transaction, each inside its own savepoint (one that throws
-   * rolls back only its own writes and gets its own error). Committing costs more than a small
-   * write (the WAL pages of every index touched), so a busy server commits many writes at once;
-   * an idle one runs each at once, alone. Each function still sees the writes of those before it,
+   * Group commit: the functions that arrive in the same turn of the event loop (the requests
+   * read together), or while a transaction is running, run one after another in one
+   * transaction, each inside its own savepoint (one that throws rolls back only its own writes
+   * and gets its own error). Committing costs more than a small write (the WAL pages of every
+   * index touched), so a busy server commits many writes at once; an idle one commits each
+   * alone, one turn of the event loop later. Each function sees the writes of those before it,
    * as if run one by one, and none is answered before the commit that holds it.
    */
   transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve, reject } as Job)
-      if (!this.draining) void this.drain()
+      // Started on the next turn of the event loop: a transaction's queries are synchronous
+      // underneath, so without this each would finish before the next request was even read.
+      if (!this.draining) {
+        this.draining = true
+        setImmediate(() => void this.drain())
+      }
     })
   }
 
   private async drain() {
-    this.draining = true
     try {
       while (this.queue.length > 0) await this.runGroup(this.queue.splice(0, MAX_GROUP))
     } finally {

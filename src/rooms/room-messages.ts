@@ -1,6 +1,6 @@
 // Room messages: send, history, read, clear, typing. API.md §4.
 import type { AppDeps } from '../deps.js'
-import { ApiError } from '../errors.js'
+import { ApiError, notFound } from '../errors.js'
 import { iso } from '../accounts/users.js'
 import {
   checkAttachment,
@@ -16,12 +16,21 @@ import {
   toMessages,
   toOneMessage,
 } from '../messages/messages.js'
-import { activeSilence, bannedError, findMember, isBanned, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
+import { bannedError, isBanned, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
 import { prepared } from '../db/prepared.js'
 import type { HistoryQuery } from './schemas.js'
 import type { TypingThrottle } from './typing.js'
 
 // Prepared: run by every send and by every history read the cache misses.
+// The room, the sender's membership and running silence, in one query.
+const senderIn = prepared((db, v: { roomId: number; userId: number; now: number }) =>
+  db
+    .selectFrom('rooms')
+    .leftJoin('room_members as m', (j) => j.onRef('m.room_id', '=', 'rooms.id').on('m.user_id', '=', v.userId))
+    .leftJoin('room_silences as s', (j) => j.onRef('s.room_id', '=', 'rooms.id').on('s.user_id', '=', v.userId).on('s.until', '>', v.now))
+    .select(['m.user_id as member', 's.until'])
+    .where('rooms.id', '=', v.roomId),
+)
 const touchRoom = prepared((db, v: { roomId: number; now: number }) => db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId))
 const newestPage = prepared((db, v: { roomId: number; clearedUpTo: number; limit: number }) =>
   db
@@ -40,12 +49,13 @@ const newestPage = prepared((db, v: { roomId: number; clearedUpTo: number; limit
  */
 export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: number, input: SendMessage): Promise<{ message: Message; created: boolean }> {
   return deps.events.transaction(async (trx) => {
-    await requireRoom(trx, roomId)
-    if (!(await findMember(trx, roomId, userId))) throw (await isBanned(trx, roomId, userId)) ? bannedError() : notMember()
+    const now = deps.clock.now()
+    const sender = await senderIn.first(trx, { roomId, userId, now })
+    if (!sender) throw notFound('room')
+    if (sender.member === null) throw (await isBanned(trx, roomId, userId)) ? bannedError() : notMember()
     const prior = await findByClientId(trx, userId, input.client_id)
     if (prior) return { message: await toOneMessage(trx, retryOf(prior, prior.room_id === roomId)), created: false }
-    const now = deps.clock.now()
-    const until = await activeSilence(trx, roomId, userId, now)
+    const until = sender.until ?? undefined
     if (until !== undefined) throw new ApiError('silenced', `You are silenced in this room until ${iso(until)}.`, { until: iso(until) })
     await checkAttachment(trx, userId, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { roomId })
