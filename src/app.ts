@@ -22,12 +22,12 @@ import { sessionAuth, sessionReader } from './http/session.js'
 import { isLoopback } from './metrics.js'
 import { buildOpenApi } from './openapi.js'
 import { projectRoot } from './paths.js'
-import { roomRoutes } from './rooms/routes.js'
+import { roomFastPaths, roomRoutes } from './rooms/routes.js'
 import { safeEqual } from './accounts/crypto.js'
 
 export const UPLOAD_PATH = '/api/uploads'
 
-/** The Hono app, and the handlers node:http tries first (the poll's fast path). */
+/** The Hono app, and the handlers node:http tries first (the poll's and room history's fast paths). */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>()
   const check = (sid: string) => checkSession(deps, sid)
@@ -150,7 +150,7 @@ export function createApp(deps: AppDeps) {
     return c.json(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId }), 500)
   })
 
-  return { app, fastPaths: [pollFastPath(deps, readSession, recheck)] }
+  return { app, fastPaths: [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession)] }
 }
 
 function pathRegex(path: string): RegExp {

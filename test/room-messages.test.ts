@@ -227,6 +227,28 @@ describe('GET /api/rooms/:id/messages', () => {
     }
   })
 
+  it('answers the plain newest-page request (taken ahead of Hono) exactly as the full route does', async () => {
+    const outsider = await guest(server)
+    const anonymous = server.client()
+    // "?limit=N" alone is the fast form; an extra (ignored) parameter sends the same request through Hono.
+    const cases: Array<[Client, string]> = [
+      [a.client, `/api/rooms/${roomId}/messages`],
+      [a.client, `/api/rooms/${roomId}/messages?limit=3`],
+      [a.client, `/api/rooms/${roomId}/messages?limit=500`],
+      [outsider.client, `/api/rooms/${roomId}/messages?limit=3`],
+      [a.client, `/api/rooms/999999/messages?limit=3`],
+      [anonymous, `/api/rooms/${roomId}/messages?limit=3`],
+    ]
+    for (const [client, url] of cases) {
+      const fast = await client.get(url)
+      const full = await client.get(url + (url.includes('?') ? '&' : '?') + 'via=hono')
+      expect([fast.status, fast.body], url).toEqual([full.status, full.body])
+      expect(fast.headers.get('content-type')).toBe(full.headers.get('content-type'))
+      expect(fast.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    }
+    expect((await a.client.get(`/api/rooms/${roomId}/messages?limit=3`)).body.data.items.map((m: any) => m.text)).toEqual(['m5', 'm6', 'm7'])
+  })
+
   it('is for members only (403 not_member) and 404 for unknown rooms', async () => {
     const outsider = await guest(server)
     expectError(await outsider.client.get(`/api/rooms/${roomId}/messages`), 403, 'not_member')

@@ -1,6 +1,8 @@
 // /api/rooms — API.md §4. Handlers stay thin: validate, call the domain, shape the answer.
 import { Hono, type MiddlewareHandler } from 'hono'
 import type { AppDeps, AppEnv } from '../deps.js'
+import { fastGet, type FastPath, JSON_TYPE } from '../http/fast.js'
+import type { SessionReader } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import { SendMessage } from '../messages/messages.js'
 import { addMember, joinRoom, leave, listMembers } from './members.js'
@@ -43,7 +45,7 @@ export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
       return c.json({ data: { message } }, created ? 201 : 200)
     })
     .get('/:id/messages', requireUser, room, validate('query', S.HistoryQuery), async (c) =>
-      c.body(await roomHistory(deps, c.var.userId, c.req.valid('param').id, c.req.valid('query')), 200, { 'Content-Type': 'application/json; charset=UTF-8' }),
+      c.body(await roomHistory(deps, c.var.userId, c.req.valid('param').id, c.req.valid('query')), 200, { 'Content-Type': JSON_TYPE }),
     )
     .post('/:id/read', requireUser, room, validate('json', S.MarkRead), async (c) => {
       await markRoomRead(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json').up_to)
@@ -57,4 +59,25 @@ export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
       await roomTyping(deps, typing, c.var.userId, c.req.valid('param').id)
       return c.body(null, 204)
     })
+}
+
+// /api/rooms/:id/messages, at most with ?limit=N: the newest page, which every client opening a
+// room asks for (and which is served from memory). Other forms go through the route above.
+const HISTORY_URL = /^\/api\/rooms\/([1-9]\d{0,14})\/messages(?:\?limit=(\d{1,3}))?$/
+
+/** Room requests node:http answers ahead of Hono (see http/fast.ts). */
+export function roomFastPaths(deps: AppDeps, readSession: SessionReader): FastPath[] {
+  const history = fastGet(
+    deps,
+    readSession,
+    '/api/rooms/:id/messages',
+    (url) => {
+      const m = HISTORY_URL.exec(url)
+      if (!m) return undefined
+      const q = S.HistoryQuery.safeParse(m[2] === undefined ? {} : { limit: m[2] })
+      return q.success ? { roomId: Number(m[1]), q: q.data } : undefined
+    },
+    (session, v) => roomHistory(deps, session.userId, v.roomId, v.q),
+  )
+  return [history]
 }
