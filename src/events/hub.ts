@@ -97,20 +97,19 @@ export class Hub {
   }
 
   /**
-   * Resolves when an event for userId commits, the session is revoked, the time is up, the
-   * client goes away, or the server shuts down — whichever is first.
+   * Calls `woken` once, when an event for userId commits, the session is revoked, the time is
+   * up, the client goes away, or the server shuts down — whichever is first. A callback, not a
+   * promise: a held poll then keeps no suspended async function (10,000 of them are held at once).
    */
-  wait(userId: number, sessionId: string, timeoutMs: number, gone?: ClientGone): Promise<WakeReason> {
-    if (this.closing) return Promise.resolve('shutdown')
-    if (gone?.gone) return Promise.resolve('aborted')
-    return new Promise((resolve) => {
-      const waiter = new Waiter(this, userId, sessionId, performance.now() + timeoutMs, gone, resolve)
-      let set = this.waiters.get(userId)
-      if (!set) this.waiters.set(userId, (set = new Set()))
-      set.add(waiter)
-      gone?.listen(waiter.abort)
-      this.ticker ??= setInterval(() => this.tick(), TICK_MS)
-    })
+  wait(userId: number, sessionId: string, timeoutMs: number, gone: ClientGone | undefined, woken: (reason: WakeReason) => void): void {
+    if (this.closing) return woken('shutdown')
+    if (gone?.gone) return woken('aborted')
+    const waiter = new Waiter(this, userId, sessionId, performance.now() + timeoutMs, gone, woken)
+    let set = this.waiters.get(userId)
+    if (!set) this.waiters.set(userId, (set = new Set()))
+    set.add(waiter)
+    gone?.listen(waiter.abort)
+    this.ticker ??= setInterval(() => this.tick(), TICK_MS)
   }
 
   /** Drops a finished waiter (called by the waiter itself). */

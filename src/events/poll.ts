@@ -8,7 +8,7 @@ import { ApiError, errorBody } from '../errors.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
-import { clientGoneOf, type ClientGone } from './hub.js'
+import { clientGoneOf, type ClientGone, type WakeReason } from './hub.js'
 import { MAX_BATCH } from './log.js'
 import { EVENT_TYPES, type EventType } from './types.js'
 
@@ -44,30 +44,33 @@ export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
 
 const POLL_HEADERS = { 'Content-Type': 'application/json; charset=UTF-8', 'Cache-Control': 'no-store' }
 
+type PollAnswer = { status: 200; body: string }
+/** Called once with the answer, or with the error to answer instead (ApiError: its 4xx). */
+type PollDone = (error: unknown, answer?: PollAnswer) => void
+
 /** One poll, from a signed-in session and a validated query to the answer's body. */
-async function answerPoll(
-  deps: AppDeps,
-  session: SignedInSession,
-  q: PollQuery,
-  gone: ClientGone | undefined,
-  checkSession: (sid: string) => Promise<unknown>,
-): Promise<{ status: 200; body: string }> {
+function answerPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, checkSession: (sid: string) => Promise<unknown>) {
+  return new Promise<PollAnswer>((resolve, reject) => startPoll(deps, session, q, gone, checkSession, (err, answer) => (answer ? resolve(answer) : reject(err))))
+}
+
+/** answerPoll for callers that take a callback: the poll's fast path, which holds most polls. */
+function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, checkSession: (sid: string) => Promise<unknown>, done: PollDone): void {
   if (q.cursor === undefined) {
-    return { status: 200, body: answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestId(), e: deps.hub.currentSeq() }) }) }
+    return done(null, { status: 200, body: answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestId(), e: deps.hub.currentSeq() }) }) })
   }
   const start = decodeCursor(q.cursor)
-  if (!start) throw new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.')
+  if (!start) return done(new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.'))
   if (deps.events.isExpired(start.d) || start.d > deps.events.latestId()) {
-    throw new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.')
+    return done(new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.'))
   }
   deps.presence.pollStarted(session.userId)
-  try {
-    const answer = await hold(deps, session.userId, session.sid, start, q, gone, checkSession)
-    deps.metrics.eventsDelivered.inc(answer.events.length)
-    return { status: 200, body: answerBody(answer) }
-  } finally {
+  const poll = new HeldPoll(deps, session.userId, session.sid, start, q, gone, checkSession, (err, answer) => {
     deps.presence.pollEnded(session.userId)
-  }
+    if (!answer) return done(err)
+    deps.metrics.eventsDelivered.inc(answer.events.length)
+    done(null, { status: 200, body: answerBody(answer) })
+  })
+  void poll.step()
 }
 
 /**
@@ -95,31 +98,31 @@ export function pollFastPath(deps: AppDeps, readSession: SessionReader, checkSes
   }
 }
 
-async function answerFast(
+function answerFast(
   deps: AppDeps,
   req: IncomingMessage,
   res: ServerResponse,
   q: PollQuery,
   readSession: SessionReader,
   checkSession: (sid: string) => Promise<unknown>,
-) {
+): void {
   const started = performance.now()
-  try {
-    const session = await readSession(sessionCookieOf(req.headers.cookie))
-    const { status, body } = await answerPoll(deps, session, q, clientGoneOf(res), checkSession)
-    finish(res, status, body)
-  } catch (err) {
-    if (err instanceof ApiError) finish(res, err.status, JSON.stringify(errorBody(err.code, err.message, err.details)))
+  const done: PollDone = (err, answer) => {
+    if (answer) finish(res, answer.status, answer.body)
+    else if (err instanceof ApiError) finish(res, err.status, JSON.stringify(errorBody(err.code, err.message, err.details)))
     else {
       const requestId = randomUUID()
       deps.log.error({ reqId: requestId, err, method: 'GET', path: '/api/poll' }, 'unhandled error')
       finish(res, 500, JSON.stringify(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId })), requestId)
     }
+    deps.metrics.requests.inc({ method: 'GET', route: '/api/poll', status: String(res.statusCode) })
+    if (deps.log.isLevelEnabled('debug')) {
+      deps.log.debug({ method: 'GET', path: '/api/poll', status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request')
+    }
   }
-  deps.metrics.requests.inc({ method: 'GET', route: '/api/poll', status: String(res.statusCode) })
-  if (deps.log.isLevelEnabled('debug')) {
-    deps.log.debug({ method: 'GET', path: '/api/poll', status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request')
-  }
+  readSession(sessionCookieOf(req.headers.cookie))
+    .then((session) => startPoll(deps, session, q, clientGoneOf(res), checkSession, done))
+    .catch(done)
 }
 
 function finish(res: ServerResponse, status: number, body: string, requestId?: string) {
@@ -128,31 +131,62 @@ function finish(res: ServerResponse, status: number, body: string, requestId?: s
   res.end(body)
 }
 
-async function hold(
-  deps: AppDeps,
-  userId: number,
-  sessionId: string,
-  start: Cursor,
-  q: PollQuery,
-  gone: ClientGone | undefined,
-  checkSession: (sid: string) => Promise<unknown>,
-): Promise<Answer> {
-  const deadline = deps.clock.now() + q.timeout * 1000
-  let cursor = start
-  for (;;) {
-    const { events, next } = await collect(deps, userId, cursor, q.types)
-    cursor = next
-    if (events.length > 0) return { events, cursor: encodeCursor(cursor) }
-    // An event committed after our read but before we wait would otherwise sleep until timeout.
-    if (deps.hub.latestFor(userId) > cursor.d) continue
-    const left = deadline - deps.clock.now()
-    if (left <= 0 || deps.hub.isClosing) return { events: [], cursor: encodeCursor(cursor) }
-    const reason = await deps.hub.wait(userId, sessionId, left, gone)
-    if (reason === 'revoked') {
-      await checkSession(sessionId) // throws the 401 that fits (revoked, expired)
-      continue
+/**
+ * A poll held until it has something to answer. Its state lives in this object, not in
+ * suspended async functions: each of those kept ~0.4 KB, and a server holds 10,000 polls.
+ */
+class HeldPoll {
+  private cursor: Cursor
+  private readonly deadline: number
+  private settled = false
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly userId: number,
+    private readonly sessionId: string,
+    start: Cursor,
+    private readonly q: PollQuery,
+    private readonly gone: ClientGone | undefined,
+    private readonly checkSession: (sid: string) => Promise<unknown>,
+    private readonly done: (err: unknown, answer?: Answer) => void,
+  ) {
+    this.cursor = start
+    this.deadline = deps.clock.now() + q.timeout * 1000
+  }
+
+  /** Answers with the events after the cursor, or waits for the hub to call woken. */
+  async step(): Promise<void> {
+    try {
+      for (;;) {
+        const { events, next } = await collect(this.deps, this.userId, this.cursor, this.q.types)
+        this.cursor = next
+        if (events.length > 0) return this.settle(null, { events, cursor: encodeCursor(next) })
+        // An event committed after our read but before we wait would otherwise sleep until timeout.
+        if (this.deps.hub.latestFor(this.userId) > next.d) continue
+        const left = this.deadline - this.deps.clock.now()
+        if (left <= 0 || this.deps.hub.isClosing) return this.settle(null, this.nothing())
+        return this.deps.hub.wait(this.userId, this.sessionId, left, this.gone, this.woken)
+      }
+    } catch (err) {
+      this.settle(err)
     }
-    if (reason !== 'event') return { events: [], cursor: encodeCursor(cursor) }
+  }
+
+  private readonly woken = (reason: WakeReason) => {
+    if (reason === 'event') void this.step()
+    // The session was signed out: checkSession throws the 401 that fits (revoked, expired).
+    else if (reason === 'revoked') this.checkSession(this.sessionId).then(() => this.step(), (err: unknown) => this.settle(err))
+    else this.settle(null, this.nothing())
+  }
+
+  private nothing(): Answer {
+    return { events: [], cursor: encodeCursor(this.cursor) }
+  }
+
+  private settle(err: unknown, answer?: Answer) {
+    if (this.settled) return
+    this.settled = true
+    this.done(err, answer)
   }
 }
 
