@@ -95,6 +95,8 @@ export function sessionCookieOf(header: string | undefined): string | undefined 
     if (at > 0 && header[at - 1] !== ' ' && header[at - 1] !== ';') continue
     const end = header.indexOf(';', at)
     const value = header.slice(at + name.length, end === -1 ? undefined : end).trim()
+    // A sealed value has no escapes (hono's setCookie leaves its characters as they are).
+    if (!value.includes('%')) return value
     try {
       return decodeURIComponent(value)
     } catch {
