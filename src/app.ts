@@ -16,7 +16,7 @@ import { ApiError, errorBody } from './errors.js'
 import { pollFastPath, pollRoutes } from './events/poll.js'
 import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
-import { csrfGuard } from './http/csrf.js'
+import { csrfCheck, csrfGuard } from './http/csrf.js'
 import { JSON_BODY_LIMIT } from './http/validate.js'
 import { sessionAuth, sessionReader } from './http/session.js'
 import { isLoopback } from './metrics.js'
@@ -27,7 +27,7 @@ import { safeEqual } from './accounts/crypto.js'
 
 export const UPLOAD_PATH = '/api/uploads'
 
-/** The Hono app, and the handlers node:http tries first (the poll's and room history's fast paths). */
+/** The Hono app, and the handlers node:http tries first (fast paths: poll, room history, room send). */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>()
   const check = (sid: string) => checkSession(deps, sid)
@@ -56,7 +56,8 @@ export function createApp(deps: AppDeps) {
     }
   })
 
-  app.use('/api/*', csrfGuard({ config: deps.config, multipartPaths: [UPLOAD_PATH] }))
+  const csrf = { config: deps.config, multipartPaths: [UPLOAD_PATH] }
+  app.use('/api/*', csrfGuard(csrf))
   // JSON bodies are read (and capped at 64 KiB as they stream) by validate('json'); a body a
   // route does not read is refused by its declared length alone, without reading it.
   app.use('/api/*', async (c, next) => {
@@ -150,7 +151,7 @@ export function createApp(deps: AppDeps) {
     return c.json(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId }), 500)
   })
 
-  return { app, fastPaths: [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession)] }
+  return { app, fastPaths: [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession, csrfCheck(csrf))] }
 }
 
 function pathRegex(path: string): RegExp {

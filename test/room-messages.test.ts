@@ -51,6 +51,45 @@ describe('POST /api/rooms/:id/messages', () => {
     expect(await eventsAfter(outsider.client, cx!)).toEqual([])
   })
 
+  it('answers the plain send (taken ahead of Hono) exactly as the full route does, errors in the same order', async () => {
+    const a = await guest(server)
+    const outsider = await guest(server)
+    const room = await makeRoom(a.client)
+    const url = `/api/rooms/${room.id}/messages`
+    const viaHono = (u: string) => u + '?via=hono'
+    type Call = [Client, string, unknown, { raw?: string; headers?: Record<string, string> }?]
+    const calls: Call[] = [
+      [a.client, url, { text: '' }],
+      [a.client, url, { text: 'x', extra: 1 }],
+      [a.client, url, undefined, { raw: '{"text":', headers: { 'content-type': 'application/json' } }],
+      [a.client, url, undefined, { raw: '', headers: { 'content-type': 'application/json' } }],
+      [a.client, url, undefined, { raw: '{"text":"x"}', headers: { 'content-type': 'text/plain' } }],
+      [a.client, url, { text: 'x' }, { headers: { origin: 'http://evil.example' } }],
+      [a.client, url, undefined, { raw: JSON.stringify({ text: 'x'.repeat(70_000) }), headers: { 'content-type': 'application/json' } }],
+      [server.client(), url, { text: 'x' }],
+      [outsider.client, url, { text: 'x' }],
+      [a.client, '/api/rooms/999999/messages', { text: 'x' }],
+    ]
+    const before = await storedCount(room.id)
+    for (const [client, u, body, init] of calls) {
+      const fast = await client.request('POST', u, body, init)
+      const full = await client.request('POST', viaHono(u), body, init)
+      expect(fast.status, `${u} ${JSON.stringify(body ?? init)}`).toBeGreaterThanOrEqual(400)
+      expect([fast.status, fast.body, fast.headers.get('content-type')]).toEqual([full.status, full.body, full.headers.get('content-type')])
+    }
+    expect(await storedCount(room.id)).toBe(before)
+    const fast = await a.client.post(url, { text: 'fast', client_id: 'f1' })
+    const full = await a.client.post(viaHono(url), { text: 'full', client_id: 'h1' })
+    expect([fast.status, full.status]).toEqual([201, 201])
+    expect(fast.headers.get('content-type')).toBe(full.headers.get('content-type'))
+    const shape = (m: any) => ({ ...m, id: 0, created_at: '', text: '' })
+    expect(shape(fast.body.data.message)).toEqual(shape(full.body.data.message))
+    // Retries answer the first message (200), whichever path took either.
+    expect(await a.client.post(viaHono(url), { text: 'again', client_id: 'f1' })).toMatchObject({ status: 200, body: { data: { message: fast.body.data.message } } })
+    expect(await a.client.post(url, { text: 'again', client_id: 'h1' })).toMatchObject({ status: 200, body: { data: { message: full.body.data.message } } })
+    expect(fast.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
   it('refuses non-members (403 not_member), banned users (403 banned) and unknown rooms (404), storing nothing', async () => {
     const a = await guest(server)
     const outsider = await guest(server)

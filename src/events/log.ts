@@ -26,9 +26,24 @@ const SAVEPOINT = CompiledQuery.raw('savepoint parley_job')
 const RELEASE = CompiledQuery.raw('release parley_job')
 const ROLLBACK_TO = CompiledQuery.raw('rollback to parley_job')
 
+/** User ids (those > 0), sorted ascending, each once. */
+function sortedIds(audience: Iterable<number>): Int32Array {
+  const ids = Int32Array.from(audience).sort()
+  let n = 0
+  for (const id of ids) if (id > 0 && (n === 0 || id !== ids[n - 1])) ids[n++] = id
+  return n === ids.length ? ids : ids.slice(0, n)
+}
+
+/** Everyone named by a transaction's events, each once (one event, the common case: its list). */
+function audienceOf(entries: readonly TailEntry[]): number[] {
+  const lists = entries.map((e) => e.users).filter((u): u is Int32Array => u !== null)
+  if (lists.length === 1) return Array.from(lists[0]!)
+  return [...new Set(lists.flatMap((l) => Array.from(l)))]
+}
+
 type Job = { fn: (trx: Trx) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }
 
-type Pending = { users: Set<number>; everyone: boolean; maxId: number; ticket: number; entries: TailEntry[] }
+type Pending = { everyone: boolean; maxId: number; ticket: number; entries: TailEntry[] }
 
 export type LogRead = { events: TailEntry[]; scannedTo: number }
 
@@ -112,7 +127,7 @@ export class EventLog {
 
   private async runGroup(jobs: Job[]) {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
-    const pendings = jobs.map((): Pending => ({ users: new Set(), everyone: false, maxId: 0, ticket: 0, entries: [] }))
+    const pendings = jobs.map((): Pending => ({ everyone: false, maxId: 0, ticket: 0, entries: [] }))
     const alone = jobs.length === 1
     try {
       await this.db.transaction().execute(async (trx) => {
@@ -157,7 +172,7 @@ export class EventLog {
   private released(p: Pending) {
     this.maxId = Math.max(this.maxId, p.maxId)
     this.tail?.append(p.entries)
-    this.bus.publish({ users: [...p.users], everyone: p.everyone, maxId: p.maxId })
+    this.bus.publish({ users: audienceOf(p.entries), everyone: p.everyone, maxId: p.maxId })
   }
 
   /** Appends one event for its audience, inside a transaction opened by transaction(). */
@@ -166,12 +181,11 @@ export class EventLog {
     if (!pending) throw new Error('events.publish needs a transaction from events.transaction()')
     // Taken inside the transaction: SQLite commits one at a time, so tickets follow commit order.
     if (pending.ticket === 0) pending.ticket = this.sequencer.ticket()
-    const users = audience === 'everyone' ? null : Int32Array.from(new Set([...audience].filter((u) => u > 0))).sort()
+    const users = audience === 'everyone' ? null : sortedIds(audience)
     const createdAt = this.clock.now()
     const row = await insertEvent.first(trx, { type, data: JSON.stringify(data), audience: encodeAudience(users), createdAt })
     if (!row) throw new Error('insert into events returned no row')
     if (users === null) pending.everyone = true
-    else for (const u of users) pending.users.add(u)
     pending.maxId = Math.max(pending.maxId, row.id)
     pending.entries.push(tailEntry(row.id, type, createdAt, data, users))
     return row.id

@@ -11,27 +11,45 @@ export type CsrfOptions = {
   multipartPaths: readonly string[]
 }
 
+/** What a CSRF check reads of a request: Hono's context and a node request both give it. */
+export type CsrfRequest = {
+  method: string
+  path: string
+  header: (name: string) => string | undefined
+  /** 'http:' or 'https:', as the request reached this server (asked only without PUBLIC_URL). */
+  protocol: () => string
+}
+
 /**
  * API.md §2, in its order: a foreign Origin on a state-changing request is 403 csrf_rejected;
  * then a body that is not JSON (multipart on the upload route) is 415. No body needs no type.
+ * Throws the ApiError to answer; returns when the request may go on.
  */
-export function csrfGuard({ config, multipartPaths }: CsrfOptions): MiddlewareHandler<AppEnv> {
+export function csrfCheck({ config, multipartPaths }: CsrfOptions): (req: CsrfRequest) => void {
   const allowed = new Set(config.allowedOrigins.map(originOf).filter((o): o is string => o !== null))
   const own = config.publicUrl ? originOf(config.publicUrl) : null
-  return async (c, next) => {
-    if (!STATE_CHANGING.has(c.req.method)) return next()
-    const origin = header(c, 'origin')
+  return (req) => {
+    if (!STATE_CHANGING.has(req.method)) return
+    const origin = req.header('origin')
     if (origin !== undefined) {
       // Without PUBLIC_URL the server's own origin is the one the request was addressed to.
-      const self = own ?? originOf(`${new URL(c.req.url).protocol}//${header(c, 'host') ?? ''}`)
+      const self = own ?? originOf(`${req.protocol()}//${req.header('host') ?? ''}`)
       const o = originOf(origin)
       if (o === null || (o !== self && !allowed.has(o))) throw new ApiError('csrf_rejected', 'Cross-site request refused.')
     }
-    if (hasBody(c)) {
-      const type = (header(c, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-      const wanted = multipartPaths.includes(c.req.path) ? 'multipart/form-data' : 'application/json'
+    if (hasBody(req.header)) {
+      const type = (req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+      const wanted = multipartPaths.includes(req.path) ? 'multipart/form-data' : 'application/json'
       if (type !== wanted) throw new ApiError('unsupported_media_type', `The request body must be ${wanted}.`)
     }
+  }
+}
+
+/** csrfCheck as Hono middleware, for every route under /api. */
+export function csrfGuard(opts: CsrfOptions): MiddlewareHandler<AppEnv> {
+  const check = csrfCheck(opts)
+  return async (c, next) => {
+    check({ method: c.req.method, path: c.req.path, header: (name) => header(c, name), protocol: () => new URL(c.req.url).protocol })
     return next()
   }
 }
@@ -47,10 +65,10 @@ function header(c: Context<AppEnv>, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
 }
 
-function hasBody(c: Context<AppEnv>): boolean {
-  const length = header(c, 'content-length')
+function hasBody(header: (name: string) => string | undefined): boolean {
+  const length = header('content-length')
   if (length !== undefined) return Number(length) > 0
-  return header(c, 'transfer-encoding') !== undefined
+  return header('transfer-encoding') !== undefined
 }
 
 function originOf(url: string): string | null {

@@ -7,14 +7,20 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AppDeps } from '../deps.js'
 import { ApiError, errorBody } from '../errors.js'
+import type { z } from 'zod'
+import type { CsrfRequest } from './csrf.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from './session.js'
+import { JSON_BODY_LIMIT, parseJsonBody, readNodeBody } from './validate.js'
 
 /** Tried by the node:http server before Hono: true when it took the request. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean
 
 export const JSON_TYPE = 'application/json; charset=UTF-8'
-// What Hono's c.json() says, which the app's error answers use.
-const ERROR_TYPE = 'application/json'
+// What Hono's c.json() says, which the app's error answers (and most routes) use.
+export const JSON_TYPE_PLAIN = 'application/json'
+
+/** A fast path's answer: a status and a JSON body (type: JSON_TYPE unless given). */
+export type FastAnswer = { status: number; body: string; type?: string }
 
 /**
  * A GET route answered from node:http. `match` reads the URL and returns the route's values, or
@@ -31,21 +37,56 @@ export function fastGet<P>(
     if (req.method !== 'GET' || req.url === undefined) return false
     const values = match(req.url)
     if (values === undefined) return false
-    void respond(deps, req, res, route, async () => answer(await readSession(sessionCookieOf(req.headers.cookie)), values))
+    void respond(deps, req, res, route, async () => ({ status: 200, body: await answer(await readSession(sessionCookieOf(req.headers.cookie)), values) }))
     return true
   }
 }
 
-async function respond(deps: Pick<AppDeps, 'log' | 'metrics'>, req: IncomingMessage, res: ServerResponse, route: string, body: () => Promise<string>) {
+/**
+ * A POST route with a JSON body answered from node:http, with the checks the app makes before
+ * its routes, in the same order: CSRF and content type (API.md §2), the declared length, the
+ * session, then the body read (64 KiB at most), parsed and validated with `schema`.
+ */
+export function fastPost<P, S extends z.ZodType>(
+  deps: Pick<AppDeps, 'log' | 'metrics'>,
+  readSession: SessionReader,
+  csrf: (req: CsrfRequest) => void,
+  route: string,
+  match: (url: string) => P | undefined,
+  schema: S,
+  answer: (session: SignedInSession, values: P, body: z.output<S>) => Promise<FastAnswer>,
+): FastPath {
+  return (req, res) => {
+    if (req.method !== 'POST' || req.url === undefined) return false
+    const values = match(req.url)
+    if (values === undefined) return false
+    void respond(deps, req, res, route, async () => {
+      const path = req.url!
+      csrf({ method: 'POST', path, header: (name) => headerOf(req, name), protocol: () => ((req.socket as { encrypted?: boolean }).encrypted ? 'https:' : 'http:') })
+      if (Number(req.headers['content-length'] ?? 0) > JSON_BODY_LIMIT) throw new ApiError('payload_too_large', `The request body is over ${JSON_BODY_LIMIT} bytes.`)
+      const session = await readSession(sessionCookieOf(req.headers.cookie))
+      return answer(session, values, await parseJsonBody(schema, await readNodeBody(req)))
+    })
+    return true
+  }
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+async function respond(deps: Pick<AppDeps, 'log' | 'metrics'>, req: IncomingMessage, res: ServerResponse, route: string, answer: () => Promise<FastAnswer>) {
   const started = performance.now()
   const requestId = randomUUID()
   try {
-    send(res, 200, await body(), requestId)
+    const a = await answer()
+    send(res, a.status, a.body, requestId, a.type === undefined ? undefined : { 'Content-Type': a.type })
   } catch (err) {
-    if (err instanceof ApiError) send(res, err.status, JSON.stringify(errorBody(err.code, err.message, err.details)), requestId, { 'Content-Type': ERROR_TYPE, ...err.headers })
+    if (err instanceof ApiError) send(res, err.status, JSON.stringify(errorBody(err.code, err.message, err.details)), requestId, { 'Content-Type': JSON_TYPE_PLAIN, ...err.headers })
     else {
       deps.log.error({ reqId: requestId, err, method: req.method, path: route }, 'unhandled error')
-      send(res, 500, JSON.stringify(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId })), requestId, { 'Content-Type': ERROR_TYPE })
+      send(res, 500, JSON.stringify(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId })), requestId, { 'Content-Type': JSON_TYPE_PLAIN })
     }
   }
   const ms = performance.now() - started

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { Context, MiddlewareHandler, ValidationTargets } from 'hono'
 import { validator } from 'hono/validator'
 import { z } from 'zod'
@@ -53,25 +54,34 @@ export const JSON_BODY_LIMIT = 64 * 1024
  */
 function jsonBody(schema: z.ZodType): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const text = await readBody(c)
-    let value: unknown = {}
-    if (text !== undefined && text.length > 0) {
-      try {
-        value = JSON.parse(text)
-      } catch (err) {
-        throw new ApiError('invalid_request', 'The body is not valid JSON.', [{ path: 'body', message: (err as Error).message }])
-      }
-    }
-    const result = await schema.safeParseAsync(value)
-    if (!result.success) throw zodToApiError(result.error, 'json')
-    c.req.addValidatedData('json', result.data as object)
+    c.req.addValidatedData('json', (await parseJsonBody(schema, await readBody(c))) as object)
     await next()
   }
+}
+
+/** A body's text parsed as JSON (none is {}) and validated: 400 for bad JSON or a bad value. */
+export async function parseJsonBody<T extends z.ZodType>(schema: T, text: string | undefined): Promise<z.output<T>> {
+  let value: unknown = {}
+  if (text !== undefined && text.length > 0) {
+    try {
+      value = JSON.parse(text)
+    } catch (err) {
+      throw new ApiError('invalid_request', 'The body is not valid JSON.', [{ path: 'body', message: (err as Error).message }])
+    }
+  }
+  const result = await schema.safeParseAsync(value)
+  if (!result.success) throw zodToApiError(result.error, 'json')
+  return result.data
 }
 
 async function readBody(c: Context<AppEnv>): Promise<string | undefined> {
   const incoming = c.env?.incoming
   if (!incoming) return c.req.raw.body ? c.req.text() : undefined
+  return readNodeBody(incoming)
+}
+
+/** The body of a node request as text, or undefined without one: 413 past 64 KiB. */
+export async function readNodeBody(incoming: IncomingMessage): Promise<string | undefined> {
   const length = incoming.headers['content-length']
   if (length === undefined && incoming.headers['transfer-encoding'] === undefined) return undefined
   if (Number(length) > JSON_BODY_LIMIT) throw tooLarge()

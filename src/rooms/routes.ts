@@ -1,7 +1,8 @@
 // /api/rooms — API.md §4. Handlers stay thin: validate, call the domain, shape the answer.
 import { Hono, type MiddlewareHandler } from 'hono'
 import type { AppDeps, AppEnv } from '../deps.js'
-import { fastGet, type FastPath, JSON_TYPE } from '../http/fast.js'
+import type { CsrfRequest } from '../http/csrf.js'
+import { fastGet, fastPost, type FastPath, JSON_TYPE, JSON_TYPE_PLAIN } from '../http/fast.js'
 import type { SessionReader } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import { SendMessage } from '../messages/messages.js'
@@ -61,16 +62,19 @@ export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
     })
 }
 
-// /api/rooms/:id/messages, at most with ?limit=N: the newest page, which every client opening a
-// room asks for (and which is served from memory). Other forms go through the route above.
+// GET /api/rooms/:id/messages, at most with ?limit=N: the newest page, which every client
+// opening a room asks for (and which is served from memory). POST to the same path, without a
+// query: a send. Other forms go through the routes above.
 const HISTORY_URL = /^\/api\/rooms\/([1-9]\d{0,14})\/messages(?:\?limit=(\d{1,3}))?$/
+const SEND_URL = /^\/api\/rooms\/([1-9]\d{0,14})\/messages$/
 
 /** Room requests node:http answers ahead of Hono (see http/fast.ts). */
-export function roomFastPaths(deps: AppDeps, readSession: SessionReader): FastPath[] {
+export function roomFastPaths(deps: AppDeps, readSession: SessionReader, csrf: (req: CsrfRequest) => void): FastPath[] {
+  const route = '/api/rooms/:id/messages'
   const history = fastGet(
     deps,
     readSession,
-    '/api/rooms/:id/messages',
+    route,
     (url) => {
       const m = HISTORY_URL.exec(url)
       if (!m) return undefined
@@ -79,5 +83,20 @@ export function roomFastPaths(deps: AppDeps, readSession: SessionReader): FastPa
     },
     (session, v) => roomHistory(deps, session.userId, v.roomId, v.q),
   )
-  return [history]
+  const send = fastPost(
+    deps,
+    readSession,
+    csrf,
+    route,
+    (url) => {
+      const m = SEND_URL.exec(url)
+      return m ? Number(m[1]) : undefined
+    },
+    SendMessage,
+    async (session, roomId, input) => {
+      const { message, created } = await sendRoomMessage(deps, session.userId, roomId, input)
+      return { status: created ? 201 : 200, body: JSON.stringify({ data: { message } }), type: JSON_TYPE_PLAIN }
+    },
+  )
+  return [history, send]
 }
