@@ -1,7 +1,7 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { Logger } from 'pino'
 import type { SessionCache } from './accounts/sessions.js'
-import type { HistoryCache } from './messages/history-cache.js'
+import type { HistoryCache, MemberCache } from './messages/history-cache.js'
 import type { Config } from './config.js'
 import type { Db } from './db/schema.js'
 import type { EventLog } from './events/log.js'
@@ -28,6 +28,8 @@ export interface AppDeps {
   presence: Presence
   /** The newest page of each room's history, serialized (changes drop it). */
   history: HistoryCache
+  /** The member ids of each room (joins and leaves drop them). */
+  members: MemberCache
   /** Live sessions read already (revocation drops them). */
   sessions: SessionCache
   mailer: Mailer

@@ -6,7 +6,7 @@ import { getRequestListener } from '@hono/node-server'
 import type { Logger } from 'pino'
 import { SessionCache } from './accounts/sessions.js'
 import { createApp } from './app.js'
-import { HistoryCache } from './messages/history-cache.js'
+import { HistoryCache, MemberCache } from './messages/history-cache.js'
 import type { Config } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
@@ -51,6 +51,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
     presence,
     sessions: new SessionCache(),
     history: new HistoryCache(),
+    members: new MemberCache(),
     mailer: createMailer(config, outbox, log),
     sms: createSmsSender(config, outbox, log),
     clock,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
 import type { TestServer } from './helpers/server.js'
 import { guest } from './helpers/users.js'
-import { roomWith, send, startRoomsServer } from './room-helpers.js'
+import { cursorOf, eventsAfter, roomWith, send, startRoomsServer } from './room-helpers.js'
 
 let server: TestServer
 beforeAll(async () => {
@@ -59,5 +59,24 @@ describe('newest history page from memory', () => {
     expect(await page(a.client, room.id)).toEqual(['m1', 'm2', 'm3'])
     await send(a.client, room.id, 'm4')
     expect(await page(a.client, room.id, '?limit=2')).toEqual(['m3', 'm4'])
+  })
+
+  it('a send reaches the members of the moment: joins, leaves, kicks after earlier sends count at once', async () => {
+    const a = await guest(server)
+    const b = await guest(server)
+    const c = await guest(server)
+    const room = await roomWith(a.client, b.client)
+    const texts = async (client: Client, cursor: string) =>
+      (await eventsAfter(client, cursor, 'message.created')).map((e) => e.data.message).filter((m) => m.kind === 'user').map((m) => m.text)
+    const [cb, cc] = await Promise.all([cursorOf(b.client), cursorOf(c.client)])
+    await send(a.client, room.id, 'to a and b') // the member list is now in memory
+    expect((await c.client.post(`/api/rooms/${room.id}/join`)).status).toBe(200)
+    await send(a.client, room.id, 'to a, b and c')
+    expect((await b.client.post(`/api/rooms/${room.id}/leave`)).status).toBe(204)
+    await send(a.client, room.id, 'to a and c')
+    expect((await a.client.post(`/api/rooms/${room.id}/kick`, { user_id: c.user.id })).status).toBe(204)
+    await send(a.client, room.id, 'to a alone')
+    expect(await texts(b.client, cb)).toEqual(['to a and b', 'to a, b and c'])
+    expect(await texts(c.client, cc)).toEqual(['to a, b and c', 'to a and c'])
   })
 })

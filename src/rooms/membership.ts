@@ -6,7 +6,7 @@ import { postServiceMessage } from '../messages/messages.js'
 import { latestMessageId } from './access.js'
 import { toRoom } from './views.js'
 
-type MemberDeps = Pick<AppDeps, 'clock' | 'events' | 'history'>
+type MemberDeps = Pick<AppDeps, 'clock' | 'events' | 'history' | 'members'>
 
 /** Tells everyone the room's admin changed (hand-over, or an admin-less room's next joiner). */
 async function announceAdmin(deps: MemberDeps, trx: Trx, roomId: number): Promise<void> {
@@ -20,6 +20,7 @@ async function announceAdmin(deps: MemberDeps, trx: Trx, roomId: number): Promis
  */
 export async function insertMember(deps: MemberDeps, trx: Trx, room: RoomRow, userId: number): Promise<void> {
   const becomesAdmin = room.admin_id === null
+  deps.members.changed(room.id)
   await trx
     .insertInto('room_members')
     .values({
@@ -45,6 +46,7 @@ export async function insertMember(deps: MemberDeps, trx: Trx, room: RoomRow, us
  * Returns whether a membership was removed.
  */
 export async function removeMember(deps: MemberDeps, trx: Trx, roomId: number, userId: number): Promise<boolean> {
+  deps.members.changed(roomId)
   const gone = await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).returning('role').executeTakeFirst()
   if (!gone) return false
   await trx.updateTable('rooms').set((eb) => ({ member_count: eb('member_count', '-', 1) })).where('id', '=', roomId).execute()

@@ -48,7 +48,8 @@ const newestPage = prepared((db, v: { roomId: number; clearedUpTo: number; limit
  * message (created: false) without posting again or spending the rate limit.
  */
 export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: number, input: SendMessage): Promise<{ message: Message; created: boolean }> {
-  return deps.events.transaction(async (trx) => {
+  let read: { version: number; ids: number[] } | undefined
+  const sent = await deps.events.transaction(async (trx) => {
     const now = deps.clock.now()
     const sender = await senderIn.first(trx, { roomId, userId, now })
     if (!sender) throw notFound('room')
@@ -72,10 +73,14 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     })
     await touchRoom.run(trx, { roomId, now })
     const message = await toOneMessage(trx, row)
-    // The members at this moment, in the same transaction as the row: API.md §10.
-    await deps.events.publish(trx, 'message.created', { message }, await roomMemberIds(trx, roomId))
+    // The members at this moment, in the same transaction as the row (API.md §10): from memory
+    // unless a join or leave came since they were read, even one not yet committed.
+    const members = deps.members.get(roomId) ?? (read = { version: deps.members.version(roomId), ids: await roomMemberIds(trx, roomId) }).ids
+    await deps.events.publish(trx, 'message.created', { message }, members)
     return { message, created: true }
   })
+  if (read) deps.members.put(roomId, read.version, read.ids)
+  return sent
 }
 
 /**

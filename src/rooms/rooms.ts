@@ -125,6 +125,7 @@ export async function deleteRoom(deps: AppDeps, userId: number, roomId: number):
       .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('id').where('room_id', '=', roomId))
       .execute()
     // Members, bans, silences and messages cascade.
+    deps.members.changed(roomId)
     await trx.deleteFrom('rooms').where('id', '=', roomId).execute()
     // Every signed-in user (members included) learns the room is gone: API.md §10.
     await deps.events.publish(trx, 'room.deleted', { room_id: roomId }, 'everyone')
