@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { encodeCursor } from '../src/events/cursor.js'
 import { decodeAudience, encodeAudience, EventTail, hasUser, Sequencer, tailEntry } from '../src/events/tail.js'
 
-const entry = (id: number, users: number[] | null) => tailEntry(id, 'message.created', 0, { id }, users && Int32Array.from(users).sort())
+const entry = (id: number, users: number[] | null) => tailEntry(id, 'message.created', 0, JSON.stringify({ id }), users && Int32Array.from(users).sort())
 
 describe('EventTail', () => {
   it('answers a user’s events after a position, skipping other users’, and says how far it scanned', () => {
@@ -68,5 +69,13 @@ describe('Sequencer', () => {
     seq.complete(b, 'b')
     seq.complete(a, null)
     expect(out).toEqual(['b'])
+  })
+})
+
+describe('tailEntry', () => {
+  it('serializes the event as a poll answers it, with the stored data as it was', () => {
+    const e = tailEntry(42, 'message.created', Date.UTC(2026, 0, 2, 3, 4, 5), JSON.stringify({ message: { text: 'a "quoted" é' } }), null)
+    expect(Object.keys(JSON.parse(e.json))).toEqual(['id', 'type', 'at', 'data'])
+    expect(JSON.parse(e.json)).toEqual({ id: encodeCursor({ d: 42, e: 0 }), type: 'message.created', at: '2026-01-02T03:04:05.000Z', data: { message: { text: 'a "quoted" é' } } })
   })
 })

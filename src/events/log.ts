@@ -82,7 +82,7 @@ export class EventLog {
     this.maxId = this.startId = Math.max(newest, this.prunedThrough)
     // Every event with id >= the first loaded one is loaded: the tail starts just before it.
     this.tail = new EventTail(recent.length > 0 ? recent[0]!.id - 1 : this.startId, this.tailCapacity)
-    this.tail.append(recent.map((r) => tailEntry(r.id, r.type as DurableType, r.created_at, JSON.parse(r.data), decodeAudience(r.audience))))
+    this.tail.append(recent.map((r) => tailEntry(r.id, r.type as DurableType, r.created_at, r.data, decodeAudience(r.audience))))
   }
 
   /**
@@ -183,11 +183,12 @@ export class EventLog {
     if (pending.ticket === 0) pending.ticket = this.sequencer.ticket()
     const users = audience === 'everyone' ? null : sortedIds(audience)
     const createdAt = this.clock.now()
-    const row = await insertEvent.first(trx, { type, data: JSON.stringify(data), audience: encodeAudience(users), createdAt })
+    const dataJson = JSON.stringify(data)
+    const row = await insertEvent.first(trx, { type, data: dataJson, audience: encodeAudience(users), createdAt })
     if (!row) throw new Error('insert into events returned no row')
     if (users === null) pending.everyone = true
     pending.maxId = Math.max(pending.maxId, row.id)
-    pending.entries.push(tailEntry(row.id, type, createdAt, data, users))
+    pending.entries.push(tailEntry(row.id, type, createdAt, dataJson, users))
     return row.id
   }
 
@@ -209,7 +210,7 @@ export class EventLog {
       .orderBy('id')
       .limit(limit)
       .execute()
-    const events = rows.map((r) => tailEntry(r.id, r.type as DurableType, r.created_at, JSON.parse(r.data), null))
+    const events = rows.map((r) => tailEntry(r.id, r.type as DurableType, r.created_at, r.data, null))
     return { events, scannedTo: rows.length === limit ? rows.at(-1)!.id : upTo }
   }
 

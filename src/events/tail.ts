@@ -13,9 +13,13 @@ export interface TailEntry {
   json: string
 }
 
-/** `data` is serialized once here; the entry keeps only the JSON. */
-export function tailEntry(id: number, type: DurableType, createdAt: number, data: unknown, users: Int32Array | null): TailEntry {
-  const json = JSON.stringify({ id: encodeCursor({ d: id, e: 0 }), type, at: new Date(createdAt).toISOString(), data } satisfies ApiEvent)
+/**
+ * `dataJson` is the event's data as stored in the log (JSON); the entry keeps the whole event as
+ * a poll answers it, an ApiEvent serialized: {"id","type","at","data"}.
+ */
+export function tailEntry(id: number, type: DurableType, createdAt: number, dataJson: string, users: Int32Array | null): TailEntry {
+  const head: Omit<ApiEvent, 'data'> = { id: encodeCursor({ d: id, e: 0 }), type, at: new Date(createdAt).toISOString() }
+  const json = `${JSON.stringify(head).slice(0, -1)},"data":${dataJson}}`
   return { id, type, created_at: createdAt, users, json }
 }
 
