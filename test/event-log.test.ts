@@ -60,7 +60,7 @@ describe('event log', () => {
         throw new Error('rolled back')
       }),
     ).rejects.toThrow()
-    expect(wakes).toEqual([{ users: [3, 5], everyone: false, maxId: 1 }])
+    expect(wakes.map((w) => ({ ...w, users: [...w.users] }))).toEqual([{ users: [3, 5], everyone: false, maxId: 1 }])
     const rows = await db.selectFrom('events').select(['id', 'audience']).execute()
     expect(rows).toEqual([{ id: 1, audience: ',3,5,' }])
     expect(log.latestId()).toBe(1)
@@ -98,7 +98,7 @@ describe('event log', () => {
     const keys = await db.selectFrom('kv').select('key').where('key', 'like', 'k%').orderBy('key').execute()
     expect(keys.map((r) => r.key)).toEqual(['k1', 'k2', 'k4'])
     // One wake per committed function, in commit order; the failed one's event is gone everywhere.
-    expect(wakes.map((w) => w.users)).toEqual([[1], [2], [4]])
+    expect(wakes.map((w) => [...w.users])).toEqual([[1], [2], [4]])
     expect(ids(await log.readAfter(4, 0))).toEqual([4])
     expect(ids(await log.readAfter(3, 0))).toEqual([])
     const events = await db.selectFrom('events').select('data').orderBy('id').execute()

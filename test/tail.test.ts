@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { encodeCursor } from '../src/events/cursor.js'
-import { decodeAudience, encodeAudience, EventTail, hasUser, Sequencer, tailEntry } from '../src/events/tail.js'
+import { decodeAudience, encodeAudience, EventTail, hasUser, Sequencer, SortedAudience, tailEntry } from '../src/events/tail.js'
 
 const entry = (id: number, users: number[] | null) => tailEntry(id, 'message.created', 0, JSON.stringify({ id }), users && Int32Array.from(users).sort())
 
@@ -43,6 +43,12 @@ describe('audiences', () => {
     expect(decodeAudience(',3,17,42,1000,')).toEqual(users)
     expect(encodeAudience(null)).toBeNull()
     expect(decodeAudience(null)).toBeNull()
+  })
+  it('are sorted, each user once, without ids below 1, whatever order they come in', () => {
+    const a = new SortedAudience([42, 3, 17, 3, 0, -5, 1000, 42])
+    expect([...a.users]).toEqual([3, 17, 42, 1000])
+    expect(a.column).toBe(',3,17,42,1000,')
+    expect(new SortedAudience([]).column).toBe(',,')
   })
   it('membership by binary search finds every member and no one else', () => {
     const users = Int32Array.from([2, 4, 8, 16, 32, 64])

@@ -4,7 +4,7 @@ import { CompiledQuery, sql } from 'kysely'
 import type { Clock } from '../deps.js'
 import { prepared } from '../db/prepared.js'
 import type { Db, Trx } from '../db/schema.js'
-import { decodeAudience, encodeAudience, EventTail, Sequencer, tailEntry, type TailEntry } from './tail.js'
+import { decodeAudience, EventTail, Sequencer, SortedAudience, tailEntry, type TailEntry } from './tail.js'
 import type { Audience, DurableType, WakeBus } from './types.js'
 
 // 500: API.md §10's cap on events per answer.
@@ -26,19 +26,10 @@ const SAVEPOINT = CompiledQuery.raw('savepoint parley_job')
 const RELEASE = CompiledQuery.raw('release parley_job')
 const ROLLBACK_TO = CompiledQuery.raw('rollback to parley_job')
 
-/** User ids (those > 0), sorted ascending, each once. */
-function sortedIds(audience: Iterable<number>): Int32Array {
-  const ids = Int32Array.from(audience).sort()
-  let n = 0
-  for (const id of ids) if (id > 0 && (n === 0 || id !== ids[n - 1])) ids[n++] = id
-  return n === ids.length ? ids : ids.slice(0, n)
-}
-
 /** Everyone named by a transaction's events, each once (one event, the common case: its list). */
-function audienceOf(entries: readonly TailEntry[]): number[] {
+function audienceOf(entries: readonly TailEntry[]): Iterable<number> {
   const lists = entries.map((e) => e.users).filter((u): u is Int32Array => u !== null)
-  if (lists.length === 1) return Array.from(lists[0]!)
-  return [...new Set(lists.flatMap((l) => Array.from(l)))]
+  return lists.length === 1 ? lists[0]! : new Set(lists.flatMap((l) => Array.from(l)))
 }
 
 type Job = { fn: (trx: Trx) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }
@@ -181,10 +172,11 @@ export class EventLog {
     if (!pending) throw new Error('events.publish needs a transaction from events.transaction()')
     // Taken inside the transaction: SQLite commits one at a time, so tickets follow commit order.
     if (pending.ticket === 0) pending.ticket = this.sequencer.ticket()
-    const users = audience === 'everyone' ? null : sortedIds(audience)
+    const sorted = audience === 'everyone' ? null : audience instanceof SortedAudience ? audience : new SortedAudience(audience)
+    const users = sorted?.users ?? null
     const createdAt = this.clock.now()
     const dataJson = JSON.stringify(data)
-    const row = await insertEvent.first(trx, { type, data: dataJson, audience: encodeAudience(users), createdAt })
+    const row = await insertEvent.first(trx, { type, data: dataJson, audience: sorted?.column ?? null, createdAt })
     if (!row) throw new Error('insert into events returned no row')
     if (users === null) pending.everyone = true
     pending.maxId = Math.max(pending.maxId, row.id)

@@ -42,6 +42,23 @@ export function encodeAudience(users: Int32Array | null): string | null {
   return users === null ? null : `,${users.join(',')},`
 }
 
+/**
+ * Recipients as an event row and the tail keep them: user ids (those > 0) sorted ascending, each
+ * once, and that list encoded for the audience column. Built once for a list published many
+ * times (a room's members, one event per message).
+ */
+export class SortedAudience {
+  readonly users: Int32Array
+  readonly column: string
+  constructor(ids: Iterable<number>) {
+    const users = Int32Array.from(ids).sort()
+    let n = 0
+    for (const id of users) if (id > 0 && (n === 0 || id !== users[n - 1])) users[n++] = id
+    this.users = n === users.length ? users : users.slice(0, n)
+    this.column = encodeAudience(this.users)!
+  }
+}
+
 export function decodeAudience(column: string | null): Int32Array | null {
   if (column === null) return null
   return Int32Array.from(column.split(',').filter(Boolean), Number)

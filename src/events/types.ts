@@ -1,3 +1,4 @@
+import type { SortedAudience } from './tail.js'
 export const DURABLE_TYPES = [
   'message.created',
   'message.deleted',
@@ -31,11 +32,11 @@ export interface ApiEvent {
 }
 
 /** Who receives an event: user ids, or every signed-in user. */
-export type Audience = Iterable<number> | 'everyone'
+export type Audience = Iterable<number> | SortedAudience | 'everyone'
 
 /** After a commit: which users have new durable events, and the newest id among them. */
 export interface Wake {
-  users: number[]
+  users: Iterable<number>
   everyone: boolean
   maxId: number
 }

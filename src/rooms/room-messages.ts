@@ -18,6 +18,7 @@ import {
 } from '../messages/messages.js'
 import { bannedError, isBanned, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
 import { prepared } from '../db/prepared.js'
+import { SortedAudience } from '../events/tail.js'
 import type { HistoryQuery } from './schemas.js'
 import type { TypingThrottle } from './typing.js'
 
@@ -48,7 +49,7 @@ const newestPage = prepared((db, v: { roomId: number; clearedUpTo: number; limit
  * message (created: false) without posting again or spending the rate limit.
  */
 export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: number, input: SendMessage): Promise<{ message: Message; created: boolean }> {
-  let read: { version: number; ids: number[] } | undefined
+  let read: { version: number; members: SortedAudience } | undefined
   const sent = await deps.events.transaction(async (trx) => {
     const now = deps.clock.now()
     const sender = await senderIn.first(trx, { roomId, userId, now })
@@ -75,11 +76,11 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     const message = await toOneMessage(trx, row)
     // The members at this moment, in the same transaction as the row (API.md §10): from memory
     // unless a join or leave came since they were read, even one not yet committed.
-    const members = deps.members.get(roomId) ?? (read = { version: deps.members.version(roomId), ids: await roomMemberIds(trx, roomId) }).ids
+    const members = deps.members.get(roomId) ?? (read = { version: deps.members.version(roomId), members: new SortedAudience(await roomMemberIds(trx, roomId)) }).members
     await deps.events.publish(trx, 'message.created', { message }, members)
     return { message, created: true }
   })
-  if (read) deps.members.put(roomId, read.version, read.ids)
+  if (read) deps.members.put(roomId, read.version, read.members)
   return sent
 }
 
