@@ -1,7 +1,7 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { Logger } from 'pino'
 import type { SessionCache } from './accounts/sessions.js'
-import type { HistoryCache, MemberCache } from './messages/history-cache.js'
+import type { HistoryCache, MemberCache } from './rooms/caches.js'
 import type { Config } from './config.js'
 import type { Db } from './db/schema.js'
 import type { EventLog } from './events/log.js'
