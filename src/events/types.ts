@@ -31,7 +31,7 @@ export interface ApiEvent {
   data: unknown
 }
 
-/** Who receives an event: user ids, or every signed-in user. */
+/** Who receives an event: user ids (a SortedAudience when built once for many events), or every signed-in user. */
 export type Audience = Iterable<number> | SortedAudience | 'everyone'
 
 /** After a commit: which users have new durable events, and the newest id among them. */
