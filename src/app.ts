@@ -17,7 +17,7 @@ import { pollFastPath, pollRoutes } from './events/poll.js'
 import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
 import { csrfCheck, csrfGuard } from './http/csrf.js'
-import { JSON_BODY_LIMIT } from './http/validate.js'
+import { refuseDeclaredOverLimit } from './http/validate.js'
 import { sessionAuth, sessionReader } from './http/session.js'
 import { isLoopback } from './metrics.js'
 import { buildOpenApi } from './openapi.js'
@@ -61,9 +61,7 @@ export function createApp(deps: AppDeps) {
   // JSON bodies are read (and capped at 64 KiB as they stream) by validate('json'); a body a
   // route does not read is refused by its declared length alone, without reading it.
   app.use('/api/*', async (c, next) => {
-    if (c.req.path !== UPLOAD_PATH && Number(c.env?.incoming?.headers['content-length'] ?? 0) > JSON_BODY_LIMIT) {
-      throw new ApiError('payload_too_large', `The request body is over ${JSON_BODY_LIMIT} bytes.`)
-    }
+    if (c.req.path !== UPLOAD_PATH) refuseDeclaredOverLimit(c.env?.incoming)
     return next()
   })
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { Config } from '../config.js'
 import type { AppEnv } from '../deps.js'
@@ -60,7 +61,11 @@ export function csrfGuard(opts: CsrfOptions): MiddlewareHandler<AppEnv> {
  */
 function header(c: Context<AppEnv>, name: string): string | undefined {
   const incoming = c.env?.incoming
-  if (!incoming) return c.req.header(name)
+  return incoming ? nodeHeader(incoming, name) : c.req.header(name)
+}
+
+/** A header of a node request as one string (repeated ones joined, as a web Headers does). */
+export function nodeHeader(incoming: Pick<IncomingMessage, 'headers'>, name: string): string | undefined {
   const value = incoming.headers[name]
   return Array.isArray(value) ? value.join(', ') : value
 }

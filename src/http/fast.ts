@@ -8,9 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AppDeps } from '../deps.js'
 import { ApiError, errorBody } from '../errors.js'
 import type { z } from 'zod'
-import type { CsrfRequest } from './csrf.js'
+import { nodeHeader, type CsrfRequest } from './csrf.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from './session.js'
-import { JSON_BODY_LIMIT, parseJsonBody, readNodeBody } from './validate.js'
+import { parseJsonBody, readNodeBody, refuseDeclaredOverLimit } from './validate.js'
 
 /** Tried by the node:http server before Hono: true when it took the request. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean
@@ -62,18 +62,13 @@ export function fastPost<P, S extends z.ZodType>(
     if (values === undefined) return false
     void respond(deps, req, res, route, async () => {
       const path = req.url!
-      csrf({ method: 'POST', path, header: (name) => headerOf(req, name), protocol: () => ((req.socket as { encrypted?: boolean }).encrypted ? 'https:' : 'http:') })
-      if (Number(req.headers['content-length'] ?? 0) > JSON_BODY_LIMIT) throw new ApiError('payload_too_large', `The request body is over ${JSON_BODY_LIMIT} bytes.`)
+      csrf({ method: 'POST', path, header: (name) => nodeHeader(req, name), protocol: () => ((req.socket as { encrypted?: boolean }).encrypted ? 'https:' : 'http:') })
+      refuseDeclaredOverLimit(req)
       const session = await readSession(sessionCookieOf(req.headers.cookie))
       return answer(session, values, await parseJsonBody(schema, await readNodeBody(req)))
     })
     return true
   }
-}
-
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name]
-  return Array.isArray(value) ? value.join(', ') : value
 }
 
 async function respond(deps: Pick<AppDeps, 'log' | 'metrics'>, req: IncomingMessage, res: ServerResponse, route: string, answer: () => Promise<FastAnswer>) {

@@ -82,9 +82,8 @@ async function readBody(c: Context<AppEnv>): Promise<string | undefined> {
 
 /** The body of a node request as text, or undefined without one: 413 past 64 KiB. */
 export async function readNodeBody(incoming: IncomingMessage): Promise<string | undefined> {
-  const length = incoming.headers['content-length']
-  if (length === undefined && incoming.headers['transfer-encoding'] === undefined) return undefined
-  if (Number(length) > JSON_BODY_LIMIT) throw tooLarge()
+  if (incoming.headers['content-length'] === undefined && incoming.headers['transfer-encoding'] === undefined) return undefined
+  refuseDeclaredOverLimit(incoming)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of incoming as AsyncIterable<Buffer>) {
@@ -96,6 +95,11 @@ export async function readNodeBody(incoming: IncomingMessage): Promise<string | 
 }
 
 const tooLarge = () => new ApiError('payload_too_large', `The request body is over ${JSON_BODY_LIMIT} bytes.`)
+
+/** 413 for a body whose declared length is over 64 KiB, before a byte of it is read. */
+export function refuseDeclaredOverLimit(incoming: Pick<IncomingMessage, 'headers'> | undefined): void {
+  if (Number(incoming?.headers['content-length'] ?? 0) > JSON_BODY_LIMIT) throw tooLarge()
+}
 
 function firstValues(q: Record<string, string | string[]>): Record<string, string> {
   return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Array.isArray(v) ? v[0]! : v]))
