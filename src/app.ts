@@ -12,7 +12,7 @@ import { coinRoutes } from './coins/routes.js'
 import type { AppDeps, AppEnv } from './deps.js'
 import { dialogRoutes, directMessageRoutes, messageReadRoutes } from './dialogs/routes.js'
 import { complaintRoutes, messageModerationRoutes, moderationRoutes } from './moderation/routes.js'
-import { ApiError, errorBody } from './errors.js'
+import { ApiError, errorAnswer, errorBody } from './errors.js'
 import { pollFastPath, pollRoutes } from './events/poll.js'
 import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
@@ -133,10 +133,6 @@ export function createApp(deps: AppDeps) {
   })
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) {
-      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v)
-      return c.json(errorBody(err.code, err.message, err.details), err.status)
-    }
     if (err instanceof HTTPException && err.status < 500) {
       // Hono's own 4xx: chiefly malformed JSON from the body parser.
       const code = err.status === 413 ? 'payload_too_large' : err.status === 415 ? 'unsupported_media_type' : 'invalid_request'
@@ -144,9 +140,9 @@ export function createApp(deps: AppDeps) {
       const details = err.status === 400 ? [{ path: 'body', message: err.message }] : undefined
       return c.json(errorBody(code, message, details), err.status as 400)
     }
-    const requestId = c.var.requestId
-    deps.log.error({ reqId: requestId, err, method: c.req.method, path: c.req.path }, 'unhandled error')
-    return c.json(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId }), 500)
+    const answer = errorAnswer(deps.log, err, { id: c.var.requestId, method: c.req.method, path: c.req.path })
+    for (const [k, v] of Object.entries(answer.headers ?? {})) c.header(k, v)
+    return c.json(answer.body, answer.status)
   })
 
   return { app, fastPaths: [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession, csrfCheck(csrf))] }

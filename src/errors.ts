@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 // One error class; its code fixes the status through one table.
 
 export const ERROR_STATUS = {
@@ -65,4 +66,18 @@ export const forbidden = (message = 'You are not allowed to do that.') => new Ap
 
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } }
+}
+
+/**
+ * What to answer for an error a handler threw: an ApiError's own status, body and headers; for
+ * anything else a 500 that names the request, with the error logged (never sent).
+ */
+export function errorAnswer(
+  log: Pick<Logger, 'error'>,
+  err: unknown,
+  request: { id: string; method: string; path: string },
+): { status: ErrorStatus; body: ReturnType<typeof errorBody>; headers?: Record<string, string> } {
+  if (err instanceof ApiError) return { status: err.status, body: errorBody(err.code, err.message, err.details), headers: err.headers }
+  log.error({ reqId: request.id, err, method: request.method, path: request.path }, 'unhandled error')
+  return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side.', { request_id: request.id }) }
 }

@@ -205,20 +205,23 @@ describe('§1 a 500 carries a request id that the log carries too, and leaks not
     try {
       const c = new Client(running.url)
       expect((await c.post('/api/auth/guest', { name: 'doomed' })).status).toBe(201)
-      // Break the database under the running server: the next read of users fails inside SQLite.
+      const roomId = (await c.post('/api/rooms', { name: 'doomed room' })).body.data.room.id
+      // Break the database under the running server: the next read of users or messages fails
+      // inside SQLite (in a Hono route, and in the history and send answered ahead of Hono).
       const side = new SQLite(config.databaseFile)
-      side.exec('alter table users rename to users_gone')
+      side.exec('alter table users rename to users_gone; alter table messages rename to messages_gone')
       side.close()
-      const res = await c.get('/api/me')
-      expectError(res, 500, 'internal_error')
-      const requestId = res.body.error.details.request_id
-      expect(requestId).toMatch(/^[0-9a-f-]{36}$/)
-      expect(res.headers.get('x-request-id')).toBe(requestId)
-      expect(res.text).not.toMatch(/users|select|sqlite|no such table|\bat\s|\.ts:|\.js:/i)
-      const logged = lines.filter((l) => l.reqId === requestId)
-      expect(logged.map((l) => l.msg)).toEqual(expect.arrayContaining(['unhandled error', 'request']))
-      expect(logged.find((l) => l.msg === 'unhandled error').err.message).toMatch(/no such table/)
-      expect(JSON.stringify(logged)).not.toMatch(/\n\s+at /)
+      for (const res of [await c.get('/api/me'), await c.get(`/api/rooms/${roomId}/messages?limit=3`), await c.post(`/api/rooms/${roomId}/messages`, { text: 'x' })]) {
+        expectError(res, 500, 'internal_error')
+        const requestId = res.body.error.details.request_id
+        expect(requestId).toMatch(/^[0-9a-f-]{36}$/)
+        expect(res.headers.get('x-request-id')).toBe(requestId)
+        expect(res.text).not.toMatch(/users|messages_gone|select|sqlite|no such table|\bat\s|\.ts:|\.js:/i)
+        const logged = lines.filter((l) => l.reqId === requestId)
+        expect(logged.map((l) => l.msg)).toEqual(expect.arrayContaining(['unhandled error', 'request']))
+        expect(logged.find((l) => l.msg === 'unhandled error').err.message).toMatch(/no such table/)
+        expect(JSON.stringify(logged)).not.toMatch(/\n\s+at /)
+      }
     } finally {
       await running.stop()
       rmSync(dataDir, { recursive: true, force: true })

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { AppDeps, AppEnv } from '../deps.js'
-import { ApiError, errorBody } from '../errors.js'
+import { ApiError, errorAnswer } from '../errors.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
@@ -109,11 +109,11 @@ function answerFast(
   const started = performance.now()
   const done: PollDone = (err, answer) => {
     if (answer) finish(res, answer.status, answer.body)
-    else if (err instanceof ApiError) finish(res, err.status, JSON.stringify(errorBody(err.code, err.message, err.details)))
     else {
       const requestId = randomUUID()
-      deps.log.error({ reqId: requestId, err, method: 'GET', path: '/api/poll' }, 'unhandled error')
-      finish(res, 500, JSON.stringify(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId })), requestId)
+      const a = errorAnswer(deps.log, err, { id: requestId, method: 'GET', path: '/api/poll' })
+      // A 4xx is the client's to read; only a 500 names the request it can be traced by.
+      finish(res, a.status, JSON.stringify(a.body), a.status === 500 ? requestId : undefined)
     }
     deps.metrics.requests.inc({ method: 'GET', route: '/api/poll', status: String(res.statusCode) })
     if (deps.log.isLevelEnabled('debug')) {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AppDeps } from '../deps.js'
-import { ApiError, errorBody } from '../errors.js'
+import { errorAnswer } from '../errors.js'
 import type { z } from 'zod'
 import { nodeHeader, type CsrfRequest } from './csrf.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from './session.js'
@@ -78,11 +78,8 @@ async function respond(deps: Pick<AppDeps, 'log' | 'metrics'>, req: IncomingMess
     const a = await answer()
     send(res, a.status, a.body, requestId, a.type === undefined ? undefined : { 'Content-Type': a.type })
   } catch (err) {
-    if (err instanceof ApiError) send(res, err.status, JSON.stringify(errorBody(err.code, err.message, err.details)), requestId, { 'Content-Type': JSON_TYPE_PLAIN, ...err.headers })
-    else {
-      deps.log.error({ reqId: requestId, err, method: req.method, path: route }, 'unhandled error')
-      send(res, 500, JSON.stringify(errorBody('internal_error', 'Something went wrong on our side.', { request_id: requestId })), requestId, { 'Content-Type': JSON_TYPE_PLAIN })
-    }
+    const a = errorAnswer(deps.log, err, { id: requestId, method: req.method ?? 'GET', path: route })
+    send(res, a.status, JSON.stringify(a.body), requestId, { 'Content-Type': JSON_TYPE_PLAIN, ...a.headers })
   }
   const ms = performance.now() - started
   const method = req.method ?? 'GET'
