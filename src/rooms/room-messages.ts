@@ -18,6 +18,7 @@ import {
 } from '../messages/messages.js'
 import { bannedError, isBanned, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
 import { prepared } from '../db/prepared.js'
+import type { Q } from '../db/schema.js'
 import { SortedAudience } from '../events/tail.js'
 import type { HistoryQuery } from './schemas.js'
 import type { TypingThrottle } from './typing.js'
@@ -33,15 +34,11 @@ const senderIn = prepared((db, v: { roomId: number; userId: number; now: number 
     .where('rooms.id', '=', v.roomId),
 )
 const touchRoom = prepared((db, v: { roomId: number; now: number }) => db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId))
+/** The room's live messages the reader has not cleared: every history page reads from these. */
+const visibleMessages = (db: Q, roomId: number, clearedUpTo: number) =>
+  db.selectFrom('messages').select(MESSAGE_COLUMNS).where('room_id', '=', roomId).where('deleted_at', 'is', null).where('id', '>', clearedUpTo)
 const newestPage = prepared((db, v: { roomId: number; clearedUpTo: number; limit: number }) =>
-  db
-    .selectFrom('messages')
-    .select(MESSAGE_COLUMNS)
-    .where('room_id', '=', v.roomId)
-    .where('deleted_at', 'is', null)
-    .where('id', '>', v.clearedUpTo)
-    .orderBy('id', 'desc')
-    .limit(v.limit),
+  visibleMessages(db, v.roomId, v.clearedUpTo).orderBy('id', 'desc').limit(v.limit),
 )
 
 /**
@@ -108,7 +105,7 @@ export async function roomHistory(deps: AppDeps, userId: number, roomId: number,
 /** Up to limit + 1 rows (the extra one tells has_more), newest first unless reading after a message. */
 function historyRows(deps: AppDeps, roomId: number, clearedUpTo: number, q: HistoryQuery) {
   if (q.after === undefined && q.before === undefined) return newestPage.all(deps.db, { roomId, clearedUpTo, limit: q.limit + 1 })
-  let query = deps.db.selectFrom('messages').select(MESSAGE_COLUMNS).where('room_id', '=', roomId).where('deleted_at', 'is', null).where('id', '>', clearedUpTo)
+  let query = visibleMessages(deps.db, roomId, clearedUpTo)
   if (q.after !== undefined) query = query.where('id', '>', q.after).orderBy('id', 'asc')
   else if (q.before !== undefined) query = query.where('id', '<', q.before).orderBy('id', 'desc')
   return query.limit(q.limit + 1).execute()
