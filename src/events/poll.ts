@@ -5,6 +5,7 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { AppDeps, AppEnv } from '../deps.js'
 import { ApiError, errorAnswer } from '../errors.js'
+import { writeAnswer } from '../http/fast.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
@@ -126,9 +127,7 @@ function answerFast(
 }
 
 function finish(res: ServerResponse, status: number, body: string, requestId?: string) {
-  if (res.headersSent || res.destroyed) return
-  res.writeHead(status, { ...POLL_HEADERS, 'Content-Length': Buffer.byteLength(body), ...(requestId ? { 'X-Request-Id': requestId } : {}) })
-  res.end(body)
+  writeAnswer(res, status, body, requestId ? { ...POLL_HEADERS, 'X-Request-Id': requestId } : POLL_HEADERS)
 }
 
 /**

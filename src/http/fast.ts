@@ -89,7 +89,12 @@ async function respond(deps: Pick<AppDeps, 'log' | 'metrics'>, req: IncomingMess
 }
 
 function send(res: ServerResponse, status: number, body: string, requestId: string, headers?: Record<string, string>) {
+  writeAnswer(res, status, body, { 'Content-Type': JSON_TYPE, 'X-Request-Id': requestId, ...headers })
+}
+
+/** Writes a whole answer from node:http, unless the client is gone or something answered already. */
+export function writeAnswer(res: ServerResponse, status: number, body: string, headers: Record<string, string>) {
   if (res.headersSent || res.destroyed) return
-  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body), 'X-Request-Id': requestId, ...headers })
+  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) })
   res.end(body)
 }
