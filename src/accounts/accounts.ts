@@ -9,12 +9,15 @@ import { hashPassword, randomToken, sha256, verifyPassword } from './crypto.js'
 import { rewardInviter } from './invites.js'
 import { createSession, revokeSessions } from './sessions.js'
 import type { GuestLogin, Login, PatchMe, Register } from './schemas.js'
-import { fileUrl, NO_PERSONAL_DATA, toPrivateUser, type PrivateUser } from './users.js'
+import { contactsOf } from './contacts.js'
+import { fileUrl, NO_PERSONAL_DATA, toPrivateUser, toPublicUser, type PrivateUser } from './users.js'
 
 const MINUTE = 60 * 1000
 const HOUR = 60 * MINUTE
 // 48 h: API.md §3's lifetime of an email verification link.
 export const VERIFY_TTL_MS = 48 * HOUR
+// The PATCH /api/me fields that a public profile shows (bio and birth_date stay private).
+const PUBLIC_FIELDS = ['nickname', 'location', 'gender', 'photo_upload_id'] as const
 
 export function publicUrl(deps: Pick<AppDeps, 'config'>): string {
   return deps.config.publicUrl ?? `http://localhost:${deps.config.port}`
@@ -197,6 +200,11 @@ export async function patchMe(deps: AppDeps, userId: number, patch: PatchMe): Pr
         : await trx.updateTable('users').set(values).where('id', '=', userId).returningAll().executeTakeFirstOrThrow()
     const user = await toPrivateUser(deps, trx, row)
     await deps.events.publish(trx, 'user.updated', { user }, [userId])
+    // Others see the public profile change live: the same audience as presence.
+    if (PUBLIC_FIELDS.some((k) => k in patch)) {
+      const contacts = await contactsOf(trx, userId)
+      if (contacts.length > 0) await deps.events.publish(trx, 'user.updated', { user: toPublicUser(deps, row) }, contacts)
+    }
     return user
   })
 }

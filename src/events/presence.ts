@@ -2,6 +2,7 @@
 // 60 s. Transitions send `presence` (ephemeral) to everyone sharing a room or dialog.
 import type { Logger } from 'pino'
 import type { Clock } from '../deps.js'
+import { contactsOf } from '../accounts/contacts.js'
 import type { Db } from '../db/schema.js'
 import type { Hub } from './hub.js'
 
@@ -91,22 +92,8 @@ export class Presence {
 
   private async announce(userId: number, online: boolean, lastSeen: number) {
     if (!online) await this.db.updateTable('users').set({ last_seen_at: lastSeen }).where('id', '=', userId).execute()
-    const contacts = await this.contactsOf(userId)
+    const contacts = await contactsOf(this.db, userId)
     if (contacts.length === 0) return
     this.hub.emitEphemeral('presence', { user_id: userId, online, last_seen: new Date(lastSeen).toISOString() }, contacts)
-  }
-
-  /** Users sharing a room or a dialog with userId. */
-  private async contactsOf(userId: number): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('room_members as other')
-      .innerJoin('room_members as me', 'me.room_id', 'other.room_id')
-      .select('other.user_id as id')
-      .where('me.user_id', '=', userId)
-      .where('other.user_id', '!=', userId)
-      .union(this.db.selectFrom('dialog_state').select('peer_id as id').where('user_id', '=', userId))
-      .union(this.db.selectFrom('dialog_state').select('user_id as id').where('peer_id', '=', userId))
-      .execute()
-    return rows.map((r) => r.id)
   }
 }
