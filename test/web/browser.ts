@@ -33,11 +33,20 @@ export function launch(): Promise<Browser> {
 
 export type Tab = { context: BrowserContext; page: Page; errors: string[] }
 
+export type OpenOptions = {
+  /** Where the browser goes instead of the server itself (a proxy in front of it). */
+  baseURL?: string
+  /** A touch screen (matches `(hover: none)`), as on a phone. */
+  hasTouch?: boolean
+  colorScheme?: 'light' | 'dark'
+}
+
 /** A browser context signed in with the session of an API client (its cookie copied over). */
-export async function openAs(browser: Browser, server: TestServer, client: Client | null, path = '/', viewport = { width: 1100, height: 720 }): Promise<Tab> {
-  const context = await browser.newContext({ viewport, baseURL: server.url })
+export async function openAs(browser: Browser, server: TestServer, client: Client | null, path = '/', viewport = { width: 1100, height: 720 }, opts: OpenOptions = {}): Promise<Tab> {
+  const baseURL = opts.baseURL ?? server.url
+  const context = await browser.newContext({ viewport, baseURL, hasTouch: opts.hasTouch, colorScheme: opts.colorScheme })
   const session = client?.cookies.get('parley_session')
-  if (session) await context.addCookies([{ name: 'parley_session', value: session, url: server.url, httpOnly: true, sameSite: 'Lax' }])
+  if (session) await context.addCookies([{ name: 'parley_session', value: session, url: baseURL, httpOnly: true, sameSite: 'Lax' }])
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (err) => errors.push(String(err)))

@@ -65,7 +65,7 @@ describe('web client: moderation', () => {
     await b.page.route('**/api/poll?*', (route) => route.abort())
     // A message ends the poll in flight (if one is held now); the route refuses the next ones.
     await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'ping' })
-    await b.page.locator('.conn-banner').waitFor({ state: 'visible' })
+    await b.page.locator('.conn-status').waitFor({ state: 'visible' })
     const until = new Date(Date.now() + 3600_000).toISOString()
     const res = await alice.client.post(`/api/rooms/${roomId}/silence`, { user_id: bob.user.id, until, reason: 'second time' })
     expect(res.status).toBeLessThan(300)
@@ -85,8 +85,8 @@ describe('web client: moderation', () => {
   it('staff delete a message and kick a member; the member sees both live', async () => {
     await send(b.page, 'delete me please')
     const line = a.page.locator('.messages li.msg', { hasText: 'delete me please' })
-    await line.hover()
-    await line.getByRole('button', { name: 'Delete message' }).click()
+    await line.getByRole('button', { name: /Message actions/ }).click()
+    await a.page.getByRole('menuitem', { name: 'Delete…' }).click()
     await a.page.locator('dialog').getByRole('button', { name: 'Delete', exact: true }).click()
     await b.page.locator('.messages .text', { hasText: 'delete me please' }).waitFor({ state: 'detached' })
 
@@ -104,8 +104,8 @@ describe('web client: moderation', () => {
     const msg = (await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'questionable claim' })).body.data.message
     await b.page.goto(`/room/${roomId}`)
     const line = b.page.locator(`#m${msg.id}`)
-    await line.hover()
-    await line.getByRole('button', { name: 'Report message' }).click()
+    await line.getByRole('button', { name: /Message actions/ }).click()
+    await b.page.getByRole('menuitem', { name: 'Report…' }).click()
     await b.page.getByLabel('What is wrong with it? (optional)').fill('misleading')
     await b.page.getByRole('button', { name: 'Send report' }).click()
     await b.page.locator('.toast', { hasText: 'moderators will look' }).waitFor()
