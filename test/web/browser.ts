@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 import type { Client } from '../helpers/client.js'
-import type { TestServer } from '../helpers/server.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { registerUser } from '../helpers/users.js'
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -75,4 +76,24 @@ export async function screenshot(page: Page, name: string) {
 
 export function expectNoPageErrors(...tabs: Tab[]) {
   expect(tabs.flatMap((t) => t.errors)).toEqual([])
+}
+
+export type User = Awaited<ReturnType<typeof registerUser>>
+
+/**
+ * A server (no send limit), a browser, and two registered users in one room: the first (the site
+ * admin, being the first account) created it, the second joined.
+ */
+export async function twoInARoom(room: { name: string; topic?: string }, names: [string, string] = ['alice', 'bob']) {
+  const server = await startTestServer({ SEND_RATE_LIMIT: '0' })
+  const browser = await launch()
+  const alice = await registerUser(server, names[0])
+  const bob = await registerUser(server, names[1])
+  const roomId: number = (await alice.client.post('/api/rooms', room)).body.data.room.id
+  expect((await bob.client.post(`/api/rooms/${roomId}/join`)).status).toBe(200)
+  const close = async () => {
+    await browser.close()
+    await server.close()
+  }
+  return { server, browser, alice, bob, roomId, close }
 }

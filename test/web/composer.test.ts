@@ -2,14 +2,14 @@
 // sends retry with their client_id until acknowledged, and no text is ever lost or sent twice.
 import type { Browser, Route } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, launch, messageTexts, openAs, screenshot, WAIT_MS, type Tab } from './browser.js'
+import type { TestServer } from '../helpers/server.js'
+import { expectNoPageErrors, messageTexts, openAs, screenshot, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
 
+let close = async () => {}
 let server: TestServer
 let browser: Browser
-let alice: Awaited<ReturnType<typeof registerUser>>
-let bob: Awaited<ReturnType<typeof registerUser>>
+let alice: User
+let bob: User
 let roomId: number
 let b: Tab
 
@@ -23,20 +23,12 @@ const stored = async () => ((await alice.client.get(`/api/rooms/${roomId}/messag
 const isPost = (route: Route) => route.request().method() === 'POST'
 
 beforeAll(async () => {
-  server = await startTestServer({ SEND_RATE_LIMIT: '0' })
-  browser = await launch()
-  alice = await registerUser(server, 'alice')
-  bob = await registerUser(server, 'bob')
-  roomId = (await alice.client.post('/api/rooms', { name: 'Slow lane' })).body.data.room.id
-  expect((await bob.client.post(`/api/rooms/${roomId}/join`)).status).toBe(200)
+  ;({ server, browser, alice, bob, roomId, close } = await twoInARoom({ name: 'Slow lane' }))
   b = await openAs(browser, server, bob.client, `/room/${roomId}`)
   await b.page.locator('.composer textarea').waitFor()
 }, 60_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+afterAll(() => close())
 
 describe('web client: a composer that never loses text', () => {
   it('on a slow link the box clears at once, the message shows as pending, and what is typed during a send is kept and sent once', async () => {

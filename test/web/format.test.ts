@@ -2,14 +2,14 @@
 // stays text; and the whole client running under the Content-Security-Policy hardening will send.
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, launch, openAs, screenshot, type Tab } from './browser.js'
+import type { TestServer } from '../helpers/server.js'
+import { expectNoPageErrors, openAs, screenshot, type Tab, twoInARoom, type User } from './browser.js'
 
+let close = async () => {}
 let server: TestServer
 let browser: Browser
-let alice: Awaited<ReturnType<typeof registerUser>>
-let bob: Awaited<ReturnType<typeof registerUser>>
+let alice: User
+let bob: User
 let roomId: number
 let b: Tab
 
@@ -19,12 +19,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 const XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> [click](javascript:window.__pwned=3) javascript:window.__pwned=4 <a href="javascript:window.__pwned=5">x</a>'
 
 beforeAll(async () => {
-  server = await startTestServer({ SEND_RATE_LIMIT: '0' })
-  browser = await launch()
-  alice = await registerUser(server, 'alice')
-  bob = await registerUser(server, 'bob')
-  roomId = (await alice.client.post('/api/rooms', { name: 'Formatting' })).body.data.room.id
-  expect((await bob.client.post(`/api/rooms/${roomId}/join`)).status).toBe(200)
+  ;({ server, browser, alice, bob, roomId, close } = await twoInARoom({ name: 'Formatting' }))
   for (const text of [
     'Docs at https://example.com/a?b=1&c=2, and (see https://en.wikipedia.org/wiki/Foo_(bar)).',
     '**bold**, *italic*, _also italic_, `inline <code>` and a snake_case_name',
@@ -38,10 +33,7 @@ beforeAll(async () => {
   }
 }, 60_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+afterAll(() => close())
 
 describe('web client: message formatting', () => {
   it('URLs become links that open in a new tab without the opener or referrer', async () => {

@@ -2,14 +2,14 @@
 // one menu (a long-press on touch), keyboard use, and the connection state in every layout.
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, launch, openAs, screenshot, WAIT_MS } from './browser.js'
+import type { TestServer } from '../helpers/server.js'
+import { expectNoPageErrors, openAs, screenshot, twoInARoom, type User, WAIT_MS } from './browser.js'
 
+let close = async () => {}
 let server: TestServer
 let browser: Browser
-let alice: Awaited<ReturnType<typeof registerUser>> // the site admin (first account) and the room's admin
-let bob: Awaited<ReturnType<typeof registerUser>>
+let alice: User // the site admin (first account) and the room's admin
+let bob: User
 let roomId: number
 const MESSAGES = 25
 
@@ -40,13 +40,8 @@ async function longPress(page: Page, target: Locator) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ SEND_RATE_LIMIT: '0' })
-  browser = await launch()
-  alice = await registerUser(server, 'alice')
-  bob = await registerUser(server, 'bob_the_builder_of_long_names')
+  ;({ server, browser, alice, bob, roomId, close } = await twoInARoom({ name: 'Town hall of the rather long-named village', topic: 'Everything about the village and its surroundings' }, ['alice', 'bob_the_builder_of_long_names']))
   expect(alice.user.role).toBe('admin')
-  roomId = (await alice.client.post('/api/rooms', { name: 'Town hall of the rather long-named village', topic: 'Everything about the village and its surroundings' })).body.data.room.id
-  expect((await bob.client.post(`/api/rooms/${roomId}/join`)).status).toBe(200)
   for (let i = 1; i <= MESSAGES; i++) {
     const who = i % 2 ? bob : alice
     expect((await who.client.post(`/api/rooms/${roomId}/messages`, { text: `message ${i}` })).status).toBe(201)
@@ -55,10 +50,7 @@ beforeAll(async () => {
   expect((await alice.client.post(`/api/rooms/${roomId}/silence`, { user_id: bob.user.id, until, reason: 'too loud' })).status).toBeLessThan(300)
 }, 60_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+afterAll(() => close())
 
 describe('web client: every width, every input', () => {
   for (const width of [320, 375]) {

@@ -2,14 +2,14 @@
 // notifications for direct messages and mentions while the tab is hidden.
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
-import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, launch, openAs, WAIT_MS, type Tab } from './browser.js'
+import type { TestServer } from '../helpers/server.js'
+import { expectNoPageErrors, openAs, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
 
+let close = async () => {}
 let server: TestServer
 let browser: Browser
-let alice: Awaited<ReturnType<typeof registerUser>>
-let bob: Awaited<ReturnType<typeof registerUser>>
+let alice: User
+let bob: User
 let roomId: number
 let b: Tab
 
@@ -27,18 +27,10 @@ async function setHidden(page: Page, hidden: boolean) {
 const shown = (page: Page) => page.evaluate(() => (window as unknown as { __shown: Shown[] }).__shown)
 
 beforeAll(async () => {
-  server = await startTestServer({ SEND_RATE_LIMIT: '0' })
-  browser = await launch()
-  alice = await registerUser(server, 'alice')
-  bob = await registerUser(server, 'bob')
-  roomId = (await alice.client.post('/api/rooms', { name: 'Lobby' })).body.data.room.id
-  expect((await bob.client.post(`/api/rooms/${roomId}/join`)).status).toBe(200)
+  ;({ server, browser, alice, bob, roomId, close } = await twoInARoom({ name: 'Lobby' }))
 }, 60_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+afterAll(() => close())
 
 describe('web client: news from elsewhere', () => {
   it('the tab title counts unread messages of other chats, and of the open one while the tab is hidden', async () => {

@@ -2,14 +2,15 @@
 // link and other people's photos follow live; plurals; one "Claim free coins" button.
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { lastMessageTo, startTestServer, type TestServer } from '../helpers/server.js'
+import { lastMessageTo, type TestServer } from '../helpers/server.js'
 import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, launch, messageTexts, openAs, screenshot, send, WAIT_MS, type Tab } from './browser.js'
+import { expectNoPageErrors, messageTexts, openAs, screenshot, send, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
 
+let close = async () => {}
 let server: TestServer
 let browser: Browser
-let alice: Awaited<ReturnType<typeof registerUser>> // site admin: the first account
-let bob: Awaited<ReturnType<typeof registerUser>>
+let alice: User // site admin: the first account
+let bob: User
 let roomId: number
 
 async function menuItems(page: Page): Promise<string[]> {
@@ -33,18 +34,10 @@ async function png(page: Page, colour: string): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ SEND_RATE_LIMIT: '0' })
-  browser = await launch()
-  alice = await registerUser(server, 'alice')
-  bob = await registerUser(server, 'bob')
-  roomId = (await alice.client.post('/api/rooms', { name: 'Plaza' })).body.data.room.id
-  expect((await bob.client.post(`/api/rooms/${roomId}/join`)).status).toBe(200)
+  ;({ server, browser, alice, bob, roomId, close } = await twoInARoom({ name: 'Plaza' }))
 }, 60_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+afterAll(() => close())
 
 describe('web client: every screen', () => {
   it('invites people by email and SMS, names a bad entry, and shows who joined', async () => {
