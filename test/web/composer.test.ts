@@ -72,7 +72,12 @@ describe('web client: a composer that never loses text', () => {
     })
     await b.page.locator('.composer textarea').fill('answer lost on the way')
     await b.page.locator('.composer textarea').press('Enter')
-    // Acknowledged only by the retry: the pending copy goes then.
+    // The poll brings the stored message before the retry (1 s later) is answered: shown once, not
+    // beside its pending copy.
+    await b.page.locator('.messages li.mine .text', { hasText: 'answer lost on the way' }).waitFor()
+    expect(posted).toHaveLength(1)
+    expect(await b.page.locator('.pending-messages li', { hasText: 'answer lost on the way' }).count()).toBe(0)
+    // Acknowledged by the retry.
     await expect.poll(() => posted.length, { timeout: WAIT_MS }).toBeGreaterThanOrEqual(2)
     await b.page.locator('.pending-messages li').waitFor({ state: 'detached' })
     await b.page.locator('.messages li.mine .text', { hasText: 'answer lost on the way' }).waitFor()

@@ -2,11 +2,12 @@
 // by id, typing, read marks and the composer. room.js and dm.js wrap it with their header.
 import { get, post, qs } from '../api.js'
 import { h, toast } from '../dom.js'
-import { discardSend, enqueue, pendingIn, retrySend } from '../outbox.js'
+import { enqueue } from '../outbox.js'
 import { displayName, emit, loadUser, on, state } from '../store.js'
 import { createComposer, silencedBlock } from './composer.js'
 import { deleteMessage, reportMessage } from './message-actions.js'
-import { renderMessage, renderPending, previewText } from './message.js'
+import { renderMessage, previewText } from './message.js'
+import { createPendingList } from './pending.js'
 import { createTypingIndicator } from './typing.js'
 
 // 50: a screenful or two per page; the API's default too.
@@ -32,11 +33,16 @@ export function createConversation(opts) {
   const offs = []
 
   const list = h('ol', { class: 'messages', 'aria-label': 'Messages' })
-  // My messages on their way (outbox.js), always after the sent ones.
-  const pendingList = h('ol', { class: 'pending-messages', 'aria-label': 'Messages being sent' })
+  const pending = createPendingList(opts.key, {
+    onPaint: (paint) => {
+      const wasNear = nearBottom()
+      paint()
+      if (wasNear) scrollToBottom()
+    },
+  })
   const olderBtn = h('button', { type: 'button', class: 'btn btn-small older-btn', hidden: true, onClick: () => loadOlder() }, 'Load older messages')
   const historyNote = h('p', { class: 'history-note muted', role: 'status' }, 'Loading messages…')
-  const scroller = h('div', { class: 'scroller', tabindex: '0', 'aria-label': `${opts.label} — message history` }, h('div', { class: 'history-top' }, olderBtn, historyNote), list, pendingList)
+  const scroller = h('div', { class: 'scroller', tabindex: '0', 'aria-label': `${opts.label} — message history` }, h('div', { class: 'history-top' }, olderBtn, historyNote), list, pending.el)
   const jump = h('button', { type: 'button', class: 'jump-btn', hidden: true, onClick: () => scrollToBottom(true) }, 'New messages ↓')
   const typing = createTypingIndicator()
   const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' })
@@ -105,7 +111,7 @@ export function createConversation(opts) {
     if (loaded && !loadingOlder) paintHistoryState()
     if (live) {
       const mine = m.author_id === state.me.id
-      if (mine && m.kind === 'user') settleByContent(m)
+      if (mine && m.kind === 'user') pending.settleByContent(m)
       if (m.kind === 'user' && !mine) {
         typing.clear(m.author_id)
         // Room previews name the author already; a dialog's do not.
@@ -117,28 +123,6 @@ export function createConversation(opts) {
       markReadSoon()
     }
     return true
-  }
-
-  // --- my messages on their way ---------------------------------------------------------------
-
-  // client_ids whose message already arrived by the poll before the send's own answer.
-  const arrived = new Set()
-
-  function paintPending() {
-    const wasNear = nearBottom()
-    const entries = pendingIn(opts.key).filter((e) => e.state === 'failed' || !arrived.has(e.client_id))
-    pendingList.replaceChildren(...entries.map((e) => renderPending(e, { onRetry: (x) => retrySend(x.client_id), onDiscard: (x) => discardSend(x.client_id) })))
-    if (wasNear) scrollToBottom()
-  }
-
-  /** My message came in by the poll: the pending copy it matches (same text, reply, picture) goes. */
-  function settleByContent(m) {
-    const same = (e) =>
-      (e.payload.text ?? null) === (m.text ?? null) && (e.payload.reply_to_id ?? null) === (m.reply_to_id ?? null) && (e.payload.attachment_id ?? null) === (m.attachment?.id ?? null)
-    const entry = pendingIn(opts.key).find((e) => e.state !== 'failed' && !arrived.has(e.client_id) && same(e))
-    if (!entry) return
-    arrived.add(entry.client_id)
-    paintPending()
   }
 
   function remove(id) {
@@ -261,17 +245,13 @@ export function createConversation(opts) {
 
   offs.push(
     on('message.created', ({ message }) => insert(message, { live: true })),
-    on('outbox', (chat) => chat === opts.key && paintPending()),
     on('outbox.sent', ({ entry, message }) => {
       if (entry.chat !== opts.key) return
-      arrived.delete(entry.client_id)
       insert(message, { live: false })
       scrollToBottom()
     }),
     on('outbox.failed', ({ entry, error }) => {
-      if (entry.chat !== opts.key) return
-      arrived.delete(entry.client_id)
-      if (error.code === 'silenced') composer.setBlock(silencedBlock(error.details?.until))
+      if (entry.chat === opts.key && error.code === 'silenced') composer.setBlock(silencedBlock(error.details?.until))
     }),
     on('message.deleted', (d) => {
       if (messages.has(d.message_id)) remove(d.message_id)
@@ -282,7 +262,7 @@ export function createConversation(opts) {
     }),
   )
 
-  paintPending()
+  pending.paint()
 
   return {
     el,
@@ -296,6 +276,7 @@ export function createConversation(opts) {
     markRead: markReadSoon,
     destroy() {
       for (const off of offs) off()
+      pending.destroy()
       resized.disconnect()
       typing.destroy()
       clearTimeout(readTimer)
