@@ -98,7 +98,7 @@ export function renderMessage(m, ctx) {
       menuBtn,
       [
         { label: 'Reply', onSelect: () => ctx.onReply(m) },
-        m.text && navigator.clipboard && { label: 'Copy text', onSelect: () => navigator.clipboard.writeText(m.text).catch(() => {}) },
+        m.text && { label: 'Copy text', onSelect: () => copyText(m.text) },
         !mine && { label: `View ${displayName(state.users.get(m.author_id))}’s profile`, onSelect: () => navigate(`/user/${m.author_id}`) },
         ctx.canReport(m) && { label: 'Report…', onSelect: () => ctx.onReport(m) },
         ctx.canDelete(m) && { label: 'Delete…', danger: true, onSelect: () => ctx.onDelete(m) },
@@ -171,6 +171,23 @@ function receiptEl(receipt) {
   if (!receipt) return null
   const label = receipt === 'read' ? 'Read' : 'Sent'
   return h('span', { class: `receipt ${receipt}`, 'aria-label': label, title: label }, receipt === 'read' ? '✓✓' : '✓')
+}
+
+/**
+ * Copies to the clipboard. The Clipboard API needs a secure context; a site served over plain
+ * http (on a LAN) gets the older selection copy, so text stays copyable where touch screens
+ * cannot select it (app.css turns selection off in bubbles there, for the long-press).
+ */
+function copyText(text) {
+  if (navigator.clipboard?.writeText) return navigator.clipboard.writeText(text).catch(() => {})
+  const area = h('textarea', { class: 'sr-only', readonly: true, 'aria-hidden': 'true' })
+  area.value = text
+  const focused = document.activeElement
+  document.body.append(area)
+  area.select()
+  document.execCommand('copy')
+  area.remove()
+  focused?.focus?.()
 }
 
 /** A few words of a message, to tell its actions button from the others'. */
