@@ -84,6 +84,23 @@ describe('web client: every width, every input', () => {
       }
       await page.keyboard.press('Escape')
       await menu.waitFor({ state: 'detached' })
+
+      // Every other screen an admin has fits too.
+      for (const [path, ready] of [
+        ['/', '.chat-item'],
+        ['/rooms', '.room-row'],
+        ['/profile', '#coins'],
+        ['/invite', '.invite-list'],
+        ['/gifts', '.catalogue'],
+        ['/complaints', '.filters'],
+        [`/dm/${bob.user.id}`, '.composer textarea'],
+        [`/user/${bob.user.id}`, '.profile-card'],
+      ] as const) {
+        await page.goto(path)
+        await page.locator(ready).first().waitFor({ state: 'attached' })
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(width)
+        for (const b of await boxesIn(page, '.topbar a, .topbar button, main a, main button, main input, main select, main textarea, main h1')) expect(inside(b, width), `${path}: ${b.what}`).toBe(true)
+      }
       expectNoPageErrors(tab)
       await tab.context.close()
     }, 60_000)
