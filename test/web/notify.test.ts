@@ -55,6 +55,19 @@ describe('web client: news from elsewhere', () => {
     await b.context.close()
   }, 60_000)
 
+  it('a message seen just before leaving the chat counts as read', async () => {
+    b = await openAs(browser, server, bob.client, `/room/${roomId}`)
+    await b.page.locator('.composer textarea').waitFor()
+    await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'glimpsed on the way out' })
+    await b.page.locator('.messages .text', { hasText: 'glimpsed on the way out' }).waitFor()
+    await b.page.locator(`.chat-item[href="/dm/${alice.user.id}"]`).click()
+    const unread = async () => ((await bob.client.get('/api/chats')).body.data.items as { room?: { id: number }; unread: number }[]).find((c) => c.room?.id === roomId)?.unread
+    await expect.poll(unread, { timeout: WAIT_MS }).toBe(0)
+    expect(await b.page.locator(`.chat-item[href="/room/${roomId}"] .badge`).count()).toBe(0)
+    expectNoPageErrors(b)
+    await b.context.close()
+  }, 60_000)
+
   it('once turned on, direct messages and mentions notify while the tab is hidden, and nothing else does', async () => {
     b = await openAs(browser, server, bob.client, 'about:blank')
     await b.context.grantPermissions(['notifications'], { origin: server.url })

@@ -226,6 +226,7 @@ export function createConversation(opts) {
     readTimer = setTimeout(markRead, 300)
   }
   async function markRead() {
+    readTimer = null
     // Read means seen: the tab is visible and the newest messages are on screen.
     if (document.visibilityState !== 'visible' || messages.size === 0 || !nearBottom()) return
     const latest = Math.max(...messages.keys())
@@ -279,6 +280,8 @@ export function createConversation(opts) {
       pending.destroy()
       resized.disconnect()
       typing.destroy()
+      // Leaving right after a message came in: it was on screen, so it counts as read.
+      if (readTimer !== null) markRead()
       clearTimeout(readTimer)
       document.removeEventListener('visibilitychange', onVisible)
     },
