@@ -7,7 +7,7 @@ import type { Db } from './db/schema.js'
 import type { EventLog } from './events/log.js'
 import type { Hub } from './events/hub.js'
 import type { Presence } from './events/presence.js'
-import type { RateLimiter } from './http/rate-limit.js'
+import type { Limiter } from './http/rate-limit.js'
 import type { Metrics } from './metrics.js'
 import type { Mailer, SmsSender } from './notify/types.js'
 
@@ -36,7 +36,7 @@ export interface AppDeps {
   sms: SmsSender
   clock: Clock
   log: Logger
-  limiter: RateLimiter
+  limiter: Limiter
   metrics: Metrics
 }
 

@@ -21,10 +21,10 @@ export function publicUrl(deps: Pick<AppDeps, 'config'>): string {
 }
 
 /** API.md §2: sign-in attempts, 10 per minute per account and per IP (SIGNIN_RATE_LIMIT). */
-export function limitSignIn(deps: Pick<AppDeps, 'limiter' | 'config'>, account: string, ip: string) {
+export async function limitSignIn(deps: Pick<AppDeps, 'limiter' | 'config'>, account: string, ip: string): Promise<void> {
   const limit = deps.config.signinRateLimit
-  deps.limiter.hit(`signin:ip:${ip}`, limit, MINUTE)
-  deps.limiter.hit(`signin:account:${account.toLowerCase()}`, limit, MINUTE)
+  await deps.limiter.hit(`signin:ip:${ip}`, limit, MINUTE)
+  await deps.limiter.hit(`signin:account:${account.toLowerCase()}`, limit, MINUTE)
 }
 
 /** A new users row: every profile field empty; the first account on an empty server is site admin. */
@@ -131,7 +131,7 @@ export async function login(deps: AppDeps, input: Login, ip: string): Promise<Si
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
   // Counted per account, so alternating username and email buys no extra tries.
-  limitSignIn(deps, row ? `user:${row.id}` : input.login, ip)
+  await limitSignIn(deps, row ? `user:${row.id}` : input.login, ip)
   // verifyPassword spends the time of one hash even without an account: no enumeration by timing.
   const ok = await verifyPassword(input.password, row?.password_hash ?? null)
   if (!row || !ok) throw new ApiError('invalid_credentials', 'Wrong login or password.')
@@ -148,7 +148,7 @@ export async function startSession(deps: AppDeps, row: UserRow): Promise<SignedI
 }
 
 export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): Promise<SignedIn> {
-  limitSignIn(deps, `guest:${input.name}`, ip)
+  await limitSignIn(deps, `guest:${input.name}`, ip)
   const row = await deps.events.transaction(async (trx) => {
     const registered = await trx.selectFrom('users').select('id').where('username', '=', input.name).executeTakeFirst()
     if (registered) throw new ApiError('name_taken', 'A registered user has that name.', [{ path: 'name', message: 'Taken.' }])

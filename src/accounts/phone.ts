@@ -25,7 +25,7 @@ export function normalizePhone(input: string, path = 'phone'): string {
 /** Sends a sign-in code by SMS; `created` says whether this made the account. */
 export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): Promise<{ created: boolean }> {
   const phone = normalizePhone(input.phone)
-  limitSignIn(deps, `phone:${phone}`, ip)
+  await limitSignIn(deps, `phone:${phone}`, ip)
   const code = randomCode()
   const now = deps.clock.now()
   const created = await deps.events.transaction(async (trx) => {
@@ -46,7 +46,7 @@ export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): 
 
 export async function phoneVerify(deps: AppDeps, input: PhoneVerify, ip: string): Promise<SignedIn> {
   const phone = normalizePhone(input.phone)
-  limitSignIn(deps, `phone:${phone}`, ip)
+  await limitSignIn(deps, `phone:${phone}`, ip)
   const row = await deps.events.transaction(async (trx) => {
     const code = await trx.selectFrom('phone_codes').selectAll().where('phone', '=', phone).executeTakeFirst()
     if (!code || code.expires_at <= deps.clock.now() || code.tries_left <= 0) return null

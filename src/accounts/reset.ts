@@ -9,7 +9,7 @@ export const RESET_TTL_MS = 3600 * 1000
 
 /** 202 whatever happens: neither the answer nor its timing tells whether an account exists. */
 export async function requestPasswordReset(deps: AppDeps, login: string, ip: string): Promise<void> {
-  limitSignIn(deps, `reset:${login}`, ip)
+  await limitSignIn(deps, `reset:${login}`, ip)
   const row = await deps.db
     .selectFrom('users')
     .select(['id', 'email', 'username'])

@@ -119,8 +119,8 @@ export async function checkReply(trx: Q, replyToId: number | undefined, where: {
 const SEND_WINDOW_MS = 10_000
 
 /** One send budget per user, shared by room and direct messages: 429 past SEND_RATE_LIMIT. */
-export function limitSends(deps: Pick<AppDeps, 'limiter' | 'config'>, userId: number): void {
-  deps.limiter.hit(`send:${userId}`, deps.config.sendRateLimit, SEND_WINDOW_MS)
+export async function limitSends(deps: Pick<AppDeps, 'limiter' | 'config'>, userId: number): Promise<void> {
+  await deps.limiter.hit(`send:${userId}`, deps.config.sendRateLimit, SEND_WINDOW_MS)
 }
 
 /**

@@ -41,7 +41,7 @@ const badForm = (message: string) => new ApiError('invalid_request', message, [{
 
 export async function receiveUpload(deps: AppDeps, userId: number, input: IncomingUpload): Promise<Upload> {
   const max = deps.config.uploadMaxBytes
-  deps.limiter.hit(`upload:${userId}`, UPLOADS_PER_MINUTE, 60_000)
+  await deps.limiter.hit(`upload:${userId}`, UPLOADS_PER_MINUTE, 60_000)
   const declared = Number(input.contentLength)
   // A declared length far over the limit is refused before a byte of it is read.
   if (Number.isFinite(declared) && declared > max + MULTIPART_SLACK) throw tooLarge(max)
