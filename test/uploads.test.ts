@@ -245,6 +245,23 @@ describe('refused uploads store nothing', () => {
     expectError(noBoundary, 400, 'invalid_request')
   })
 
+  it('a body cut short inside a part of any other name is 400 and the server goes on (it used to end the process)', async () => {
+    const { client } = await guest(server)
+    const before = stored()
+    const part = (name: string, filename = 'a.txt') => `--XX\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\n\r\n`
+    for (const raw of [
+      `${part('other')}AAAA`,
+      `${part('other')}AAAA\r\n${part('another')}BBBB`,
+      `${part('file', 'a.png')}${png().toString('latin1')}\r\n${part('extra')}CCCC`,
+      `--XX\r\nContent-Disposition: form-data; name="caption"\r\n\r\nhello`,
+    ]) {
+      const res = await client.request('POST', '/api/uploads', undefined, { raw: Buffer.from(raw, 'latin1'), headers: { 'content-type': 'multipart/form-data; boundary=XX' } })
+      expectError(res, 400, 'invalid_request')
+    }
+    expect((await client.get('/api/me')).status).toBe(200)
+    expect(stored()).toEqual(before)
+  })
+
   it('needs a session: 401 not_signed_in', async () => {
     expectError(await upload(server.client(), png()), 401, 'not_signed_in')
   })

@@ -62,6 +62,8 @@ export async function receiveUpload(deps: AppDeps, userId: number, input: Incomi
   }
 }
 
+const ignore = () => {}
+
 /** Parses the multipart body, writing the field `file` to disk; resolves once it is complete and checked. */
 function streamToDisk(input: IncomingUpload, dir: string, max: number): Promise<Stored> {
   const body = input.body!
@@ -113,6 +115,9 @@ function streamToDisk(input: IncomingUpload, dir: string, max: number): Promise<
 
     parser.on('file', (name, stream) => {
       if (name !== 'file' || writing || settled) {
+        // A part we skip still fails when the body is cut off; the parser reports that too
+        // (and fail() answers it), so the part's own error event only needs a listener.
+        stream.on('error', ignore)
         stream.resume()
         return
       }
