@@ -9,6 +9,9 @@ import type { PhoneStart, PhoneVerify } from './schemas.js'
 
 export const CODE_TTL_MS = 10 * 60 * 1000
 export const CODE_TRIES = 5
+// API.md §13: at most 10 sign-in codes sent to one phone per 24 h (each SMS costs the site money).
+const SMS_CODES_PER_DAY = 10
+const DAY = 24 * 3600_000
 
 /** E.164 from a phone number written with '+', '00' or no prefix before the country code; else 400 invalid_phone. */
 export function normalizePhone(input: string, path = 'phone'): string {
@@ -27,6 +30,7 @@ export function normalizePhone(input: string, path = 'phone'): string {
 export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): Promise<{ created: boolean }> {
   const phone = normalizePhone(input.phone)
   await limitSignIn(deps, `phone:${phone}`, ip)
+  await deps.limiter.hit(`sms-codes:${phone}`, SMS_CODES_PER_DAY, DAY)
   const code = randomCode()
   const now = deps.clock.now()
   const created = await deps.events.transaction(async (trx) => {

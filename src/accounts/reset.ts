@@ -37,7 +37,7 @@ export async function requestPasswordReset(deps: AppDeps, login: string, ip: str
 }
 
 export async function resetPassword(deps: AppDeps, token: string, password: string, currentSession: string | null): Promise<void> {
-  const hash = await hashPassword(password)
+  const hash = await hashPassword(password, deps.config.passwordHashCost)
   const wake = await deps.db.transaction().execute(async (trx) => {
     const userId = await useToken(deps, trx, token, 'reset_password')
     // Following the emailed link proves the mailbox, so the address counts as verified too.
