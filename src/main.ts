@@ -17,7 +17,7 @@ import { EventLog } from './events/log.js'
 import { PollSlots } from './events/poll-slots.js'
 import { Presence } from './events/presence.js'
 import { LocalWakeBus } from './events/types.js'
-import { connectionBudget, guardServer, readFdLimit, serverOptions } from './http/limits.js'
+import { connectionBudget, guardServer, readFdLimit, requestErrorHandler, serverOptions } from './http/limits.js'
 import { RateLimiter } from './http/rate-limit.js'
 import { secureResponse } from './http/security-headers.js'
 import { startJobs } from './jobs.js'
@@ -80,7 +80,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   if (config.generatedSecret) deps.log.warn({ dataDir: config.dataDir }, 'SECRET_KEY not set: using a generated key kept in DATA_DIR/secret.key')
   const { app, fastPaths } = createApp(deps)
   const jobs = startJobs(deps)
-  const hono = getRequestListener(app.fetch)
+  const hono = getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) })
   const http = createServer(serverOptions(config), (req, res) => {
     secureResponse(res)
     for (const fast of fastPaths) if (fast(req, res)) return

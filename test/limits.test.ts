@@ -194,6 +194,14 @@ describe('what node:http refuses before any route, in the §1 shape', () => {
     expect((await server.client().get('/healthz')).status).toBe(200)
   })
 
+  it('a request without Host, or with a backslash in its path or a Host that is no host, is 400 in the §1 shape', async () => {
+    for (const head of ['GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n', 'GET /api\\me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 'GET /api/me HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n']) {
+      const answer = parseRaw((await rawExchange(server.port, head)).text)
+      expect(answer.status, JSON.stringify(head)).toBe(400)
+      expect(answer.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } })
+    }
+  })
+
   it('headers over the size limit are 431 headers_too_large', async () => {
     const r = await rawExchange(server.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
     const answer = parseRaw(r.text)

@@ -2,12 +2,13 @@
 // dispatched (Hono routes and the fast paths alike), API.md §13: time limits on a request's
 // headers and body, a ceiling on connections below the file-descriptor limit, and answers in the
 // §1 error shape for requests node:http refuses before any route sees them.
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { Server, ServerOptions, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
-import { ERROR_STATUS, errorBody, type ErrorCode } from '../errors.js'
+import { ERROR_STATUS, errorAnswer, errorBody, type ErrorCode } from '../errors.js'
 import { SECURITY_HEADERS } from './security-headers.js'
 
 // 64 descriptors kept for what is not a client connection: stdio, the database with its WAL and
@@ -50,11 +51,14 @@ export function connectionBudget(fdLimit: number | undefined): ConnectionBudget 
  * cut within REQUEST_TIMEOUT, not up to a period later.
  */
 export function serverOptions(config: Pick<Config, 'requestTimeout'>): ServerOptions {
+  // An HTTP/1.1 request without Host is still answered by the app (a §1 400 from
+  // requestErrorHandler) rather than by node:http's own empty 400.
+  const always = { requireHostHeader: false }
   const limitMs = config.requestTimeout * 1000
-  if (limitMs === 0) return { requestTimeout: 0, headersTimeout: 0 }
+  if (limitMs === 0) return { ...always, requestTimeout: 0, headersTimeout: 0 }
   // 1 s, or a tenth of a short limit (tests use a second or two).
   const checkMs = Math.min(1000, Math.max(50, Math.floor(limitMs / 10)))
-  return { requestTimeout: limitMs - checkMs, headersTimeout: limitMs - checkMs, connectionsCheckingInterval: checkMs }
+  return { ...always, requestTimeout: limitMs - checkMs, headersTimeout: limitMs - checkMs, connectionsCheckingInterval: checkMs }
 }
 
 // What node:http's parser errors mean for the client, in API.md §1's terms.
@@ -110,4 +114,20 @@ export function guardServer(server: Server, log: Logger, budget: ConnectionBudge
     if (++open >= budget.maxConnections - 1) server.closeIdleConnections()
     socket.once('close', closed)
   })
+}
+
+/**
+ * @hono/node-server's errorHandler: a node request it cannot turn into a web Request (a Host
+ * header that is no host, a backslash in the path) gets the §1 400 instead of an empty
+ * text/plain one; anything else thrown before the app answers is a logged 500 in the §1 shape.
+ */
+export function requestErrorHandler(log: Logger) {
+  return (err: unknown): Response => {
+    log.debug({ err }, 'request refused before the app')
+    if (err instanceof Error && err.name === 'RequestError') {
+      return Response.json(errorBody('invalid_request', 'The request could not be read (its target or Host header is malformed).'), { status: 400 })
+    }
+    const answer = errorAnswer(log, err, { id: randomUUID(), method: '-', path: '-' })
+    return Response.json(answer.body, { status: answer.status })
+  }
 }

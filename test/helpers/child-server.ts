@@ -13,6 +13,7 @@ const START_LIMIT_MS = 60_000
 
 export type ChildServer = {
   url: string
+  port: number
   proc: ChildProcess
   /** What the process wrote so far (stdout and stderr). */
   output: () => string
@@ -65,6 +66,7 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
   }
   return {
     url,
+    port,
     proc: child.proc,
     output: child.output,
     alive: () => running,
