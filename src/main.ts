@@ -82,8 +82,8 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   const jobs = startJobs(deps)
   const hono = getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) })
   const http = createServer(serverOptions(config), (req, res) => {
-    secureResponse(res)
     for (const fast of fastPaths) if (fast(req, res)) return
+    secureResponse(req, res)
     void hono(req, res)
   })
   await new Promise<void>((resolve, reject) => {

@@ -16,13 +16,25 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
-function expectSecurityHeaders(headers: Headers, what: string) {
+function directivesOf(headers: Headers): Map<string | undefined, string> {
   const csp = headers.get('content-security-policy') ?? ''
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]))
-  expect(directives.get('script-src'), `${what}: ${csp}`).toBe("'self'")
-  expect(directives.get('style-src'), `${what}: ${csp}`).toBe("'self'")
-  expect(directives.get('frame-ancestors'), `${what}: ${csp}`).toBe("'none'")
-  expect(directives.get('default-src'), `${what}: ${csp}`).toBe("'self'")
+  return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]))
+}
+
+/** A page, static file or upload: the web client's policy. */
+function expectPageHeaders(headers: Headers, what: string) {
+  const d = directivesOf(headers)
+  expect([d.get('default-src'), d.get('script-src'), d.get('style-src'), d.get('frame-ancestors')], what).toEqual(["'self'", "'self'", "'self'", "'none'"])
+  expect(headers.get('x-content-type-options'), what).toBe('nosniff')
+  expect(headers.get('referrer-policy'), what).toBe('no-referrer')
+  expect(headers.get('x-frame-options'), what).toBe('DENY')
+}
+
+/** A JSON answer of /api: nothing may load or run from it, or frame it. */
+function expectApiHeaders(headers: Headers, what: string) {
+  const d = directivesOf(headers)
+  expect([...d.keys()], what).toEqual(['default-src', 'frame-ancestors'])
+  expect([d.get('default-src'), d.get('frame-ancestors')], what).toEqual(["'none'", "'none'"])
   expect(headers.get('x-content-type-options'), what).toBe('nosniff')
   expect(headers.get('referrer-policy'), what).toBe('no-referrer')
 }
@@ -54,26 +66,33 @@ async function uploadPng(client: Client): Promise<{ id: number; url: string }> {
 }
 
 describe('security headers', () => {
-  it('every kind of answer carries them: pages, static files, API routes, the fast paths, files, errors', async () => {
+  it('every kind of answer carries them: pages, static files, files, API routes, the fast paths, errors', async () => {
     const { client } = await guest(server)
     const room = (await client.post('/api/rooms', { name: 'headers' })).body.data.room.id
     const file = await uploadPng(client)
     const cursor = await cursorOf(client)
-    const answers: [string, Promise<{ headers: Headers }>][] = [
+    const pages: [string, Promise<{ headers: Headers }>][] = [
       ['page /', fetch(`${server.url}/`)],
       ['client-side page', fetch(`${server.url}/reset-password?token=x`)],
       ['stylesheet', fetch(`${server.url}/app.css`)],
       ['script', fetch(`${server.url}/js/main.js`)],
-      ['API route', client.get('/api/me')],
-      ['API error', server.client().get('/api/me')],
-      ['404', fetch(`${server.url}/api/nothing-here`)],
-      ['poll (fast path)', client.get(`/api/poll?cursor=${encodeURIComponent(cursor)}&timeout=0`)],
-      ['history (fast path)', client.get(`/api/rooms/${room}/messages`)],
-      ['send (fast path)', client.post(`/api/rooms/${room}/messages`, { text: 'hi' })],
       ['file', fetch(server.url + file.url)],
       ['healthz', fetch(`${server.url}/healthz`)],
+      ['404 of a file', fetch(`${server.url}/files/nothing.png`)],
     ]
-    for (const [what, answer] of answers) expectSecurityHeaders((await answer).headers, what)
+    const api: [string, Promise<{ headers: Headers }>][] = [
+      ['API route', client.get('/api/me')],
+      ['API error', server.client().get('/api/me')],
+      ['API 404', fetch(`${server.url}/api/nothing-here`)],
+      ['poll (fast path)', client.get(`/api/poll?cursor=${encodeURIComponent(cursor)}&timeout=0`)],
+      ['poll error (fast path)', server.client().get(`/api/poll?cursor=${encodeURIComponent(cursor)}&timeout=0`)],
+      ['poll (Hono route)', client.get(`/api/poll?cursor=${encodeURIComponent(cursor)}&timeout=0&types=room.created`)],
+      ['history (fast path)', client.get(`/api/rooms/${room}/messages`)],
+      ['send (fast path)', client.post(`/api/rooms/${room}/messages`, { text: 'hi' })],
+      ['send error (fast path)', client.post(`/api/rooms/${room + 1000}/messages`, { text: 'hi' })],
+    ]
+    for (const [what, answer] of pages) expectPageHeaders((await answer).headers, what)
+    for (const [what, answer] of api) expectApiHeaders((await answer).headers, what)
   })
 })
 

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { AppDeps, AppEnv } from '../deps.js'
 import { ApiError, errorAnswer } from '../errors.js'
 import { writeAnswer } from '../http/fast.js'
+import { API_HEADERS } from '../http/security-headers.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
@@ -43,7 +44,8 @@ export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
   })
 }
 
-const POLL_HEADERS = { 'Content-Type': 'application/json; charset=UTF-8', 'Cache-Control': 'no-store' }
+// With the security headers of every /api answer (the fast path sets no header before writeHead).
+const POLL_HEADERS = { ...API_HEADERS, 'Content-Type': 'application/json; charset=UTF-8', 'Cache-Control': 'no-store' }
 
 type PollAnswer = { status: 200; body: string }
 /** Called once with the answer, or with the error to answer instead (ApiError: its 4xx). */

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import { ERROR_STATUS, errorAnswer, errorBody, type ErrorCode } from '../errors.js'
-import { SECURITY_HEADERS } from './security-headers.js'
+import { API_HEADERS } from './security-headers.js'
 
 // 64 descriptors kept for what is not a client connection: stdio, the database with its WAL and
 // SHM, the lock file, libuv's own, uploads being written, files being served, calls to SendGrid
@@ -82,7 +82,7 @@ export function clientErrorAnswer(errCode: string | undefined): string {
   const code = CLIENT_ERRORS[errCode ?? ''] ?? 'invalid_request'
   const status = ERROR_STATUS[code]
   const body = JSON.stringify(errorBody(code, MESSAGES[code] ?? 'The request is not valid HTTP.'))
-  const headers = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...SECURITY_HEADERS }
+  const headers = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...API_HEADERS }
   return `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`
 }
 
