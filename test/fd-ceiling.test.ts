@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { request as httpRequest } from 'node:http'
 import { afterAll, describe, expect, it } from 'vitest'
+import { rawRequest, type RawRes } from './helpers/accounts.js'
 import { startChildServer, type ChildServer } from './helpers/child-server.js'
 
 const FD_LIMIT = 256
@@ -20,38 +20,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-type Answer = { status: number; body: any; retryAfter: string | undefined; cookie: string | undefined }
-type Outcome = ({ kind: 'answered' } & Answer) | { kind: 'refused'; error: string }
-
-/**
- * One request on a connection of its own (agent: false), closed after the answer: what many
- * separate clients look like. Rejects when the connection is refused, cut, or `signal` aborts it.
- */
-function request(url: string, opts: { method?: string; body?: unknown; cookie?: string; signal?: AbortSignal } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body)
-    const headers: Record<string, string> = {}
-    if (payload !== undefined) headers['content-type'] = 'application/json'
-    if (opts.cookie) headers.cookie = opts.cookie
-    const req = httpRequest(url, { method: opts.method ?? 'GET', headers, agent: false, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
-      let text = ''
-      res.on('data', (c: Buffer) => void (text += c.toString()))
-      res.on('error', reject)
-      res.on('end', () => {
-        let body: unknown = text
-        try {
-          body = JSON.parse(text)
-        } catch {
-          /* not JSON */
-        }
-        const retry = res.headers['retry-after']
-        resolve({ status: res.statusCode ?? 0, body, retryAfter: Array.isArray(retry) ? retry[0] : retry, cookie: res.headers['set-cookie']?.[0]?.split(';')[0] })
-      })
-    })
-    req.on('error', reject)
-    req.end(payload)
-  })
-}
+type Outcome = ({ kind: 'answered' } & RawRes) | { kind: 'refused'; error: string }
 
 describe('the file-descriptor ceiling', () => {
   it(`under --nofile=${FD_LIMIT}, ${SESSIONS * POLLS_PER_SESSION} polls: the extra ones are refused, /healthz answers, the process lives`, async () => {
@@ -59,17 +28,17 @@ describe('the file-descriptor ceiling', () => {
     const s = server
     const cookies: string[] = []
     for (let i = 0; i < SESSIONS; i++) {
-      const res = await request(`${s.url}/api/auth/guest`, { method: 'POST', body: { name: `fd${i}` } })
+      const res = await rawRequest(s.url, { method: 'POST', path: '/api/auth/guest', body: { name: `fd${i}` } })
       expect(res.status).toBe(201)
-      cookies.push(res.cookie!)
+      cookies.push((res.headers['set-cookie'] as string[])[0]!.split(';')[0]!)
     }
-    const cursors = await Promise.all(cookies.map(async (cookie) => (await request(`${s.url}/api/poll`, { cookie })).body.data.cursor as string))
+    const cursors = await Promise.all(cookies.map(async (cookie) => (await rawRequest(s.url, { path: '/api/poll', headers: { cookie } })).body.data.cursor as string))
     const ctl = new AbortController()
     const outcomes: (Outcome | undefined)[] = []
     const polls = cookies.flatMap((cookie, i) =>
       Array.from({ length: POLLS_PER_SESSION }, () => {
         const slot = outcomes.push(undefined) - 1
-        return request(`${s.url}/api/poll?cursor=${encodeURIComponent(cursors[i]!)}&timeout=55`, { cookie, signal: ctl.signal }).then(
+        return rawRequest(s.url, { path: `/api/poll?cursor=${encodeURIComponent(cursors[i]!)}&timeout=55`, headers: { cookie }, signal: ctl.signal }).then(
           (res) => void (outcomes[slot] = { kind: 'answered', ...res }),
           (err: Error) => void (ctl.signal.aborted || (outcomes[slot] = { kind: 'refused', error: err.message })),
         )
@@ -77,7 +46,7 @@ describe('the file-descriptor ceiling', () => {
     )
     // Every poll is either held by the server now, or has its outcome.
     const heldNow = async () => {
-      const text = String((await request(`${s.url}/metrics`, { signal: AbortSignal.timeout(5000) })).body)
+      const text = String((await rawRequest(s.url, { path: '/metrics', signal: AbortSignal.timeout(5000) })).body)
       return Number(/^parley_held_polls (\d+)$/m.exec(text)?.[1] ?? -1)
     }
     let held = -1
@@ -96,18 +65,18 @@ describe('the file-descriptor ceiling', () => {
       if (o.kind === 'answered') {
         expect(o.status).toBe(503)
         expect(o.body.error.code).toBe('unavailable')
-        expect(Number(o.retryAfter)).toBeGreaterThan(0)
+        expect(Number(o.headers['retry-after'])).toBeGreaterThan(0)
       } else expect(o.kind).toBe('refused')
     }
     // The held polls leave room for everything else.
-    const health = await request(`${s.url}/healthz`, { signal: AbortSignal.timeout(5000) })
+    const health = await rawRequest(s.url, { path: '/healthz', signal: AbortSignal.timeout(5000) })
     expect(health.status).toBe(200)
-    const me = await request(`${s.url}/api/me`, { cookie: cookies[0]!, signal: AbortSignal.timeout(5000) })
+    const me = await rawRequest(s.url, { path: '/api/me', headers: { cookie: cookies[0]! }, signal: AbortSignal.timeout(5000) })
     expect(me.status).toBe(200)
     expect(s.alive()).toBe(true)
     ctl.abort()
     await Promise.all(polls)
-    expect((await request(`${s.url}/healthz`, { signal: AbortSignal.timeout(5000) })).status).toBe(200)
+    expect((await rawRequest(s.url, { path: '/healthz', signal: AbortSignal.timeout(5000) })).status).toBe(200)
     expect(s.alive()).toBe(true)
   }, 180_000)
 })

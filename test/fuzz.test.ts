@@ -10,12 +10,13 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
 import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startChildServer, type ChildServer } from './helpers/child-server.js'
 import { Client } from './helpers/client.js'
-import { firstBody, hostileJsonText, hostileValue, rawExchange, Rng } from './helpers/fuzz.js'
+import { hostileJsonText, hostileValue, Rng } from './helpers/fuzz.js'
+import { png } from './helpers/images.js'
+import { firstAnswer, rawExchange } from './helpers/raw-http.js'
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121)
 const REQUESTS = 6000
@@ -43,23 +44,6 @@ afterAll(async () => {
   await server?.stop()
   rmSync(dataDir, { recursive: true, force: true })
 })
-
-function png(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const len = Buffer.alloc(4)
-    len.writeUInt32BE(data.length)
-    const crc = Buffer.alloc(4)
-    crc.writeUInt32BE(crc32(body))
-    return Buffer.concat([len, body, crc])
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])),
-    chunk('IDAT', deflateSync(Buffer.from([0, 255, 0, 0, 255]))),
-    chunk('IEND', Buffer.alloc(0)),
-  ])
-}
 
 async function ok<T = any>(p: Promise<{ status: number; body: T }>, status = [200, 201, 204]): Promise<T> {
   const res = await p
@@ -291,7 +275,7 @@ describe('fuzz: hostile requests over every route', () => {
         answer = await rawExchange(server.port, [head(body ? [`Content-Length: ${body.length}`] : []), ...(body ? [body] : [])], { waitMs: WAIT_MS })
       }
       for (const s of answer.statuses) if (s >= 500) failures.push({ what: `raw ${what}`, status: s, body: answer.text.slice(0, 500) })
-      const first = firstBody(answer.text)
+      const first = firstAnswer(answer.text)
       if (first && first.status < 500) check(`raw ${what} ${JSON.stringify(answer.text.slice(0, 600))}`, first.status, first.body, method)
     }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pollsHeld } from './helpers/accounts.js'
 import type { Client, Res } from './helpers/client.js'
 import { cursorOf } from './helpers/poll.js'
+import { firstAnswer, rawExchange } from './helpers/raw-http.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser } from './helpers/users.js'
 
@@ -15,31 +16,6 @@ function hold(client: Client, cursor: string, extra = '') {
   const ctl = new AbortController()
   const answer = client.get(`/api/poll?cursor=${encodeURIComponent(cursor)}&timeout=30${extra}`, { signal: ctl.signal }).catch((err: unknown) => err)
   return { answer, abort: () => ctl.abort() }
-}
-
-/** Writes `head` on a raw connection and reads until the server closes it (or `waitMs` passes). */
-function rawExchange(port: number, head: string | Buffer, waitMs = 10_000): Promise<{ text: string; ms: number; closed: boolean }> {
-  return new Promise((resolve) => {
-    const started = Date.now()
-    const socket = connect(port, '127.0.0.1', () => socket.write(head))
-    let text = ''
-    const timer = setTimeout(() => {
-      socket.destroy()
-      resolve({ text, ms: Date.now() - started, closed: false })
-    }, waitMs)
-    socket.on('data', (c: Buffer) => void (text += c.toString('utf8')))
-    socket.on('error', () => {})
-    socket.on('close', () => {
-      clearTimeout(timer)
-      resolve({ text, ms: Date.now() - started, closed: true })
-    })
-  })
-}
-
-/** Status and parsed JSON body of a raw HTTP answer. */
-function parseRaw(text: string): { status: number; headers: string; body: any } {
-  const [head = '', ...rest] = text.split('\r\n\r\n')
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), headers: head, body: rest.length ? JSON.parse(rest.join('\r\n\r\n')) : undefined }
 }
 
 describe('held polls per session and per user (MAX_POLLS_PER_SESSION, MAX_POLLS_PER_USER)', () => {
@@ -142,13 +118,13 @@ describe('slow requests (REQUEST_TIMEOUT)', () => {
     const room = (await client.post('/api/rooms', { name: 'slow senders' })).body.data.room.id
     const cookie = `parley_session=${client.cookies.get('parley_session')}`
     const slow = (path: string) =>
-      rawExchange(server.port, `POST ${path} HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"text":"`)
+      rawExchange(server.port, [`POST ${path} HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"text":"`])
     const [login, send] = await Promise.all([slow('/api/auth/login'), slow(`/api/rooms/${room}/messages`)])
     for (const r of [login, send]) {
-      expect(r.closed).toBe(true)
+      expect(r.timedOut).toBe(false)
       expect(r.ms).toBeGreaterThan(LIMIT_S * 1000 - 500)
       expect(r.ms).toBeLessThan(LIMIT_S * 1000 + 1500)
-      const answer = parseRaw(r.text)
+      const answer = firstAnswer(r.text)!
       expect(answer.status).toBe(408)
       expect(answer.body).toEqual({ error: { code: 'request_timeout', message: expect.any(String) } })
     }
@@ -157,12 +133,12 @@ describe('slow requests (REQUEST_TIMEOUT)', () => {
   })
 
   it('headers that never finish, or a connection that sends nothing, are cut too', async () => {
-    const [partial, silent] = await Promise.all([rawExchange(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n'), rawExchange(server.port, '')])
+    const [partial, silent] = await Promise.all([rawExchange(server.port, ['GET /healthz HTTP/1.1\r\nHost: x\r\n']), rawExchange(server.port, [''])])
     for (const r of [partial, silent]) {
-      expect(r.closed).toBe(true)
+      expect(r.timedOut).toBe(false)
       expect(r.ms).toBeLessThan(LIMIT_S * 1000 + 1500)
     }
-    expect(parseRaw(partial.text).status).toBe(408)
+    expect(firstAnswer(partial.text)?.status).toBe(408)
   })
 
   it('a held poll is not a slow request: one held three times REQUEST_TIMEOUT answers in full', async () => {
@@ -185,8 +161,8 @@ describe('what node:http refuses before any route, in the §1 shape', () => {
 
   it('a garbage request line is 400 invalid_request with a JSON body, and the server goes on', async () => {
     for (const head of ['BLAH\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', 'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', '\x00\x01\x02\r\n\r\n']) {
-      const r = await rawExchange(server.port, head)
-      const answer = parseRaw(r.text)
+      const r = await rawExchange(server.port, [head])
+      const answer = firstAnswer(r.text)!
       expect(answer.status, JSON.stringify(head)).toBe(400)
       expect(answer.headers).toMatch(/\r\nContent-Type: application\/json\r\n/)
       expect(answer.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } })
@@ -196,15 +172,15 @@ describe('what node:http refuses before any route, in the §1 shape', () => {
 
   it('a request without Host, or with a backslash in its path or a Host that is no host, is 400 in the §1 shape', async () => {
     for (const head of ['GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n', 'GET /api\\me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 'GET /api/me HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n']) {
-      const answer = parseRaw((await rawExchange(server.port, head)).text)
+      const answer = firstAnswer((await rawExchange(server.port, [head])).text)!
       expect(answer.status, JSON.stringify(head)).toBe(400)
       expect(answer.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } })
     }
   })
 
   it('headers over the size limit are 431 headers_too_large', async () => {
-    const r = await rawExchange(server.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
-    const answer = parseRaw(r.text)
+    const r = await rawExchange(server.port, [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`])
+    const answer = firstAnswer(r.text)!
     expect(answer.status).toBe(431)
     expect(answer.body.error.code).toBe('headers_too_large')
   })

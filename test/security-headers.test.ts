@@ -1,10 +1,10 @@
 // API.md §13: pages and static files (and every other answer, fast paths included) carry
 // Content-Security-Policy, nosniff and Referrer-Policy; the bundled client runs under that policy
 // without a violation; files from private rooms and dialogs are Cache-Control: private.
-import { deflateSync, crc32 } from 'node:zlib'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
+import { png } from './helpers/images.js'
 import { cursorOf } from './helpers/poll.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { guest } from './helpers/users.js'
@@ -37,24 +37,6 @@ function expectApiHeaders(headers: Headers, what: string) {
   expect([d.get('default-src'), d.get('frame-ancestors')], what).toEqual(["'none'", "'none'"])
   expect(headers.get('x-content-type-options'), what).toBe('nosniff')
   expect(headers.get('referrer-policy'), what).toBe('no-referrer')
-}
-
-/** A 1×1 PNG. */
-function png() {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const len = Buffer.alloc(4)
-    len.writeUInt32BE(data.length)
-    const crc = Buffer.alloc(4)
-    crc.writeUInt32BE(crc32(body))
-    return Buffer.concat([len, body, crc])
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])),
-    chunk('IDAT', deflateSync(Buffer.from([0, 255, 0, 0, 255]))),
-    chunk('IEND', Buffer.alloc(0)),
-  ])
 }
 
 async function uploadPng(client: Client): Promise<{ id: number; url: string }> {

@@ -1,6 +1,4 @@
-// Pieces of the fuzz test: a seeded PRNG, hostile values, and raw HTTP exchanges that can send
-// anything (garbage request lines, truncated and chunked bodies) and read whatever comes back.
-import { connect } from 'node:net'
+// Pieces of the fuzz test: a seeded PRNG and hostile values.
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
 export class Rng {
@@ -80,53 +78,4 @@ export function hostileJsonText(rng: Rng): string {
     '\uFEFF{}',
     '{"a":"' + 'b'.repeat(70_000) + '"}',
   ])
-}
-
-export type RawAnswer = { statuses: number[]; text: string; timedOut: boolean }
-
-/**
- * Writes `parts` on a fresh connection (with `gapMs` between them), optionally cutting the
- * connection after the last part (`cut`: 'end' half-closes, 'destroy' resets), then reads
- * whatever comes back until the server closes or `waitMs` passes.
- */
-export function rawExchange(port: number, parts: (string | Buffer)[], opts: { cut?: 'end' | 'destroy'; gapMs?: number; waitMs?: number } = {}): Promise<RawAnswer> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    let text = ''
-    let done = false
-    const finish = (timedOut: boolean) => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      socket.destroy()
-      resolve({ statuses: [...text.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1])), text, timedOut })
-    }
-    const timer = setTimeout(() => finish(true), opts.waitMs ?? 5000)
-    socket.on('data', (c: Buffer) => void (text += c.toString('latin1')))
-    socket.on('error', () => finish(false))
-    socket.on('close', () => finish(false))
-    socket.on('connect', async () => {
-      for (const p of parts) {
-        if (socket.destroyed) return
-        socket.write(p)
-        if (opts.gapMs) await new Promise((r) => setTimeout(r, opts.gapMs))
-      }
-      if (opts.cut === 'end') socket.end()
-      else if (opts.cut === 'destroy') setTimeout(() => finish(false), 20)
-    })
-  })
-}
-
-/** The first answer's body in a raw exchange (by its Content-Length), parsed as JSON when it is. */
-export function firstBody(text: string): { status: number; body: unknown } | undefined {
-  const head = /^HTTP\/1\.[01] (\d{3})[^\r\n]*\r\n([\s\S]*?)\r\n\r\n/.exec(text)
-  if (!head) return undefined
-  const length = Number(/\r\ncontent-length: *(\d+)/i.exec(`\r\n${head[2]}`)?.[1] ?? -1)
-  const rest = text.slice(head[0].length)
-  const raw = length >= 0 ? rest.slice(0, length) : rest
-  try {
-    return { status: Number(head[1]), body: raw === '' ? undefined : JSON.parse(Buffer.from(raw, 'latin1').toString('utf8')) }
-  } catch {
-    return { status: Number(head[1]), body: raw }
-  }
 }
