@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import * as crypto from '../src/accounts/crypto.js'
 import { ConfigError, loadConfig } from '../src/config.js'
-import { inDb } from './helpers/accounts.js'
+import { inDb, waitForOutbox } from './helpers/accounts.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, registerUser } from './helpers/users.js'
 
@@ -72,6 +72,23 @@ describe('registration', () => {
     expectError(await c.post('/api/auth/register', { username: 'someone_else', email, password: 'long enough' }), 409, 'email_taken')
     expect(calls()).toBe(before)
     expect((await c.post('/api/auth/register', { username: 'someone_else', email: 'else@example.test', password: 'long enough' })).status).toBe(201)
+    expect(calls()).toBe(before + 1)
+  })
+
+  it('a password reset with a made-up or used token is refused before any hashing', async () => {
+    const s = await startTestServer()
+    servers.push(s)
+    const { email } = await registerUser(s)
+    const calls = () => vi.mocked(crypto.hashPassword).mock.calls.length
+    const before = calls()
+    const c = s.client()
+    expectError(await c.post('/api/auth/password-reset', { token: 'x'.repeat(43), password: 'a new password' }), 400, 'invalid_token')
+    expect(calls()).toBe(before)
+    expect((await c.post('/api/auth/password-reset/request', { login: email })).status).toBe(202)
+    const token = /token=([\w-]+)/.exec((await waitForOutbox(s, (e) => e.to === email && e.subject === 'Reset your Parley password'))[0]!.text)![1]!
+    expect((await c.post('/api/auth/password-reset', { token, password: 'a new password' })).status).toBe(204)
+    expect(calls()).toBe(before + 1)
+    expectError(await c.post('/api/auth/password-reset', { token, password: 'another password' }), 400, 'invalid_token')
     expect(calls()).toBe(before + 1)
   })
 })

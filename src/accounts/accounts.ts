@@ -104,6 +104,21 @@ export async function register(deps: AppDeps, input: Register, ip: string): Prom
   return user
 }
 
+const invalidToken = () => new ApiError('invalid_token', 'This link is invalid or has expired.')
+
+/** 400 invalid_token unless the token is live, without using it up (checked before costly work). */
+export async function requireLiveToken(deps: Pick<AppDeps, 'clock' | 'db'>, token: string, purpose: 'verify_email' | 'reset_password'): Promise<void> {
+  const row = await deps.db
+    .selectFrom('tokens')
+    .select('user_id')
+    .where('token_hash', '=', sha256(token))
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', deps.clock.now())
+    .executeTakeFirst()
+  if (!row) throw invalidToken()
+}
+
 /** Consumes a single-use token of the given purpose; 400 invalid_token when unknown, used or expired. */
 export async function useToken(deps: Pick<AppDeps, 'clock'>, trx: Trx, token: string, purpose: 'verify_email' | 'reset_password'): Promise<number> {
   const now = deps.clock.now()
@@ -116,7 +131,7 @@ export async function useToken(deps: Pick<AppDeps, 'clock'>, trx: Trx, token: st
     .where('expires_at', '>', now)
     .returning('user_id')
     .executeTakeFirst()
-  if (!row) throw new ApiError('invalid_token', 'This link is invalid or has expired.')
+  if (!row) throw invalidToken()
   return row.user_id
 }
 

@@ -9,7 +9,7 @@ import { displayName } from './users.js'
 
 // INVITE_DAILY_LIMIT counts addresses and phones per 24 h.
 const DAY = 24 * 3600_000
-export const INVITE_SUBJECT = 'You are invited to Parley'
+const INVITE_SUBJECT = 'You are invited to Parley'
 
 /** Validates every entry before storing or sending anything: one bad entry sends nothing. */
 export async function sendInvites(deps: AppDeps, inviterId: number, input: Invites): Promise<number> {

@@ -1,6 +1,6 @@
 // Password reset by an emailed single-use link. API.md §3: 202 for any login, 1 h, revokes the other sessions.
 import type { AppDeps } from '../deps.js'
-import { limitSignIn, publicUrl, sendQuietly, useToken } from './accounts.js'
+import { limitSignIn, publicUrl, requireLiveToken, sendQuietly, useToken } from './accounts.js'
 import { hashPassword, randomToken, sha256 } from './crypto.js'
 import { revokeSessions } from './sessions.js'
 
@@ -37,6 +37,8 @@ export async function requestPasswordReset(deps: AppDeps, login: string, ip: str
 }
 
 export async function resetPassword(deps: AppDeps, token: string, password: string, currentSession: string | null): Promise<void> {
+  // A made-up token must not buy a hash's CPU: it is checked first, and used up after hashing.
+  await requireLiveToken(deps, token, 'reset_password')
   const hash = await hashPassword(password, deps.config.passwordHashCost)
   const wake = await deps.db.transaction().execute(async (trx) => {
     const userId = await useToken(deps, trx, token, 'reset_password')
