@@ -21,7 +21,7 @@ import { refuseDeclaredOverLimit } from './http/validate.js'
 import { sessionAuth, sessionReader } from './http/session.js'
 import { isLoopback } from './metrics.js'
 import { buildOpenApi } from './openapi.js'
-import { projectRoot } from './paths.js'
+import { packageVersion, projectRoot } from './paths.js'
 import { roomFastPaths, roomRoutes } from './rooms/routes.js'
 import { safeEqual } from './accounts/crypto.js'
 
@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps) {
   })
 
   app.get('/metrics', async (c) => {
-    const ip = clientIp(c)
+    const ip = clientIp(c, deps.config)
     const loopback = isLoopback(ip)
     const auth = c.req.header('authorization') ?? ''
     const token = deps.config.metricsToken
@@ -154,10 +154,4 @@ function pathRegex(path: string): RegExp {
     .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/')
   return new RegExp(`^${body}/?$`)
-}
-
-let version: string | undefined
-function packageVersion(): string {
-  version ??= (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version
-  return version
 }
