@@ -86,8 +86,8 @@ describe('web client: behind a proxy that cuts idle requests', () => {
     const tab = await openAs(browser, server, null, '/')
     type Timeout = { seconds(): number; cut(ms: number, s: number): boolean; answered(ms: number, s: number): void }
     type Make = (now: () => number) => Timeout
-    await tab.page.addScriptTag({ type: 'module', content: "import { createPollTimeout } from '/js/poll-timeout.js'; window.__createPollTimeout = createPollTimeout" })
-    await tab.page.waitForFunction(() => '__createPollTimeout' in window)
+    // A string, so the test's bundler leaves the page's own dynamic import alone.
+    await tab.page.evaluate("import('/js/poll-timeout.js').then((m) => { window.__createPollTimeout = m.createPollTimeout })")
     const steps = await tab.page.evaluate(() => {
       const createPollTimeout = (window as unknown as { __createPollTimeout: Make }).__createPollTimeout
       let now = 0
