@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { authRoutes, inviteRoutes, meRoutes, userRoutes } from './accounts/routes.js'
@@ -19,9 +16,9 @@ import { clientIp } from './http/client-ip.js'
 import { csrfCheck, csrfGuard } from './http/csrf.js'
 import { refuseDeclaredOverLimit } from './http/validate.js'
 import { sessionAuth, sessionReader } from './http/session.js'
+import { clientPages, staticFiles } from './http/static.js'
 import { isLoopback } from './metrics.js'
 import { buildOpenApi } from './openapi.js'
-import { projectRoot } from './paths.js'
 import { roomFastPaths, roomRoutes } from './rooms/routes.js'
 import { safeEqual } from './accounts/crypto.js'
 
@@ -105,19 +102,10 @@ export function createApp(deps: AppDeps) {
   })
 
   let openapi: unknown
-  app.get('/api/openapi.json', (c) => c.json((openapi ??= buildOpenApi(app, packageVersion()))))
+  app.get('/api/openapi.json', (c) => c.json((openapi ??= buildOpenApi(app, deps.assets.version))))
 
-  const publicDir = join(projectRoot(), 'public')
-  app.use('/*', serveStatic({ root: publicDir, rewriteRequestPath: (p) => p }))
-  // Client-side pages (e.g. /reset-password from the reset email) get the web client.
-  app.get('*', async (c, next) => {
-    if (c.req.path.startsWith('/api/') || c.req.path.includes('.')) return next()
-    try {
-      return c.html(readFileSync(join(publicDir, 'index.html'), 'utf8'))
-    } catch {
-      return next()
-    }
-  })
+  app.use('/*', staticFiles(deps.assets))
+  app.get('*', clientPages(deps.assets))
 
   const methodsByPath = () =>
     app.routes.filter((r) => r.method !== 'ALL' && r.path !== '*' && r.path !== '/*').map((r) => ({ re: pathRegex(r.path), method: r.method }))
@@ -154,10 +142,4 @@ function pathRegex(path: string): RegExp {
     .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/')
   return new RegExp(`^${body}/?$`)
-}
-
-let version: string | undefined
-function packageVersion(): string {
-  version ??= (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version
-  return version
 }

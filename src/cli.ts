@@ -1,6 +1,8 @@
 // parley [serve] | parley migrate | parley admin grant <username>. The logic lives here as a
-// function so tests run it in-process; src/bin.ts is the executable that calls it.
+// function so tests run it in-process; src/bin.ts (npm start) and src/sea/entry.ts (dist/parley)
+// are the executables that call it, each with its Runtime.
 import { grantAdmin } from './accounts/accounts.js'
+import type { Runtime } from './assets.js'
 import { loadConfig } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
@@ -12,7 +14,7 @@ export const USAGE = 'usage: parley [serve] [--config FILE] [--log-level LEVEL] 
 /** Where the commands write their one-line answers (the console, or a test's buffer). */
 export type CliIo = { out: (line: string) => void; err: (line: string) => void }
 
-const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }
+export const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }
 
 /** `serve` answers with the running server (the caller owns signals); other commands with an exit code. */
 export type CliResult = { code: number } | { running: Running }
@@ -20,7 +22,7 @@ export type CliResult = { code: number } | { running: Running }
 // Flags that take a value, so their value is not read as a command.
 const VALUE_FLAGS = ['--config', '--log-level', '--port']
 
-export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = consoleIo): Promise<CliResult> {
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo, runtime: Runtime): Promise<CliResult> {
   const positional = argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && VALUE_FLAGS.includes(argv[i - 1]!)))
   const [command = 'serve', ...rest] = positional
   if (!['serve', 'migrate', 'admin'].includes(command) || (command === 'admin' && (rest[0] !== 'grant' || !rest[1] || rest.length > 2))) {
@@ -28,8 +30,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return { code: 2 }
   }
   const config = loadConfig(env, argv)
-  if (command === 'serve') return { running: await startServer(config, { log: createLogger(config) }) }
-  const { db, close } = openDatabase(config.databaseFile)
+  if (command === 'serve') return { running: await startServer(config, { runtime, log: createLogger(config) }) }
+  const { db, close } = openDatabase(config.databaseFile, runtime.sqliteAddon?.(config.dataDir))
   try {
     const applied = await migrateToLatest(db)
     if (command === 'migrate') {

@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server'
 import type { Logger } from 'pino'
 import type { SessionCache } from './accounts/sessions.js'
+import type { Assets } from './assets.js'
 import type { HistoryCache, MemberCache } from './rooms/caches.js'
 import type { Config } from './config.js'
 import type { Db } from './db/schema.js'
@@ -38,6 +39,8 @@ export interface AppDeps {
   log: Logger
   limiter: RateLimiter
   metrics: Metrics
+  /** The web client's files and Parley's version. */
+  assets: Assets
 }
 
 export type AppEnv = {

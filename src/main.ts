@@ -5,6 +5,7 @@ import { createServer } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import type { Logger } from 'pino'
 import { SessionCache } from './accounts/sessions.js'
+import type { Runtime } from './assets.js'
 import { createApp } from './app.js'
 import { HistoryCache, MemberCache } from './rooms/caches.js'
 import type { Config } from './config.js'
@@ -26,12 +27,12 @@ import { createSmsSender } from './notify/sms.js'
 // 10 s: requests in flight get this long to finish before their connections are cut.
 const DRAIN_LIMIT_MS = 10_000
 
-export type BuildOptions = { clock?: Clock; log?: Logger }
+export type BuildOptions = { runtime: Runtime; clock?: Clock; log?: Logger }
 
-export async function buildDeps(config: Config, opts: BuildOptions = {}): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
+export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
   const clock = opts.clock ?? systemClock
   const log = opts.log ?? createLogger(config)
-  const { db, close } = openDatabase(config.databaseFile)
+  const { db, close } = openDatabase(config.databaseFile, opts.runtime.sqliteAddon?.(config.dataDir))
   const applied = await migrateToLatest(db).catch(async (err: unknown) => {
     await close()
     throw err
@@ -58,6 +59,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
     log,
     limiter: new RateLimiter(clock),
     metrics: createMetrics(),
+    assets: opts.runtime.assets,
   }
   return { deps, close }
 }
@@ -65,7 +67,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
 export type Running = { url: string; port: number; deps: AppDeps; stop: () => Promise<void> }
 
 /** Starts the whole server; stop() drains as SIGTERM does. */
-export async function startServer(config: Config, opts: BuildOptions = {}): Promise<Running> {
+export async function startServer(config: Config, opts: BuildOptions): Promise<Running> {
   const { deps, close } = await buildDeps(config, opts)
   if (config.generatedSecret) deps.log.warn({ dataDir: config.dataDir }, 'SECRET_KEY not set: using a generated key kept in DATA_DIR/secret.key')
   const { app, fastPaths } = createApp(deps)

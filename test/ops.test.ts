@@ -4,6 +4,7 @@ import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { diskRuntime } from '../src/assets.js'
 import { runCli, type CliIo } from '../src/cli.js'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { startServer } from '../src/main.js'
@@ -13,6 +14,7 @@ import { startTestServer, type TestServer } from './helpers/server.js'
 import { guest, registerUser } from './helpers/users.js'
 
 const SECRET = 'ops-test-secret-key-0123456789abcdef'
+const runtime = diskRuntime()
 const temps: string[] = []
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-ops-'))
@@ -230,14 +232,14 @@ describe('migrations', () => {
   it('a database with a migration this code does not know refuses to start, with a clear message', async () => {
     const dir = tempDir()
     const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, SECRET_KEY: SECRET, LOG_LEVEL: 'error' }
-    const first = await startServer(loadConfig(env))
+    const first = await startServer(loadConfig(env), { runtime })
     await first.stop()
     const db = new SQLite(join(dir, 'parley.db'))
     db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999_from_the_future', new Date().toISOString())
     db.close()
-    await expect(startServer(loadConfig(env))).rejects.toThrow(/database schema is newer than this code \(unknown migrations: 9999_from_the_future\)/)
+    await expect(startServer(loadConfig(env), { runtime })).rejects.toThrow(/database schema is newer than this code \(unknown migrations: 9999_from_the_future\)/)
     const io = bufferIo()
-    await expect(runCli(['migrate'], env, io.io)).rejects.toThrow(/newer than this code/)
+    await expect(runCli(['migrate'], env, io.io, runtime)).rejects.toThrow(/newer than this code/)
   })
 })
 
@@ -245,9 +247,9 @@ describe('the parley CLI', () => {
   it('parley migrate applies the migrations once, then says the database is up to date', async () => {
     const env = { DATA_DIR: tempDir(), SECRET_KEY: SECRET }
     const io = bufferIo()
-    expect(await runCli(['migrate'], env, io.io)).toEqual({ code: 0 })
+    expect(await runCli(['migrate'], env, io.io, runtime)).toEqual({ code: 0 })
     expect(io.out[0]).toMatch(/^applied: 0001_accounts, /)
-    expect(await runCli(['migrate'], env, io.io)).toEqual({ code: 0 })
+    expect(await runCli(['migrate'], env, io.io, runtime)).toEqual({ code: 0 })
     expect(io.out[1]).toBe('the database is up to date')
   })
 
@@ -258,7 +260,7 @@ describe('the parley CLI', () => {
     expect(user.role).toBe('user')
     const env = { DATA_DIR: server.dataDir, SECRET_KEY: SECRET }
     const io = bufferIo()
-    expect(await runCli(['admin', 'grant', user.username.toUpperCase()], env, io.io)).toEqual({ code: 0 })
+    expect(await runCli(['admin', 'grant', user.username.toUpperCase()], env, io.io, runtime)).toEqual({ code: 0 })
     expect(io.out).toEqual([`${user.username.toUpperCase()} is now a site admin`])
     expect((await client.get('/api/me')).body.data.user.role).toBe('admin')
   })
@@ -266,10 +268,10 @@ describe('the parley CLI', () => {
   it('parley admin grant for an unknown user exits 1; bad usage exits 2 with the usage line', async () => {
     const env = { DATA_DIR: server.dataDir, SECRET_KEY: SECRET }
     const io = bufferIo()
-    expect(await runCli(['admin', 'grant', 'nobody-at-all'], env, io.io)).toEqual({ code: 1 })
+    expect(await runCli(['admin', 'grant', 'nobody-at-all'], env, io.io, runtime)).toEqual({ code: 1 })
     expect(io.err).toEqual(['no user named nobody-at-all'])
     for (const argv of [['admin', 'grant'], ['admin', 'revoke', 'x'], ['frobnicate'], ['admin', 'grant', 'a', 'b']]) {
-      expect(await runCli(argv, env, io.io), argv.join(' ')).toEqual({ code: 2 })
+      expect(await runCli(argv, env, io.io, runtime), argv.join(' ')).toEqual({ code: 2 })
     }
     expect(io.err.at(-1)).toMatch(/^usage: parley/)
   })
@@ -278,7 +280,7 @@ describe('the parley CLI', () => {
     const dir = tempDir()
     const file = join(dir, 'parley.toml')
     writeFileSync(file, `PORT = 0\nHOST = "127.0.0.1"\nDATA_DIR = "${dir}"\nSECRET_KEY = "${SECRET}"\nLOG_LEVEL = "error"\n`)
-    const result = await runCli(['serve', '--config', file], {}, bufferIo().io)
+    const result = await runCli(['serve', '--config', file], {}, bufferIo().io, runtime)
     if (!('running' in result)) throw new Error('serve did not start')
     try {
       expect((await fetch(`${result.running.url}/healthz`)).status).toBe(200)

@@ -7,9 +7,11 @@ import type { Database, Db } from './schema.js'
 
 export type OpenDb = { db: Db; close: () => Promise<void> }
 
-export function openDatabase(file: string): OpenDb {
+/** `nativeBinding`: better-sqlite3's addon already loaded (the executable's); absent, the package finds its own. */
+export function openDatabase(file: string, nativeBinding?: object): OpenDb {
   mkdirSync(dirname(file), { recursive: true })
-  const sqlite = new SQLite(file)
+  // The package takes the loaded addon object (lib/database.js); its types still say a path only.
+  const sqlite = new SQLite(file, (nativeBinding ? { nativeBinding } : {}) as SQLite.Options)
   // WAL: readers never block the writer; NORMAL sync is durable across process crashes in WAL mode.
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')

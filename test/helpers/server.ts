@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
+import { diskRuntime } from '../../src/assets.js'
 import { loadConfig } from '../../src/config.js'
 import type { Clock } from '../../src/deps.js'
 import { startServer, type Running } from '../../src/main.js'
@@ -50,7 +51,7 @@ export async function startTestServer(env: Record<string, string> = {}, existing
   }
   const config = loadConfig(fullEnv)
   const clock = existing?.clock ?? new TestClock()
-  const running = await startServer(config, { clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+  const running = await startServer(config, { runtime: diskRuntime(), clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
   const server: TestServer = {
     ...running,
     dataDir,
