@@ -1,6 +1,6 @@
-// parley [serve] | parley migrate | parley admin grant <username>. The logic lives here as a
-// function so tests run it in-process; src/bin.ts (npm start) and src/sea/entry.ts (dist/parley)
-// are the executables that call it, each with its Runtime.
+// parley [serve] | parley migrate | parley admin grant <username> | parley --version. The logic
+// lives here as a function so tests run it in-process; src/bin.ts (npm start) and src/sea/entry.ts
+// (dist/parley) are the executables that call it, each with its Runtime.
 import { grantAdmin } from './accounts/accounts.js'
 import type { Runtime } from './assets.js'
 import { loadConfig } from './config.js'
@@ -9,7 +9,7 @@ import { openDatabase } from './db/open.js'
 import { createLogger } from './log.js'
 import { startServer, type Running } from './main.js'
 
-export const USAGE = 'usage: parley [serve] [--config FILE] [--log-level LEVEL] [--dev] | parley migrate | parley admin grant <username>'
+export const USAGE = 'usage: parley [serve] [--config FILE] [--log-level LEVEL] [--dev] | parley migrate | parley admin grant <username> | parley --version'
 
 /** Where the commands write their one-line answers (the console, or a test's buffer). */
 export type CliIo = { out: (line: string) => void; err: (line: string) => void }
@@ -23,6 +23,10 @@ export type CliResult = { code: number } | { running: Running }
 const VALUE_FLAGS = ['--config', '--log-level', '--port']
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo, runtime: Runtime): Promise<CliResult> {
+  if (argv.includes('--version')) {
+    io.out(`parley ${runtime.assets.version}`)
+    return { code: 0 }
+  }
   const positional = argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && VALUE_FLAGS.includes(argv[i - 1]!)))
   const [command = 'serve', ...rest] = positional
   if (!['serve', 'migrate', 'admin'].includes(command) || (command === 'admin' && (rest[0] !== 'grant' || !rest[1] || rest.length > 2))) {

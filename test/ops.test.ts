@@ -276,6 +276,15 @@ describe('the parley CLI', () => {
     expect(io.err.at(-1)).toMatch(/^usage: parley/)
   })
 
+  it('parley --version prints the version of package.json and exits 0, whatever else is on the line', async () => {
+    const version = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).version
+    for (const argv of [['--version'], ['serve', '--version'], ['--version', '--config', '/nonexistent.toml']]) {
+      const io = bufferIo()
+      expect(await runCli(argv, { DATA_DIR: tempDir() }, io.io, runtime), argv.join(' ')).toEqual({ code: 0 })
+      expect(io.out).toEqual([`parley ${version}`])
+    }
+  })
+
   it('parley serve --config FILE starts the server from the file; stop drains', async () => {
     const dir = tempDir()
     const file = join(dir, 'parley.toml')
