@@ -4,6 +4,7 @@
 import { grantAdmin } from './accounts/accounts.js'
 import type { Runtime } from './assets.js'
 import { loadConfig } from './config.js'
+import { ensureWritableDir } from './data-dir.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
 import { createLogger } from './log.js'
@@ -34,6 +35,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return { code: 2 }
   }
   const config = loadConfig(env, argv)
+  ensureWritableDir(config.dataDir)
   if (command === 'serve') return { running: await startServer(config, { runtime, log: createLogger(config) }) }
   const { db, close } = openDatabase(config.databaseFile, runtime.sqliteAddon?.(config.dataDir))
   try {

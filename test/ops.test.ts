@@ -285,6 +285,21 @@ describe('the parley CLI', () => {
     }
   })
 
+  // Root (as these tests may run) writes through any permission bits, so the folder is made
+  // impossible instead: its path runs through a regular file (ENOTDIR for everyone).
+  it('an unwritable DATA_DIR is refused with one line naming it, before anything is written', async () => {
+    const file = join(tempDir(), 'a-file')
+    writeFileSync(file, '')
+    const dataDir = join(file, 'data')
+    const message = `DATA_DIR ${dataDir} is not writable: a part of its path is a file, not a directory`
+    // Without SECRET_KEY the generated key is the first write; with it, the database.
+    for (const env of [{ DATA_DIR: dataDir }, { DATA_DIR: dataDir, SECRET_KEY: SECRET }]) {
+      for (const command of ['migrate', 'serve']) {
+        await expect(runCli([command], env, bufferIo().io, runtime), `${command} ${JSON.stringify(env)}`).rejects.toThrow(new Error(message))
+      }
+    }
+  })
+
   it('parley serve --config FILE starts the server from the file; stop drains', async () => {
     const dir = tempDir()
     const file = join(dir, 'parley.toml')
