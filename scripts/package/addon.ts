@@ -9,6 +9,9 @@ import type { NodeRuntime } from './runtime.js'
 
 const require = createRequire(import.meta.url)
 
+// Part of the cache key, so a change here builds the addon again.
+const GYP_ARGS = ['rebuild', '--release', '--jobs=max']
+
 export function buildAddon(root: string, cache: string, runtime: NodeRuntime): { file: string; cached: boolean } {
   const source = join(root, 'node_modules', 'better-sqlite3')
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] })
@@ -19,6 +22,7 @@ export function buildAddon(root: string, cache: string, runtime: NodeRuntime): {
       betterSqlite3: versionOf(join(source, 'package.json')),
       nodeGyp: versionOf(join(nodeGyp, '..', '..', 'package.json')),
       compiler: run(compiler, ['--version']).split('\n')[0],
+      GYP_ARGS,
     }),
   ).slice(0, 16)
   const dir = join(cache, `addon-${key}`)
@@ -32,7 +36,7 @@ export function buildAddon(root: string, cache: string, runtime: NodeRuntime): {
   // --nodedir: the headers come from the runtime package; node-gyp downloads nothing. npm's own
   // settings (npm_config_nodedir in a global npmrc, say) would override the flags: they are left out.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_/i.test(k)))
-  run(process.execPath, [nodeGyp, 'rebuild', '--release', `--nodedir=${runtime.headers}`, '--jobs=max'], { cwd: work, env })
+  run(process.execPath, [nodeGyp, ...GYP_ARGS, `--nodedir=${runtime.headers}`], { cwd: work, env })
   const built = join(work, 'build', 'Release', 'better_sqlite3.node')
   // Loaded once by the embedded Node before it is kept: an ABI mismatch fails here, not at a user's start.
   run(runtime.node, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(built)})`])

@@ -12,6 +12,15 @@ const require = createRequire(import.meta.url)
 // The fuse Node's single executable applications look for (Node's docs, "Single executable applications").
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 
+// Part of the cache key, with everything else that shapes the file.
+const SEA_OPTIONS = {
+  disableExperimentalSEAWarning: true,
+  // V8's compiled code for the bundle, made now: the start skips most of the parsing.
+  useCodeCache: true,
+}
+// Debug symbols: 127 → 109 MB. The dynamic symbols addons link against stay.
+const STRIP_ARGS = ['--strip-all']
+
 export type Parts = { root: string; cache: string; runtime: NodeRuntime; addon: string; bundle: string }
 
 export function assemble({ root, cache, runtime, addon, bundle }: Parts): { file: string; cached: boolean } {
@@ -27,6 +36,8 @@ export function assemble({ root, cache, runtime, addon, bundle }: Parts): { file
       bundle: sha256File(bundle),
       manifest,
       public: files.map((f) => sha256File(join(publicDir, f))),
+      SEA_OPTIONS,
+      STRIP_ARGS,
     }),
   )
   // The key of the file last written to dist/parley, with its size and time: when both still
@@ -41,21 +52,13 @@ export function assemble({ root, cache, runtime, addon, bundle }: Parts): { file
   const assets: Record<string, string> = { [MANIFEST_ASSET]: join(work, MANIFEST_ASSET), [ADDON_ASSET]: addon }
   for (const f of files) assets[PUBLIC_PREFIX + f] = join(publicDir, f)
   const blob = join(work, 'sea.blob')
-  const config = {
-    main: bundle,
-    output: blob,
-    disableExperimentalSEAWarning: true,
-    // V8's compiled code for the bundle, made now: the start skips most of the parsing.
-    useCodeCache: true,
-    assets,
-  }
+  const config = { main: bundle, output: blob, ...SEA_OPTIONS, assets }
   writeFileSync(join(work, 'sea-config.json'), JSON.stringify(config, null, 2))
   // The blob must come from the very Node it is injected into.
   run(runtime.node, ['--experimental-sea-config', join(work, 'sea-config.json')], { cwd: work })
   const exe = join(work, 'parley')
   copyFileSync(runtime.node, exe)
-  // Debug symbols: 127 → 109 MB. The dynamic symbols addons link against stay.
-  run('strip', ['--strip-all', exe])
+  run('strip', [...STRIP_ARGS, exe])
   run(process.execPath, [postject, exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE])
   chmodSync(exe, 0o755)
   mkdirSync(join(root, 'dist'), { recursive: true })
@@ -71,7 +74,7 @@ export function assemble({ root, cache, runtime, addon, bundle }: Parts): { file
 function listFiles(dir: string): string[] {
   return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
     .filter((d) => d.isFile())
-    .map((d) => relative(dir, join(d.parentPath ?? d.path, d.name)).split(sep).join('/'))
+    .map((d) => relative(dir, join(d.parentPath, d.name)).split(sep).join('/'))
     .sort()
 }
 
