@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps) {
   })
 
   app.get('/metrics', async (c) => {
-    const ip = clientIp(c)
+    const ip = clientIp(c, deps.config)
     const loopback = isLoopback(ip)
     const auth = c.req.header('authorization') ?? ''
     const token = deps.config.metricsToken

@@ -20,7 +20,8 @@ const REASONS: Record<string, string> = {
 /** Creates `dir` if needed and writes (then removes) a probe file in it; a DataDirError naming the folder otherwise. */
 export function ensureWritableDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true })
+    // Owner only (API.md §13): the database, the secret and the sessions live here.
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
     const probe = join(dir, `.write-probe-${process.pid}-${randomBytes(4).toString('hex')}`)
     writeFileSync(probe, '', { flag: 'wx' })
     rmSync(probe)

@@ -7,8 +7,9 @@ import type { Config } from './config.js'
 import type { Db } from './db/schema.js'
 import type { EventLog } from './events/log.js'
 import type { Hub } from './events/hub.js'
+import type { PollSlots } from './events/poll-slots.js'
 import type { Presence } from './events/presence.js'
-import type { RateLimiter } from './http/rate-limit.js'
+import type { Limiter } from './http/rate-limit.js'
 import type { Metrics } from './metrics.js'
 import type { Mailer, SmsSender } from './notify/types.js'
 
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** Waiting polls, wake-ups, ephemeral events. */
   hub: Hub
   presence: Presence
+  /** Held polls per session, per user and in all (API.md §13). */
+  polls: PollSlots
   /** The newest page of each room's history, serialized (changes drop it). */
   history: HistoryCache
   /** The member ids of each room (joins and leaves drop them). */
@@ -37,7 +40,7 @@ export interface AppDeps {
   sms: SmsSender
   clock: Clock
   log: Logger
-  limiter: RateLimiter
+  limiter: Limiter
   metrics: Metrics
   /** The web client's files and Parley's version. */
   assets: Assets

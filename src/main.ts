@@ -12,11 +12,15 @@ import type { Config } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
 import { type AppDeps, type Clock, systemClock } from './deps.js'
+import { lockDataDir } from './data-dir-lock.js'
 import { Hub } from './events/hub.js'
 import { EventLog } from './events/log.js'
+import { PollSlots } from './events/poll-slots.js'
 import { Presence } from './events/presence.js'
 import { LocalWakeBus } from './events/types.js'
+import { connectionBudget, guardServer, readFdLimit, requestErrorHandler, serverOptions } from './http/limits.js'
 import { RateLimiter } from './http/rate-limit.js'
+import { secureResponse } from './http/security-headers.js'
 import { startJobs } from './jobs.js'
 import { createLogger } from './log.js'
 import { createMetrics } from './metrics.js'
@@ -50,6 +54,7 @@ export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ d
     events,
     hub,
     presence,
+    polls: new PollSlots({ perSession: config.maxPollsPerSession, perUser: config.maxPollsPerUser, total: connectionBudget(readFdLimit()).maxHeldPolls }),
     sessions: new SessionCache(),
     history: new HistoryCache(),
     members: new MemberCache(),
@@ -68,22 +73,35 @@ export type Running = { url: string; port: number; deps: AppDeps; stop: () => Pr
 
 /** Starts the whole server; stop() drains as SIGTERM does. */
 export async function startServer(config: Config, opts: BuildOptions): Promise<Running> {
-  const { deps, close } = await buildDeps(config, opts)
+  // First: a second process on this DATA_DIR stops here, before it migrates or listens.
+  const lock = lockDataDir(config.dataDir, opts.runtime.sqliteAddon?.(config.dataDir))
+  const { deps, close } = await buildDeps(config, opts).catch((err: unknown) => {
+    lock.release()
+    throw err
+  })
   if (config.generatedSecret) deps.log.warn({ dataDir: config.dataDir }, 'SECRET_KEY not set: using a generated key kept in DATA_DIR/secret.key')
   const { app, fastPaths } = createApp(deps)
   const jobs = startJobs(deps)
-  const hono = getRequestListener(app.fetch)
-  const http = createServer((req, res) => {
+  const hono = getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) })
+  const http = createServer(serverOptions(config), (req, res) => {
     for (const fast of fastPaths) if (fast(req, res)) return
+    secureResponse(req, res)
     void hono(req, res)
   })
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
-    http.listen(config.port, config.host, () => resolve())
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject)
+      resolve()
+    })
+  }).catch(async (err: unknown) => {
+    jobs.stop()
+    await close()
+    lock.release()
+    throw err
   })
-  // Long polls hold for up to 55 s; Node's default request timeout must not cut them.
-  http.requestTimeout = 0
-  http.headersTimeout = 60_000
+  guardServer(http, deps.log, connectionBudget(readFdLimit()))
+  // 65 s: longer than the 60 s idle timeout of common proxies, so the proxy closes first.
   http.keepAliveTimeout = 65_000
   // Requests in flight, so a drain can cut the remaining connections (idle keep-alive ones, and
   // ones a client opened but never used) the moment the last response has gone out.
@@ -115,6 +133,7 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
       await closed
       clearTimeout(force)
       await close()
+      lock.release()
       deps.log.info('parley stopped')
     })())
   return { url, port, deps, stop }

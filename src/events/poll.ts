@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { AppDeps, AppEnv } from '../deps.js'
 import { ApiError, errorAnswer } from '../errors.js'
 import { writeAnswer } from '../http/fast.js'
+import { API_HEADERS } from '../http/security-headers.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
@@ -43,7 +44,8 @@ export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
   })
 }
 
-const POLL_HEADERS = { 'Content-Type': 'application/json; charset=UTF-8', 'Cache-Control': 'no-store' }
+// With the security headers of every /api answer (the fast path sets no header before writeHead).
+const POLL_HEADERS = { ...API_HEADERS, 'Content-Type': 'application/json; charset=UTF-8', 'Cache-Control': 'no-store' }
 
 type PollAnswer = { status: 200; body: string }
 /** Called once with the answer, or with the error to answer instead (ApiError: its 4xx). */
@@ -57,6 +59,9 @@ function answerPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone:
 /** answerPoll for callers that take a callback: the poll's fast path, which holds most polls. */
 function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, checkSession: (sid: string) => Promise<unknown>, done: PollDone): void {
   if (q.cursor === undefined) {
+    // A poll without a cursor is a poll too: the user is active from it (API.md §10).
+    deps.presence.pollStarted(session.userId)
+    deps.presence.pollEnded(session.userId)
     return done(null, { status: 200, body: answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestId(), e: deps.hub.currentSeq() }) }) })
   }
   const start = decodeCursor(q.cursor)
@@ -64,8 +69,14 @@ function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: 
   if (deps.events.isExpired(start.d) || start.d > deps.events.latestId()) {
     return done(new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.'))
   }
+  try {
+    deps.polls.take(session.userId, session.sid)
+  } catch (err) {
+    return done(err)
+  }
   deps.presence.pollStarted(session.userId)
   const poll = new HeldPoll(deps, session.userId, session.sid, start, q, gone, checkSession, (err, answer) => {
+    deps.polls.release(session.userId, session.sid)
     deps.presence.pollEnded(session.userId)
     if (!answer) return done(err)
     deps.metrics.eventsDelivered.inc(answer.events.length)
@@ -114,7 +125,7 @@ function answerFast(
       const requestId = randomUUID()
       const a = errorAnswer(deps.log, err, { id: requestId, method: 'GET', path: '/api/poll' })
       // A 4xx is the client's to read; only a 500 names the request it can be traced by.
-      finish(res, a.status, JSON.stringify(a.body), a.status === 500 ? requestId : undefined)
+      finish(res, a.status, JSON.stringify(a.body), a.status === 500 ? requestId : undefined, a.headers)
     }
     deps.metrics.requests.inc({ method: 'GET', route: '/api/poll', status: String(res.statusCode) })
     if (deps.log.isLevelEnabled('debug')) {
@@ -126,8 +137,10 @@ function answerFast(
     .catch(done)
 }
 
-function finish(res: ServerResponse, status: number, body: string, requestId?: string) {
-  writeAnswer(res, status, body, requestId ? { ...POLL_HEADERS, 'X-Request-Id': requestId } : POLL_HEADERS)
+function finish(res: ServerResponse, status: number, body: string, requestId?: string, headers?: Record<string, string>) {
+  // An error's own headers too (Retry-After of a 429 or 503).
+  const all = headers ? { ...POLL_HEADERS, ...headers } : POLL_HEADERS
+  writeAnswer(res, status, body, requestId ? { ...all, 'X-Request-Id': requestId } : all)
 }
 
 /**
@@ -138,6 +151,7 @@ class HeldPoll {
   private cursor: Cursor
   private readonly deadline: number
   private settled = false
+  private waited = false
 
   constructor(
     private readonly deps: AppDeps,
@@ -159,7 +173,11 @@ class HeldPoll {
       for (;;) {
         const { events, next } = await collect(this.deps, this.userId, this.cursor, this.q.types)
         this.cursor = next
-        if (events.length > 0) return this.settle(null, { events, cursor: encodeCursor(next) })
+        if (events.length > 0) {
+          // Revoked or expired while this poll waited: the events are not this session's to get.
+          if (this.waited) await this.checkSession(this.sessionId)
+          return this.settle(null, { events, cursor: encodeCursor(next) })
+        }
         // An event committed after our read but before we wait would otherwise sleep until timeout.
         if (this.deps.hub.latestFor(this.userId) > next.d) continue
         const left = this.deadline - this.deps.clock.now()
@@ -172,6 +190,7 @@ class HeldPoll {
   }
 
   private readonly woken = (reason: WakeReason) => {
+    this.waited = true
     if (reason === 'event') void this.step()
     // The session was signed out: checkSession throws the 401 that fits (revoked, expired).
     else if (reason === 'revoked') this.checkSession(this.sessionId).then(() => this.step(), (err: unknown) => this.settle(err))

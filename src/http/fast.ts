@@ -10,6 +10,7 @@ import { errorAnswer } from '../errors.js'
 import type { z } from 'zod'
 import { nodeHeader, type CsrfRequest } from './csrf.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from './session.js'
+import { API_HEADERS } from './security-headers.js'
 import { parseJsonBody, readNodeBody, refuseDeclaredOverLimit } from './validate.js'
 
 /** Tried by the node:http server before Hono: true when it took the request. */
@@ -89,7 +90,7 @@ async function respond(deps: Pick<AppDeps, 'log' | 'metrics'>, req: IncomingMess
 }
 
 function send(res: ServerResponse, status: number, body: string, requestId: string, headers?: Record<string, string>) {
-  writeAnswer(res, status, body, { 'Content-Type': JSON_TYPE, 'X-Request-Id': requestId, ...headers })
+  writeAnswer(res, status, body, { ...API_HEADERS, 'Content-Type': JSON_TYPE, 'X-Request-Id': requestId, ...headers })
 }
 
 /** Writes a whole answer from node:http, unless the client is gone or something answered already. */

@@ -36,7 +36,7 @@ function holds(file: string, sha256: string): boolean {
 function writeAtomically(file: string, bytes: Uint8Array, dataDir: string) {
   const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
   try {
-    mkdirSync(dataDir, { recursive: true })
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
     // Owner only, as the rest of DATA_DIR; the dynamic loader needs no more.
     const fd = openSync(temp, 'wx', 0o700)
     try {

@@ -8,6 +8,8 @@ import { ADDON_ASSET, MANIFEST_ASSET, type Manifest, PUBLIC_PREFIX } from './man
 export function seaRuntime(): Runtime {
   const manifest = JSON.parse(getAsset(MANIFEST_ASSET, 'utf8')) as Manifest
   const files = new Set(manifest.files)
+  // Loaded once: the DATA_DIR lock and the database both ask for it.
+  let addon: object | undefined
   return {
     assets: {
       version: manifest.version,
@@ -15,6 +17,6 @@ export function seaRuntime(): Runtime {
       // must not be handed to streams that may detach or write it.
       file: async (path) => (files.has(path) ? new Uint8Array(getAsset(PUBLIC_PREFIX + path)) : undefined),
     },
-    sqliteAddon: (dataDir) => loadAddon(dataDir, () => new Uint8Array(getAsset(ADDON_ASSET)), manifest.addon.sha256),
+    sqliteAddon: (dataDir) => (addon ??= loadAddon(dataDir, () => new Uint8Array(getAsset(ADDON_ASSET)), manifest.addon.sha256)),
   }
 }

@@ -128,7 +128,7 @@ describe('dist/parley serve', () => {
   it('a second parley on the same DATA_DIR is refused while this one runs', () => {
     const r = parley.run(['serve'], { PORT: '0', HOST: '127.0.0.1' }, 10_000)
     expect(r.status, `stdout: ${r.stdout} stderr: ${r.stderr}`).toBe(1)
-    expect(lines(r.stderr)).toEqual([expect.stringMatching(/^parley: /)])
+    expect(lines(r.stderr)).toEqual([`parley: another Parley process is already serving DATA_DIR ${join(parley.dir, 'data')} (it holds ${join(parley.dir, 'data', 'parley.lock')}); stop it first, or give this one another DATA_DIR`])
   })
 
   it('SIGTERM answers a held poll with what it has, stops, and exits 0', async () => {
