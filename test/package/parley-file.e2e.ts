@@ -1,6 +1,6 @@
 // API.md §15: dist/parley, copied alone into an empty folder and run with no node and no npm on
 // the PATH, behaves as `npm start` and the CLI do. `npm run test:package` builds it first.
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { projectRoot } from '../../src/paths.js'
@@ -64,11 +64,12 @@ describe('dist/parley as a command', () => {
     }
   })
 
-  // Last of these: a --help that started a server (as before the hardening) would have made ./data.
-  it('--help prints the usage and exits 0 (no server starts)', () => {
-    const r = parley.run(['--help'], { PORT: '0' }, 10_000)
+  it('--help prints the usage and exits 0, starting and writing nothing', () => {
+    const dataDir = join(parley.dir, 'help-data')
+    const r = parley.run(['--help'], { PORT: '0', DATA_DIR: dataDir }, 10_000)
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/usage: parley/)
+    expect(r.stdout).toMatch(/^usage: parley/)
+    expect(existsSync(dataDir)).toBe(false)
   })
 })
 
