@@ -1,6 +1,7 @@
 // Turns the rounds into the printed tables (Markdown, ready for the README) and the JSON summary.
 import type { FanoutRound } from './benches/fanout.js'
 import type { IdleRound } from './benches/idle.js'
+import type { PathsRound } from './benches/paths.js'
 import type { ThroughputRound } from './benches/send.js'
 import { fmt, ratios, type Spread, spread } from './lib/stats.js'
 
@@ -18,6 +19,7 @@ export type Report = {
     send?: ThroughputRound[]
     idle?: IdleRound[]
     history?: { rounds: ThroughputRound[]; seedMs: number; dbMB: number }
+    paths?: PathsRound[]
   }
 }
 
@@ -119,6 +121,23 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     summary.idle = { kibPerPoll: { parley: spread(kib('parley')), bare: spread(kib('bare')), ratio: ra }, wakeAllMs: { parley: spread(wake('parley')), bare: spread(wake('bare')) } }
     targets.push(target('idle RSS per held poll, Parley / bare', ra, '≤', 1.5))
     targets.push(target('waking all held polls (ms)', spread(wake('parley')), '<', 1000, ' ms'))
+  }
+
+  const fp = r.results.paths
+  if (fp?.length) {
+    out.push('', '### Fast paths against the router (one server, 50 connections, same requests)', '')
+    out.push('| request | fast path: requests/s | router: requests/s | fast / router | fast path: CPU per request (µs) | router: CPU per request (µs) | router / fast |')
+    out.push('|---|---|---|---|---|---|---|')
+    const s: Record<string, unknown> = {}
+    for (const name of Object.keys(fp[0]!)) {
+      const rate = (side: 'fast' | 'router') => fp.map((x) => x[name]![side].perSecond)
+      const cpu = (side: 'fast' | 'router') => fp.map((x) => x[name]![side].cpuUsPerOk)
+      const gain = ratios(rate('fast'), rate('router'))
+      const cost = ratios(cpu('router'), cpu('fast'))
+      out.push(`| ${name} | ${mmm(spread(rate('fast')))} | ${mmm(spread(rate('router')))} | ${fmt(gain.median, 2)} | ${mmm(spread(cpu('fast')), 1)} | ${mmm(spread(cpu('router')), 1)} | ${fmt(cost.median, 2)} |`)
+      s[name] = { fast: spread(rate('fast')), router: spread(rate('router')), gain, cpuFast: spread(cpu('fast')), cpuRouter: spread(cpu('router')), cpuRatio: cost }
+    }
+    summary.paths = s
   }
 
   out.push('', '### Targets (median over rounds)', '', '| target | measured (min–max) | limit | met |', '|---|---|---|---|')
