@@ -61,7 +61,7 @@ export async function sendQuietly(deps: Pick<AppDeps, 'log'>, send: () => Promis
 export async function register(deps: AppDeps, input: Register): Promise<PrivateUser> {
   const passwordHash = await hashPassword(input.password)
   const token = randomToken()
-  const user = await deps.events.transaction(async (trx) => {
+  const user = await deps.store.transaction(async (trx) => {
     // username is `collate nocase`: "Alice" and "alice" are the same name.
     const taken = await trx
       .selectFrom('users')
@@ -110,7 +110,7 @@ export async function useToken(deps: Pick<AppDeps, 'clock'>, trx: Trx, token: st
 }
 
 export async function verifyEmail(deps: AppDeps, token: string): Promise<PrivateUser> {
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const userId = await useToken(deps, trx, token, 'verify_email')
     const row = await trx.updateTable('users').set({ email_verified: 1 }).where('id', '=', userId).returningAll().executeTakeFirstOrThrow()
     // The invite bonus waits for proof that the invited address is really this account's.
@@ -149,7 +149,7 @@ export async function startSession(deps: AppDeps, row: UserRow): Promise<SignedI
 
 export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): Promise<SignedIn> {
   limitSignIn(deps, `guest:${input.name}`, ip)
-  const row = await deps.events.transaction(async (trx) => {
+  const row = await deps.store.transaction(async (trx) => {
     const registered = await trx.selectFrom('users').select('id').where('username', '=', input.name).executeTakeFirst()
     if (registered) throw new ApiError('name_taken', 'A registered user has that name.', [{ path: 'name', message: 'Taken.' }])
     const guests = await trx
@@ -169,8 +169,7 @@ export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): 
 }
 
 export async function logout(deps: AppDeps, userId: number, sessionId: string, all: boolean): Promise<void> {
-  const wake = await revokeSessions(deps, deps.db, userId, all ? 'all' : { only: sessionId })
-  wake()
+  await deps.store.transaction((trx) => revokeSessions(deps, trx, userId, all ? 'all' : { only: sessionId }))
   const remaining = await deps.db
     .selectFrom('sessions')
     .select('id')
@@ -188,7 +187,7 @@ export async function getMe(deps: AppDeps, userId: number): Promise<PrivateUser>
 }
 
 export async function patchMe(deps: AppDeps, userId: number, patch: PatchMe): Promise<PrivateUser> {
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const values: Record<string, unknown> = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v === '' ? null : v]))
     if (patch.photo_upload_id !== undefined) values.photo_path = await ownPhoto(trx, userId, patch.photo_upload_id)
     const row =

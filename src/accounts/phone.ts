@@ -28,7 +28,7 @@ export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): 
   limitSignIn(deps, `phone:${phone}`, ip)
   const code = randomCode()
   const now = deps.clock.now()
-  const created = await deps.events.transaction(async (trx) => {
+  const created = await deps.store.transaction(async (trx) => {
     const existing = await trx.selectFrom('users').select('id').where('phone', '=', phone).where('deleted_at', 'is', null).executeTakeFirst()
     if (!existing) await insertUser(trx, now, { kind: 'phone', phone })
     // A new code replaces the old one, with fresh tries.
@@ -47,7 +47,7 @@ export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): 
 export async function phoneVerify(deps: AppDeps, input: PhoneVerify, ip: string): Promise<SignedIn> {
   const phone = normalizePhone(input.phone)
   limitSignIn(deps, `phone:${phone}`, ip)
-  const row = await deps.events.transaction(async (trx) => {
+  const row = await deps.store.transaction(async (trx) => {
     const code = await trx.selectFrom('phone_codes').selectAll().where('phone', '=', phone).executeTakeFirst()
     if (!code || code.expires_at <= deps.clock.now() || code.tries_left <= 0) return null
     if (!safeEqual(sha256(input.code), code.code_hash)) {

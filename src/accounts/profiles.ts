@@ -43,9 +43,9 @@ export async function deleteMe(deps: AppDeps, userId: number, password: string |
     const ok = password !== undefined && (await verifyPassword(password, row.password_hash))
     if (!ok) throw new ApiError('invalid_credentials', 'Confirm with your current password.')
   }
-  const wake = await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await leaveAllRooms(deps, trx, userId)
-    const wakeRevoked = await revokeSessions(deps, trx, userId, 'all')
+    await revokeSessions(deps, trx, userId, 'all')
     await trx.deleteFrom('sessions').where('user_id', '=', userId).execute()
     await trx.deleteFrom('tokens').where('user_id', '=', userId).execute()
     await trx
@@ -53,8 +53,6 @@ export async function deleteMe(deps: AppDeps, userId: number, password: string |
       .set({ ...NO_PERSONAL_DATA, deleted_at: deps.clock.now() })
       .where('id', '=', userId)
       .execute()
-    return wakeRevoked
   })
-  wake()
   deps.presence.forget(userId)
 }

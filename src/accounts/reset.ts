@@ -38,14 +38,12 @@ export async function requestPasswordReset(deps: AppDeps, login: string, ip: str
 
 export async function resetPassword(deps: AppDeps, token: string, password: string, currentSession: string | null): Promise<void> {
   const hash = await hashPassword(password)
-  const wake = await deps.db.transaction().execute(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     const userId = await useToken(deps, trx, token, 'reset_password')
     // Following the emailed link proves the mailbox, so the address counts as verified too.
     await trx.updateTable('users').set({ password_hash: hash, email_verified: 1 }).where('id', '=', userId).execute()
-    const wakeRevoked = await revokeSessions(deps, trx, userId, currentSession ? { except: currentSession } : 'all')
+    await revokeSessions(deps, trx, userId, currentSession ? { except: currentSession } : 'all')
     // Any other reset link still in a mailbox dies with this one.
     await trx.updateTable('tokens').set({ used_at: deps.clock.now() }).where('user_id', '=', userId).where('purpose', '=', 'reset_password').where('used_at', 'is', null).execute()
-    return wakeRevoked
   })
-  wake()
 }

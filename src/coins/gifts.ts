@@ -78,7 +78,7 @@ export async function sendGift(deps: AppDeps, fromId: number, giftId: number, in
   if (input.user_id === fromId) {
     throw new ApiError('invalid_request', 'You cannot send a gift to yourself.', [{ path: 'user_id', message: 'That is you.' }])
   }
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const giftRow = await trx.selectFrom('gifts').selectAll().where('id', '=', giftId).executeTakeFirst()
     if (!giftRow) throw notFound('gift')
     await requireLiveUser(trx, input.user_id)

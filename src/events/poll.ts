@@ -1,15 +1,15 @@
 // GET /api/poll — API.md §10.
-import { randomUUID } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { AppDeps, AppEnv } from '../deps.js'
-import { ApiError, errorAnswer } from '../errors.js'
-import { writeAnswer } from '../http/fast.js'
-import { sessionCookieOf, type SessionReader, type SignedInSession } from '../http/session.js'
+import { ApiError } from '../errors.js'
+import { queryOf, sessionOf } from '../http/fast.js'
+import { type Exchange, type FastPath, JSON_TYPE } from '../http/pipeline.js'
+import type { SessionReader, SignedInSession } from '../http/session.js'
 import { validate } from '../http/validate.js'
+import type { Position } from '../store/store.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
-import { clientGoneOf, type ClientGone, type WakeReason } from './hub.js'
+import type { ClientGone, WakeReason } from './hub.js'
 import { MAX_BATCH } from './log.js'
 import { EVENT_TYPES, type EventType } from './types.js'
 
@@ -34,100 +34,66 @@ export const PollQuery = z.object({
 })
 export type PollQuery = z.infer<typeof PollQuery>
 
-export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>, checkSession: (sid: string) => Promise<unknown>) {
-  return new Hono<AppEnv>().get('/', requireUser, validate('query', PollQuery), async (c) => {
-    const q = c.req.valid('query')
-    const res = c.env?.outgoing
-    const { status, body } = await answerPoll(deps, { userId: c.var.userId, sid: c.var.sessionId }, q, res ? clientGoneOf(res) : undefined, checkSession)
-    return c.body(body, status, POLL_HEADERS)
-  })
+export const POLL_ROUTE = '/api/poll'
+const POLL_HEADERS = { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' }
+type Recheck = (sid: string) => Promise<unknown>
+
+/** Every answer of the poll, errors included, is never to be cached. */
+const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.header('Cache-Control', 'no-store')
+  await next()
 }
 
-const POLL_HEADERS = { 'Content-Type': 'application/json; charset=UTF-8', 'Cache-Control': 'no-store' }
-
-type PollAnswer = { status: 200; body: string }
-/** Called once with the answer, or with the error to answer instead (ApiError: its 4xx). */
-type PollDone = (error: unknown, answer?: PollAnswer) => void
-
-/** One poll, from a signed-in session and a validated query to the answer's body. */
-function answerPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, checkSession: (sid: string) => Promise<unknown>) {
-  return new Promise<PollAnswer>((resolve, reject) => startPoll(deps, session, q, gone, checkSession, (err, answer) => (answer ? resolve(answer) : reject(err))))
-}
-
-/** answerPoll for callers that take a callback: the poll's fast path, which holds most polls. */
-function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, checkSession: (sid: string) => Promise<unknown>, done: PollDone): void {
-  if (q.cursor === undefined) {
-    return done(null, { status: 200, body: answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestId(), e: deps.hub.currentSeq() }) }) })
-  }
-  const start = decodeCursor(q.cursor)
-  if (!start) return done(new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.'))
-  if (deps.events.isExpired(start.d) || start.d > deps.events.latestId()) {
-    return done(new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.'))
-  }
-  deps.presence.pollStarted(session.userId)
-  const poll = new HeldPoll(deps, session.userId, session.sid, start, q, gone, checkSession, (err, answer) => {
-    deps.presence.pollEnded(session.userId)
-    if (!answer) return done(err)
-    deps.metrics.eventsDelivered.inc(answer.events.length)
-    done(null, { status: 200, body: answerBody(answer) })
+export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>, recheck: Recheck, exchangeOf: (c: { env: AppEnv['Bindings'] }) => Exchange) {
+  return new Hono<AppEnv>().get('/', noStore, requireUser, validate('query', PollQuery), async (c) => {
+    const session = { userId: c.var.userId, sid: c.var.sessionId }
+    const body = await new Promise<string>((resolve, reject) =>
+      startPoll(deps, session, c.req.valid('query'), exchangeOf(c), recheck, (err, answer) => (answer !== undefined ? resolve(answer) : reject(err))),
+    )
+    return c.body(body, 200, POLL_HEADERS)
   })
-  void poll.step()
 }
 
 /**
- * The common poll — GET /api/poll?cursor=…&timeout=N with a session cookie — answered straight
- * from node:http, ahead of Hono: the same session reader, checks and hold(), without a framework
- * context, middleware chain and web Request per poll (a poll is most of what a chat server
- * answers). Anything else (no cursor, types, other parameters, out-of-range values) returns false
- * and goes through Hono's route, which validates it and answers errors in full.
+ * The poll answered straight from node:http: the same session reader, query schema and
+ * startPoll as the route, without a framework context, middleware chain and web Request per poll
+ * (a poll is most of what a chat server answers), and without a suspended async function per
+ * held poll. A query the schema refuses goes to the route, which answers the 400.
  */
-export function pollFastPath(deps: AppDeps, readSession: SessionReader, checkSession: (sid: string) => Promise<unknown>) {
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = req.url
-    if (req.method !== 'GET' || url === undefined || !url.startsWith('/api/poll?')) return false
-    const params = new URLSearchParams(url.slice(10))
-    let cursor: string | undefined
-    let timeout = 25
-    for (const [key, value] of params) {
-      if (key === 'cursor' && cursor === undefined && value.length <= 64) cursor = value
-      else if (key === 'timeout' && /^\d{1,2}$/.test(value) && Number(value) <= 55) timeout = Number(value)
-      else return false
-    }
-    if (cursor === undefined) return false
-    void answerFast(deps, req, res, { cursor, timeout, types: undefined }, readSession, checkSession)
+export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck: Recheck): FastPath {
+  return (ex) => {
+    if (ex.path !== POLL_ROUTE || ex.method !== 'GET') return false
+    const q = queryOf(ex, PollQuery)
+    if (q === undefined) return false
+    ex.route = POLL_ROUTE
+    ex.res.setHeader('Cache-Control', 'no-store')
+    const done: PollDone = (err, body) => (body !== undefined ? ex.send(200, body) : ex.fail(err))
+    sessionOf(ex, readSession).then((session) => startPoll(deps, session, q, ex, recheck, done), done)
     return true
   }
 }
 
-function answerFast(
-  deps: AppDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  q: PollQuery,
-  readSession: SessionReader,
-  checkSession: (sid: string) => Promise<unknown>,
-): void {
-  const started = performance.now()
-  const done: PollDone = (err, answer) => {
-    if (answer) finish(res, answer.status, answer.body)
-    else {
-      const requestId = randomUUID()
-      const a = errorAnswer(deps.log, err, { id: requestId, method: 'GET', path: '/api/poll' })
-      // A 4xx is the client's to read; only a 500 names the request it can be traced by.
-      finish(res, a.status, JSON.stringify(a.body), a.status === 500 ? requestId : undefined)
-    }
-    deps.metrics.requests.inc({ method: 'GET', route: '/api/poll', status: String(res.statusCode) })
-    if (deps.log.isLevelEnabled('debug')) {
-      deps.log.debug({ method: 'GET', path: '/api/poll', status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request')
-    }
-  }
-  readSession(sessionCookieOf(req.headers.cookie))
-    .then((session) => startPoll(deps, session, q, clientGoneOf(res), checkSession, done))
-    .catch(done)
-}
+/** Called once with the answer's body, or with the error to answer instead (ApiError: its 4xx). */
+type PollDone = (error: unknown, body?: string) => void
 
-function finish(res: ServerResponse, status: number, body: string, requestId?: string) {
-  writeAnswer(res, status, body, requestId ? { ...POLL_HEADERS, 'X-Request-Id': requestId } : POLL_HEADERS)
+/** One poll, from a signed-in session and a validated query to the answer's body. */
+function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, recheck: Recheck, done: PollDone): void {
+  if (q.cursor === undefined) {
+    return done(null, answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestPosition(), e: deps.hub.currentSeq() }) }))
+  }
+  const start = decodeCursor(q.cursor, (p) => deps.events.isPosition(p))
+  if (!start) return done(new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.'))
+  if (deps.events.isExpired(start.d) || start.d > deps.events.latestPosition()) {
+    return done(new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.'))
+  }
+  deps.presence.pollStarted(session.userId)
+  const poll = new HeldPoll(deps, session.userId, session.sid, start, q, gone, recheck, (err, answer) => {
+    deps.presence.pollEnded(session.userId)
+    if (!answer) return done(err)
+    deps.metrics.eventsDelivered.inc(answer.events.length)
+    done(null, answerBody(answer))
+  })
+  void poll.step()
 }
 
 /**
@@ -146,7 +112,7 @@ class HeldPoll {
     start: Cursor,
     private readonly q: PollQuery,
     private readonly gone: ClientGone | undefined,
-    private readonly checkSession: (sid: string) => Promise<unknown>,
+    private readonly recheck: Recheck,
     private readonly done: (err: unknown, answer?: Answer) => void,
   ) {
     this.cursor = start
@@ -174,7 +140,7 @@ class HeldPoll {
   private readonly woken = (reason: WakeReason) => {
     if (reason === 'event') void this.step()
     // The session was signed out: checkSession throws the 401 that fits (revoked, expired).
-    else if (reason === 'revoked') this.checkSession(this.sessionId).then(() => this.step(), (err: unknown) => this.settle(err))
+    else if (reason === 'revoked') this.recheck(this.sessionId).then(() => this.step(), (err: unknown) => this.settle(err))
     else this.settle(null, this.nothing())
   }
 
@@ -199,10 +165,10 @@ export function answerBody(a: Answer): string {
 /** Durable events after the cursor (skipping filtered types, advancing past them), then ephemeral ones. */
 async function collect(deps: AppDeps, userId: number, from: Cursor, types: Set<EventType> | undefined) {
   const events: string[] = []
-  let d = from.d
-  // Nothing announced for this user past the cursor (and nothing older than this process
-  // unread): skip the read. This keeps a poll with nothing new free of database queries.
-  const nothingNew = deps.events.announcedSince(from.d) && deps.hub.latestFor(userId) <= from.d
+  let d: Position = from.d
+  // Nothing announced for this user past the cursor (and nothing older than this process's
+  // subscription unread): skip the read. This keeps a poll with nothing new free of database queries.
+  const nothingNew = deps.events.knownSince(from.d) && deps.hub.latestFor(userId) <= from.d
   for (let more = !nothingNew; more; ) {
     const batch = await deps.events.readAfter(userId, d, MAX_BATCH - events.length)
     for (const e of batch.events) if (!types || types.has(e.type)) events.push(e.json)
@@ -210,7 +176,7 @@ async function collect(deps: AppDeps, userId: number, from: Cursor, types: Set<E
     d = batch.scannedTo
     // Nothing for this poll yet (filtered types, or a window of the log with nothing for this
     // user): read on to the end of the log rather than hold with events still unread.
-    more = progressed && events.length === 0 && d < deps.events.latestId()
+    more = progressed && events.length === 0 && d < deps.events.latestPosition()
   }
   let e = from.e
   if (events.length < MAX_BATCH) {

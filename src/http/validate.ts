@@ -101,7 +101,8 @@ export function refuseDeclaredOverLimit(incoming: Pick<IncomingMessage, 'headers
   if (Number(incoming?.headers['content-length'] ?? 0) > JSON_BODY_LIMIT) throw tooLarge()
 }
 
-function firstValues(q: Record<string, string | string[]>): Record<string, string> {
+/** The first value of each query key, as a route's query schema reads them. */
+export function firstValues(q: Record<string, string | string[]>): Record<string, string> {
   return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Array.isArray(v) ? v[0]! : v]))
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { loadConfig } from '../../src/config.js'
-import type { Clock } from '../../src/deps.js'
+import type { Clock } from '../../src/clock.js'
 import { startServer, type Running } from '../../src/main.js'
 import { Client } from './client.js'
 
