@@ -3,60 +3,19 @@
 // invitations in invites.ts.
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
-import type { Insertable } from 'kysely'
-import type { Q, Trx, UserRow, UserTable } from '../db/schema.js'
+import type { Q, Trx } from '../db/schema.js'
 import { hashPassword, randomToken, sha256, verifyPassword } from './crypto.js'
 import { rewardInviter } from './invites.js'
-import { createSession, revokeSessions } from './sessions.js'
+import { revokeSessions } from './sessions.js'
+import { insertUser, limitSignIn, publicUrl, sendQuietly, type SignedIn, startSession } from './sign-in.js'
 import type { GuestLogin, Login, PatchMe, Register } from './schemas.js'
-import { fileUrl, NO_PERSONAL_DATA, toPrivateUser, type PrivateUser } from './users.js'
+import { fileUrl } from '../uploads/urls.js'
+import { toPrivateUser, type PrivateUser } from './users.js'
 
 const MINUTE = 60 * 1000
 const HOUR = 60 * MINUTE
 // 48 h: API.md §3's lifetime of an email verification link.
 export const VERIFY_TTL_MS = 48 * HOUR
-
-export function publicUrl(deps: Pick<AppDeps, 'config'>): string {
-  return deps.config.publicUrl ?? `http://localhost:${deps.config.port}`
-}
-
-/** API.md §2: sign-in attempts, 10 per minute per account and per IP (SIGNIN_RATE_LIMIT). */
-export function limitSignIn(deps: Pick<AppDeps, 'limiter' | 'config'>, account: string, ip: string) {
-  const limit = deps.config.signinRateLimit
-  deps.limiter.hit(`signin:ip:${ip}`, limit, MINUTE)
-  deps.limiter.hit(`signin:account:${account.toLowerCase()}`, limit, MINUTE)
-}
-
-/** A new users row: every profile field empty; the first account on an empty server is site admin. */
-export async function insertUser(
-  trx: Trx,
-  now: number,
-  fields: Pick<Insertable<UserTable>, 'kind'> & Partial<Pick<Insertable<UserTable>, 'username' | 'guest_name' | 'email' | 'phone' | 'password_hash'>>,
-): Promise<UserRow> {
-  const count = await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-  return trx
-    .insertInto('users')
-    .values({
-      ...NO_PERSONAL_DATA,
-      ...fields,
-      email_verified: 0,
-      role: Number(count.n) === 0 ? 'admin' : 'user',
-      created_at: now,
-      last_seen_at: null,
-      deleted_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
-}
-
-/** Delivery failures are logged, never turned into a failed request after the state changed. */
-export async function sendQuietly(deps: Pick<AppDeps, 'log'>, send: () => Promise<void>) {
-  try {
-    await send()
-  } catch (err) {
-    deps.log.error({ err }, 'outgoing message failed')
-  }
-}
 
 export async function register(deps: AppDeps, input: Register): Promise<PrivateUser> {
   const passwordHash = await hashPassword(input.password)
@@ -121,8 +80,6 @@ export async function verifyEmail(deps: AppDeps, token: string): Promise<Private
   })
 }
 
-export type SignedIn = { user: PrivateUser; sessionId: string }
-
 export async function login(deps: AppDeps, input: Login, ip: string): Promise<SignedIn> {
   const row = await deps.db
     .selectFrom('users')
@@ -139,12 +96,6 @@ export async function login(deps: AppDeps, input: Login, ip: string): Promise<Si
     throw new ApiError('email_not_verified', 'Confirm your email address first; the link is in the email we sent.')
   }
   return startSession(deps, row)
-}
-
-export async function startSession(deps: AppDeps, row: UserRow): Promise<SignedIn> {
-  const sessionId = await createSession(deps, deps.db, row.id)
-  deps.presence.touch(row.id)
-  return { user: await toPrivateUser(deps, deps.db, row), sessionId }
 }
 
 export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): Promise<SignedIn> {

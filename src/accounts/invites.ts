@@ -1,8 +1,8 @@
 // Invitations by email or SMS, and the invite bonus. API.md §3.
 import type { AppDeps } from '../deps.js'
 import type { Trx } from '../db/schema.js'
-import { publicUrl } from './accounts.js'
-import { normalizePhone } from './phone.js'
+import { normalizePhone } from './phone-number.js'
+import { publicUrl } from './sign-in.js'
 import type { Invites } from './schemas.js'
 import { displayName } from './users.js'
 

@@ -1,26 +1,14 @@
 // Phone sign-in by a 6-digit SMS code. API.md §3: codes stored hashed, 10 min, 5 tries.
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
-import { limitSignIn, insertUser, sendQuietly, startSession, type SignedIn } from './accounts.js'
+import { normalizePhone } from './phone-number.js'
+import { insertUser, limitSignIn, sendQuietly, type SignedIn, startSession } from './sign-in.js'
 import { randomCode, safeEqual, sha256 } from './crypto.js'
 import { rewardInviter } from './invites.js'
 import type { PhoneStart, PhoneVerify } from './schemas.js'
 
 export const CODE_TTL_MS = 10 * 60 * 1000
 export const CODE_TRIES = 5
-
-/** E.164 from a phone number written with '+', '00' or no prefix before the country code; else 400 invalid_phone. */
-export function normalizePhone(input: string, path = 'phone'): string {
-  const compact = input.replace(/[\s().-]/g, '').replace(/^00/, '+')
-  const parsed = /^\+?\d{4,20}$/.test(compact) ? parsePhoneNumberFromString(compact.startsWith('+') ? compact : `+${compact}`) : undefined
-  if (!parsed || !parsed.isValid()) {
-    throw new ApiError('invalid_phone', 'Not a valid phone number (use international format, e.g. +14155552671).', [
-      { path, message: 'Not a valid phone number.' },
-    ])
-  }
-  return parsed.number
-}
 
 /** Sends a sign-in code by SMS; `created` says whether this made the account. */
 export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): Promise<{ created: boolean }> {

@@ -1,6 +1,7 @@
 // Password reset by an emailed single-use link. API.md §3: 202 for any login, 1 h, revokes the other sessions.
 import type { AppDeps } from '../deps.js'
-import { limitSignIn, publicUrl, sendQuietly, useToken } from './accounts.js'
+import { useToken } from './accounts.js'
+import { limitSignIn, publicUrl, sendQuietly } from './sign-in.js'
 import { hashPassword, randomToken, sha256 } from './crypto.js'
 import { revokeSessions } from './sessions.js'
 

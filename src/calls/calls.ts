@@ -3,7 +3,8 @@
 import type { AppDeps } from '../deps.js'
 import { ApiError, forbidden, notFound } from '../errors.js'
 import type { CallRow, Trx } from '../db/schema.js'
-import { iso, isoOrNull, requireLiveUser } from '../accounts/users.js'
+import { requireLiveUser } from '../accounts/users.js'
+import { iso, isoOrNull } from '../time.js'
 import type { AddCandidates, AnswerCall, EndCall, StartCall } from './schemas.js'
 
 // 60 s: API.md §9, an unanswered call ends as missed.

@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import type { Trx } from '../db/schema.js'
 import { hmacSha256Hex, safeEqual } from '../accounts/crypto.js'
-import { iso } from '../accounts/users.js'
+import { iso } from '../time.js'
 import type { FreeCoins, TopUp } from './schemas.js'
 
 // 24 h: API.md §7, one free-coins claim per network per day.

@@ -4,7 +4,8 @@ import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import { prepared } from '../db/prepared.js'
 import type { MessageRow, Q, Trx } from '../db/schema.js'
-import { fileUrl, iso } from '../accounts/users.js'
+import { iso } from '../time.js'
+import { fileUrl } from '../uploads/urls.js'
 
 // 4000: API.md §2's cap on message text, counted after trimming.
 export const MAX_TEXT = 4000

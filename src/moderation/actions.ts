@@ -4,7 +4,7 @@
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
 import type { Trx } from '../db/schema.js'
-import { iso } from '../accounts/users.js'
+import { iso } from '../time.js'
 import { postServiceMessage, type Service } from '../messages/messages.js'
 import { activeSilence } from '../rooms/access.js'
 import { removeMember } from '../rooms/membership.js'

@@ -3,7 +3,7 @@
 import type { AppDeps } from '../deps.js'
 import { ApiError, forbidden, notFound } from '../errors.js'
 import type { ComplaintRow, Q } from '../db/schema.js'
-import { iso, isoOrNull } from '../accounts/users.js'
+import { iso, isoOrNull } from '../time.js'
 import { toMessages, type Message } from '../messages/messages.js'
 import type { ComplaintList, NewComplaint, PatchComplaint } from './schemas.js'
 

@@ -1,7 +1,7 @@
 // Room messages: send, history, read, clear, typing. API.md §4.
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
-import { iso } from '../accounts/users.js'
+import { iso } from '../time.js'
 import {
   checkAttachment,
   checkReply,
