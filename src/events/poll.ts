@@ -74,10 +74,10 @@ export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck:
 }
 
 /** Called once with the answer's body, or with the error to answer instead (ApiError: its 4xx). */
-type PollDone = (error: unknown, body?: string) => void
+export type PollDone = (error: unknown, body?: string) => void
 
 /** One poll, from a signed-in session and a validated query to the answer's body. */
-function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, recheck: Recheck, done: PollDone): void {
+export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, recheck: Recheck, done: PollDone): void {
   if (q.cursor === undefined) {
     return done(null, answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestPosition(), e: deps.hub.currentSeq() }) }))
   }
