@@ -153,6 +153,8 @@ function apiGuard(deps: AppDeps): (ex: Exchange) => void {
   return (ex) => {
     if (!ex.path.startsWith('/api/')) return
     const req = ex.req
+    // Reading changes nothing: no CSRF check, and no body to refuse (most requests are polls).
+    if (ex.method === 'GET' || ex.method === 'HEAD') return refuseDeclaredOverLimit(req)
     csrf({ method: ex.method, path: ex.path, header: (name) => nodeHeader(req, name), protocol: () => ((req.socket as { encrypted?: boolean }).encrypted ? 'https:' : 'http:') })
     if (ex.path !== UPLOAD_PATH) refuseDeclaredOverLimit(req)
   }

@@ -35,7 +35,8 @@ export const PollQuery = z.object({
 export type PollQuery = z.infer<typeof PollQuery>
 
 export const POLL_ROUTE = '/api/poll'
-const POLL_HEADERS = { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' }
+const NO_STORE = { 'Cache-Control': 'no-store' }
+const POLL_HEADERS = { 'Content-Type': JSON_TYPE, ...NO_STORE }
 type Recheck = (sid: string) => Promise<unknown>
 
 /** Every answer of the poll, errors included, is never to be cached. */
@@ -66,7 +67,7 @@ export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck:
     const q = queryOf(ex, PollQuery)
     if (q === undefined) return false
     ex.route = POLL_ROUTE
-    ex.res.setHeader('Cache-Control', 'no-store')
+    ex.always = NO_STORE
     const done: PollDone = (err, body) => (body !== undefined ? ex.send(200, body) : ex.fail(err))
     sessionOf(ex, readSession).then((session) => startPoll(deps, session, q, ex, recheck, done), done)
     return true
@@ -98,7 +99,7 @@ export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery,
 
 /**
  * A poll held until it has something to answer. Its state lives in this object, not in
- * suspended async functions: each of those kept ~0.4 KB, and a server holds 10,000 polls.
+ * suspended async functions, which each keep their whole frame, and a server holds 10,000 polls.
  */
 class HeldPoll {
   private cursor: Cursor

@@ -24,6 +24,9 @@ export const JSON_TYPE_PLAIN = 'application/json'
 
 /** The routes whose answers are polls held open: not timed, and logged at debug when they succeed. */
 const POLL_ROUTE = '/api/poll'
+/** Where a request carries its exchange (a property, not a WeakMap: V8 collects those slowly). */
+const EXCHANGE = Symbol('parley.exchange')
+type Carrier = IncomingMessage & { [EXCHANGE]?: Exchange }
 
 /** One request on its way through the pipeline. Also what a held poll watches for its client leaving. */
 export class Exchange implements ClientGone {
@@ -35,6 +38,8 @@ export class Exchange implements ClientGone {
   route: string | undefined
   /** The router's request, once the router took the exchange: its routePath is the label. */
   routed: { readonly routePath: string } | undefined
+  /** Headers every answer of this exchange carries, whatever it is (set by the route that took it). */
+  always: Record<string, string> | undefined
 
   constructor(
     readonly req: IncomingMessage,
@@ -52,7 +57,7 @@ export class Exchange implements ClientGone {
 
   /** Answers with a whole body, unless the client is gone or something answered already. */
   send(status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>): void {
-    writeAnswer(this.res, status, body, headers ? { 'Content-Type': type, ...headers } : { 'Content-Type': type })
+    writeAnswer(this.res, status, body, { 'Content-Type': type, 'X-Request-Id': this.id, ...this.always, ...headers })
   }
 
   /** Answers an error: an ApiError's own answer, anything else a logged 500 naming this request. */
@@ -85,8 +90,6 @@ export type PipelineParts = {
 }
 
 export class Pipeline {
-  private readonly exchanges = new WeakMap<IncomingMessage, Exchange>()
-
   constructor(
     readonly log: Logger,
     private readonly metrics: Pick<Metrics, 'requests' | 'duration'>,
@@ -96,12 +99,14 @@ export class Pipeline {
   /** The node:http request listener. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const ex = new Exchange(req, res, this)
-    this.exchanges.set(req, ex)
-    res.setHeader('X-Request-Id', ex.id)
-    res.once('close', this.closed)
+    ;(req as Carrier)[EXCHANGE] = ex
+    // 'close' comes once per response; on() spares the wrapper once() allocates per request.
+    res.on('close', this.closed)
     try {
       for (const guard of this.parts.guards) guard(ex)
       for (const fast of this.parts.fast) if (fast(ex)) return
+      // The router writes its own answers: the id goes on the response beforehand.
+      res.setHeader('X-Request-Id', ex.id)
       void this.parts.router(req, res)
     } catch (err) {
       ex.fail(err)
@@ -110,7 +115,7 @@ export class Pipeline {
 
   /** The exchange of a request the router is answering. */
   exchangeOf(req: IncomingMessage | undefined): Exchange {
-    const ex = req && this.exchanges.get(req)
+    const ex = req && (req as Carrier)[EXCHANGE]
     if (!ex) throw new Error('a request that did not come through the pipeline')
     return ex
   }
@@ -118,7 +123,7 @@ export class Pipeline {
   // One shared listener, not a closure per request: a server holds 10,000 polls.
   private readonly closed = ((pipeline: Pipeline) =>
     function (this: ServerResponse) {
-      const ex = pipeline.exchanges.get(this.req)
+      const ex = (this.req as Carrier)[EXCHANGE]
       if (ex) pipeline.finished(ex)
     })(this)
 

@@ -103,7 +103,12 @@ export function refuseDeclaredOverLimit(incoming: Pick<IncomingMessage, 'headers
 
 /** The first value of each query key, as a route's query schema reads them. */
 export function firstValues(q: Record<string, string | string[]>): Record<string, string> {
-  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Array.isArray(v) ? v[0]! : v]))
+  const out: Record<string, string> = {}
+  for (const k in q) {
+    const v = q[k]!
+    out[k] = Array.isArray(v) ? v[0]! : v
+  }
+  return out
 }
 
 // Shared pieces of schemas.
