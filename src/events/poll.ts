@@ -104,6 +104,8 @@ export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery,
 class HeldPoll {
   private cursor: Cursor
   private readonly deadline: number
+  /** Only this of the query is kept: its strings are slices of the whole URL, which they would keep alive. */
+  private readonly types: Set<EventType> | undefined
   private settled = false
 
   constructor(
@@ -111,12 +113,13 @@ class HeldPoll {
     private readonly userId: number,
     private readonly sessionId: string,
     start: Cursor,
-    private readonly q: PollQuery,
+    q: PollQuery,
     private readonly gone: ClientGone | undefined,
     private readonly recheck: Recheck,
     private readonly done: (err: unknown, answer?: Answer) => void,
   ) {
     this.cursor = start
+    this.types = q.types
     this.deadline = deps.clock.now() + q.timeout * 1000
   }
 
@@ -124,7 +127,7 @@ class HeldPoll {
   async step(): Promise<void> {
     try {
       for (;;) {
-        const { events, next } = await collect(this.deps, this.userId, this.cursor, this.q.types)
+        const { events, next } = await collect(this.deps, this.userId, this.cursor, this.types)
         this.cursor = next
         if (events.length > 0) return this.settle(null, { events, cursor: encodeCursor(next) })
         // An event committed after our read but before we wait would otherwise sleep until timeout.

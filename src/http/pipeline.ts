@@ -30,7 +30,7 @@ type Carrier = IncomingMessage & { [EXCHANGE]?: Exchange }
 
 /** One request on its way through the pipeline. Also what a held poll watches for its client leaving. */
 export class Exchange implements ClientGone {
-  readonly id = randomUUID()
+  private requestId: string | undefined
   readonly started = performance.now()
   /** The path without the query. */
   readonly path: string
@@ -49,6 +49,11 @@ export class Exchange implements ClientGone {
     const url = req.url ?? '/'
     const q = url.indexOf('?')
     this.path = q === -1 ? url : url.slice(0, q)
+  }
+
+  /** The request id, made when first needed (a held poll needs none until it answers). */
+  get id(): string {
+    return (this.requestId ??= randomUUID())
   }
 
   get method(): string {
