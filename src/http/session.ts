@@ -57,7 +57,7 @@ export type SignedInSession = { userId: number; sid: string }
  * fast path, so both use one cache of unsealed cookies.
  */
 export function sessionReader(opts: { config: Pick<Config, 'secretKey'>; check: SessionCheck }) {
-  // Unsealing costs about half a millisecond of CPU (key derivation, HMAC, AES); a long-polling
+  // Unsealing is costly (key derivation, HMAC, AES; README, Benchmarks, has the figure); a long-polling
   // client presents the same cookie every few seconds, so remember what each cookie unsealed to.
   // Only cookies that unsealed are kept; the session row still decides on every request.
   const unsealed = new BoundedCache<string, string>(UNSEAL_CACHE_SIZE)

@@ -66,7 +66,7 @@ const ROOMS = 10_000
 
 /**
  * The members of each room, sorted and encoded as the audience of every message sent to it
- * (reading and encoding them cost a send ~10 µs in a room of 50). Changed by every join and leave. A send fills it only after its
+ * (reading and encoding them is a good part of a send's CPU; README, Benchmarks). Changed by every join and leave. A send fills it only after its
  * transaction committed, so a list is never kept from a transaction that rolled back.
  */
 export class MemberCache extends RoomVersioned<number, SortedAudience> {
