@@ -69,7 +69,9 @@ export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck:
     ex.route = POLL_ROUTE
     ex.always = NO_STORE
     const done: PollDone = (err, body) => (body !== undefined ? ex.send(200, body) : ex.fail(err))
-    sessionOf(ex, readSession).then((session) => startPoll(deps, session, q, ex, recheck, done), done)
+    sessionOf(ex, readSession)
+      .then((session) => startPoll(deps, session, q, ex, recheck, done))
+      .catch(done)
     return true
   }
 }

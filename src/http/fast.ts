@@ -59,10 +59,10 @@ export function fastPath<V>(spec: {
     const values = spec.match(ex)
     if (values === undefined) return false
     ex.route = spec.route
-    spec.answer(ex, values).then(
-      (a) => ex.send(a.status, a.body, a.type),
-      (err: unknown) => ex.fail(err),
-    )
+    spec
+      .answer(ex, values)
+      .then((a) => ex.send(a.status, a.body, a.type))
+      .catch((err: unknown) => ex.fail(err))
     return true
   }
 }
