@@ -14,7 +14,8 @@ export async function createSession(deps: Pick<AppDeps, 'clock'>, db: Q, userId:
 /**
  * Live sessions already read from the database, so a long-polling client costs no query per poll.
  * Every revocation goes through revokeSessions, which drops the entries first; an entry is thus
- * never staler than the row. (With several server processes this needs the shared bus too.)
+ * never staler than the row. Other processes drop theirs when the revocation reaches them on the
+ * event bus, after its commit.
  */
 export class SessionCache {
   private readonly live: BoundedCache<string, { userId: number; expiresAt: number }>

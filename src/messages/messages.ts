@@ -182,7 +182,7 @@ export async function roomMemberIds(trx: Q, roomId: number): Promise<number[]> {
 
 /**
  * Writes a service message into a room's history and publishes message.created to the room's
- * current members plus `alsoTo` (e.g. the member who was just removed). Inside events.transaction.
+ * current members plus `alsoTo` (e.g. the member who was just removed). Inside store.transaction.
  */
 export async function postServiceMessage(
   deps: Pick<AppDeps, 'events' | 'clock' | 'caches'>,
