@@ -22,7 +22,7 @@ export interface CommittedEvent {
 export type CacheName = 'members' | 'history'
 
 export type BusMessage =
-  /** Events just committed, in commit order. */
+  /** Events just committed, in position order. */
   | { kind: 'committed'; events: readonly CommittedEvent[] }
   /** typing / presence: never stored, for whoever polls now or within 10 s. */
   | { kind: 'ephemeral'; type: EphemeralType; data: unknown; at: number; users: readonly number[] }
@@ -34,8 +34,12 @@ export type BusMessage =
 export interface EventBus {
   /**
    * Delivers the message to every subscriber of every process. Committed events reach each
-   * subscriber in commit order, each once. Settles once sent (at once for the local bus), and
-   * never rejects: a network bus logs and retries its own failures, so callers need not wait.
+   * subscriber once each and in position order, every event only after all events of smaller
+   * position (the tail appends them as they come and reads them by binary search). With SQLite
+   * commit order is position order; a store whose transactions commit out of position order
+   * (Postgres) must have its bus hold an event back until no smaller position can still commit.
+   * Settles once sent (at once for the local bus), and never rejects: a network bus logs and
+   * retries its own failures, so callers need not wait.
    */
   publish(message: BusMessage): Promise<void>
   subscribe(fn: (message: BusMessage) => void): () => void
