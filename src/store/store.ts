@@ -51,7 +51,11 @@ export interface Store {
   /** Whether s is a position this store could have issued (a cursor's durable part). */
   isPosition(s: string): boolean
 
-  /** Appends an event inside trx; its position is in commit order. */
+  /**
+   * Appends an event inside trx. Positions order the log for readers: once eventsAfter has read
+   * past a position, no event with a smaller one may appear later (SQLite: one writer, so the row
+   * id; Postgres: the committing transaction's id, read only below the oldest one still running).
+   */
   appendEvent(trx: Trx, type: DurableType, data: string, audience: EventAudience | null, createdAt: number): Promise<Position>
 
   /**
