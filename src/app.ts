@@ -54,10 +54,12 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   const pipeline = new Pipeline(deps.log, deps.metrics, { guards: [apiGuard(deps)], fast, router: getRequestListener(app.fetch) })
   const exchangeOf = (c: { env: AppEnv['Bindings'] }) => pipeline.exchangeOf(c.env?.incoming)
 
-  // The router's part of the pipeline: which route answered (the metrics label).
+  // The router's part of the pipeline: which route answered (the metrics label), and with what.
   app.use('*', async (c, next) => {
-    exchangeOf(c).routed = c.req
+    const ex = exchangeOf(c)
+    ex.routed = c.req
     await next()
+    ex.status = c.res.status
   })
 
   app.route('/api/auth', authRoutes(deps, requireUser))

@@ -7,7 +7,8 @@
 //   3. dispatch: the first fast path that takes the request, else the router (Hono);
 //   4. an error from any of these answered by the one error answer (errors.ts), as Hono's onError
 //      answers errors thrown inside the router;
-//   5. when the response closes: the request metrics and the log line.
+//   5. once the answer is decided (written, or refused for a client already gone): the request
+//      metrics and the log line.
 //
 // A fast path is a branch of this dispatcher, as Hono's single-handler routes are a branch of its
 // own: it skips the router, never the steps around it.
@@ -40,6 +41,10 @@ export class Exchange implements ClientGone {
   routed: { readonly routePath: string } | undefined
   /** Headers every answer of this exchange carries, whatever it is (set by the route that took it). */
   always: Record<string, string> | undefined
+  /** The status answered (the router's, as its app decided it, even for a client already gone). */
+  status: number | undefined
+  /** Whether the metrics and the log line are written. */
+  logged = false
 
   constructor(
     readonly req: IncomingMessage,
@@ -60,9 +65,14 @@ export class Exchange implements ClientGone {
     return this.req.method ?? 'GET'
   }
 
-  /** Answers with a whole body, unless the client is gone or something answered already. */
+  /**
+   * Answers with a whole body, unless the client is gone or something answered already. Every
+   * header goes into the one writeHead (node:http merges headers set beforehand more slowly).
+   */
   send(status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>): void {
     writeAnswer(this.res, status, body, { 'Content-Type': type, 'X-Request-Id': this.id, ...this.always, ...headers })
+    this.status ??= status
+    this.pipeline.finished(this)
   }
 
   /** Answers an error: an ApiError's own answer, anything else a logged 500 naming this request. */
@@ -105,14 +115,12 @@ export class Pipeline {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const ex = new Exchange(req, res, this)
     ;(req as Carrier)[EXCHANGE] = ex
-    // 'close' comes once per response; on() spares the wrapper once() allocates per request.
-    res.on('close', this.closed)
     try {
       for (const guard of this.parts.guards) guard(ex)
       for (const fast of this.parts.fast) if (fast(ex)) return
-      // The router writes its own answers: the id goes on the response beforehand.
+      // The router writes its own answers: the id goes on beforehand.
       res.setHeader('X-Request-Id', ex.id)
-      void this.parts.router(req, res)
+      void Promise.resolve(this.parts.router(req, res)).then(() => this.finished(ex))
     } catch (err) {
       ex.fail(err)
     }
@@ -125,17 +133,13 @@ export class Pipeline {
     return ex
   }
 
-  // One shared listener, not a closure per request: a server holds 10,000 polls.
-  private readonly closed = ((pipeline: Pipeline) =>
-    function (this: ServerResponse) {
-      const ex = (this.req as Carrier)[EXCHANGE]
-      if (ex) pipeline.finished(ex)
-    })(this)
-
-  private finished(ex: Exchange) {
+  /** The request metrics and log line, once per exchange. */
+  finished(ex: Exchange): void {
+    if (ex.logged) return
+    ex.logged = true
     const ms = performance.now() - ex.started
     const route = ex.route ?? ex.routed?.routePath ?? '*'
-    const status = ex.res.statusCode
+    const status = ex.status ?? ex.res.statusCode
     const method = ex.method
     this.metrics.requests.inc({ method, route, status: String(status) })
     if (route !== POLL_ROUTE) this.metrics.duration.observe({ method, route }, ms / 1000)
