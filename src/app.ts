@@ -18,12 +18,13 @@ import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
 import { csrfCheck, nodeHeader } from './http/csrf.js'
 import { DataBodies } from './http/json.js'
+import { requestErrorHandler } from './http/limits.js'
 import { type Exchange, type FastPath, Pipeline } from './http/pipeline.js'
 import { refuseDeclaredOverLimit } from './http/validate.js'
 import { sessionAuth, sessionReader } from './http/session.js'
 import { isLoopback } from './metrics.js'
 import { buildOpenApi } from './openapi.js'
-import { projectRoot } from './paths.js'
+import { packageVersion, projectRoot } from './paths.js'
 import { roomFastPaths, roomRoutes } from './rooms/routes.js'
 import { safeEqual } from './accounts/crypto.js'
 
@@ -51,7 +52,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   }
   const bodies = new DataBodies()
   const fast: FastPath[] = opts.fastPaths === false ? [] : [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession, bodies)]
-  const pipeline = new Pipeline(deps.log, deps.metrics, { guards: [apiGuard(deps)], fast, router: getRequestListener(app.fetch) })
+  const pipeline = new Pipeline(deps.log, deps.metrics, { guards: [apiGuard(deps)], fast, router: getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) }) })
   const exchangeOf = (c: { env: AppEnv['Bindings'] }) => pipeline.exchangeOf(c.env?.incoming)
 
   // The router's part of the pipeline: which route answered (the metrics label), and with what.
@@ -90,7 +91,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   })
 
   app.get('/metrics', async (c) => {
-    const ip = clientIp(c)
+    const ip = clientIp(c, deps.config)
     const loopback = isLoopback(ip)
     const auth = c.req.header('authorization') ?? ''
     const token = deps.config.metricsToken
@@ -168,10 +169,4 @@ function pathRegex(path: string): RegExp {
     .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/')
   return new RegExp(`^${body}/?$`)
-}
-
-let version: string | undefined
-function packageVersion(): string {
-  version ??= (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version
-  return version
 }

@@ -1,13 +1,31 @@
-// parley [serve] | parley migrate | parley admin grant <username>. The logic lives here as a
+// parley [serve] | parley migrate | parley admin grant <username> | parley help. The logic lives here as a
 // function so tests run it in-process; src/bin.ts is the executable that calls it.
+import { parseArgs } from 'node:util'
 import { grantAdmin } from './accounts/accounts.js'
 import { loadConfig } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
 import { createLogger } from './log.js'
 import { startServer, type Running } from './main.js'
+import { packageVersion } from './paths.js'
 
-export const USAGE = 'usage: parley [serve] [--config FILE] [--log-level LEVEL] [--dev] | parley migrate | parley admin grant <username>'
+export const USAGE = `usage: parley [command] [options]
+
+commands:
+  serve                   serve the API and the web client (the default)
+  migrate                 apply pending database migrations
+  admin grant <username>  make a user a site admin
+  help                    print this help
+
+options:
+  --config FILE           read settings from a TOML file (the environment wins over it)
+  --log-level LEVEL       trace, debug, info, warn or error
+  --port PORT             the HTTP port (PORT)
+  --dev                   dev mode: debug logs
+  -h, --help              print this help
+  --version               print the version
+
+Every setting is an environment variable; see the README's configuration table.`
 
 /** Where the commands write their one-line answers (the console, or a test's buffer). */
 export type CliIo = { out: (line: string) => void; err: (line: string) => void }
@@ -17,13 +35,39 @@ const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error
 /** `serve` answers with the running server (the caller owns signals); other commands with an exit code. */
 export type CliResult = { code: number } | { running: Running }
 
-// Flags that take a value, so their value is not read as a command.
-const VALUE_FLAGS = ['--config', '--log-level', '--port']
+// Exactly the flags config.ts reads (parseFlags), plus help and version.
+const OPTIONS = {
+  config: { type: 'string' },
+  'log-level': { type: 'string' },
+  port: { type: 'string' },
+  dev: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = consoleIo): Promise<CliResult> {
-  const positional = argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && VALUE_FLAGS.includes(argv[i - 1]!)))
-  const [command = 'serve', ...rest] = positional
-  if (!['serve', 'migrate', 'admin'].includes(command) || (command === 'admin' && (rest[0] !== 'grant' || !rest[1] || rest.length > 2))) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (err) {
+    // An unknown flag, or a flag without its value: a usage error, never a server start.
+    io.err(`parley: ${(err as Error).message.split('\n')[0]}`)
+    io.err(USAGE)
+    return { code: 2 }
+  }
+  const { values, positionals } = parsed
+  const [command = 'serve', ...rest] = positionals
+  if (values.help || command === 'help') {
+    io.out(USAGE)
+    return { code: 0 }
+  }
+  if (values.version) {
+    io.out(`parley ${packageVersion()}`)
+    return { code: 0 }
+  }
+  const known = (command === 'serve' || command === 'migrate') && rest.length === 0
+  if (!known && !(command === 'admin' && rest[0] === 'grant' && rest.length === 2)) {
+    io.err(`parley: unknown command: ${positionals.join(' ')}`)
     io.err(USAGE)
     return { code: 2 }
   }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import proxyaddr from 'proxy-addr'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
 
@@ -12,6 +13,18 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const list = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+
+// API.md §13: scrypt at N=2^17 or stronger.
+export const MIN_PRODUCTION_HASH_COST = 17
+
+function validProxyList(list: string[]): boolean {
+  try {
+    proxyaddr.compile(list)
+    return true
+  } catch {
+    return false
+  }
+}
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const
 
@@ -42,6 +55,20 @@ const RawConfig = z.object({
   INVITE_BONUS: int(0, 1_000_000).default(1),
   SEND_RATE_LIMIT: int(0, 1_000_000).default(20),
   SIGNIN_RATE_LIMIT: int(0, 1_000_000).default(10),
+  // API.md §13, each 0 = off: held polls per session and per user; seconds for a request's
+  // headers and body; registrations per hour per IP; invitations per 24 h per user; rooms
+  // created per hour per user.
+  MAX_POLLS_PER_SESSION: int(0, 1_000_000).default(8),
+  MAX_POLLS_PER_USER: int(0, 1_000_000).default(32),
+  REQUEST_TIMEOUT: int(0, 3600).default(30),
+  REGISTER_RATE_LIMIT: int(0, 1_000_000).default(10),
+  INVITE_DAILY_LIMIT: int(0, 1_000_000).default(20),
+  ROOM_CREATE_RATE_LIMIT: int(0, 1_000_000).default(10),
+  // Addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For is believed.
+  TRUST_PROXY: list.default([]).refine(validProxyList, 'TRUST_PROXY: comma-separated IP addresses or CIDR ranges'),
+  // log2 of scrypt's N. 17 (N=2^17): API.md §13's minimum, refused lower in production; tests
+  // lower it explicitly, since one hash at 2^17 costs ~0.5 s of CPU and 128 MiB.
+  PASSWORD_HASH_COST: int(10, 20).default(17),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   // Bearer token for GET /metrics from a non-loopback address; without it only loopback may scrape.
   METRICS_TOKEN: z.string().min(16).optional(),
@@ -73,6 +100,16 @@ export type Config = Readonly<{
   inviteBonus: number
   sendRateLimit: number
   signinRateLimit: number
+  maxPollsPerSession: number
+  maxPollsPerUser: number
+  /** Seconds a request's headers and body may take to arrive (0: no limit). */
+  requestTimeout: number
+  registerRateLimit: number
+  inviteDailyLimit: number
+  roomCreateRateLimit: number
+  trustProxy: readonly string[]
+  /** log2 of scrypt's N for new password hashes. */
+  passwordHashCost: number
   logLevel: (typeof LOG_LEVELS)[number]
   metricsToken: string | undefined
 }>
@@ -133,6 +170,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   const production = raw.NODE_ENV === 'production'
   const dataDir = resolve(raw.DATA_DIR)
   const databaseFile = databaseFileFrom(raw.DATABASE_URL, dataDir)
+  if (production && raw.PASSWORD_HASH_COST < MIN_PRODUCTION_HASH_COST) {
+    throw new ConfigError(`PASSWORD_HASH_COST must be at least ${MIN_PRODUCTION_HASH_COST} when NODE_ENV=production`)
+  }
   const { secretKey, generated } = secretKeyFrom(raw.SECRET_KEY, production, dataDir)
   const twilio =
     raw.TWILIO_ACCOUNT_SID && raw.TWILIO_AUTH_TOKEN && raw.TWILIO_FROM
@@ -163,6 +203,14 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     inviteBonus: raw.INVITE_BONUS,
     sendRateLimit: raw.SEND_RATE_LIMIT,
     signinRateLimit: raw.SIGNIN_RATE_LIMIT,
+    maxPollsPerSession: raw.MAX_POLLS_PER_SESSION,
+    maxPollsPerUser: raw.MAX_POLLS_PER_USER,
+    requestTimeout: raw.REQUEST_TIMEOUT,
+    registerRateLimit: raw.REGISTER_RATE_LIMIT,
+    inviteDailyLimit: raw.INVITE_DAILY_LIMIT,
+    roomCreateRateLimit: raw.ROOM_CREATE_RATE_LIMIT,
+    trustProxy: Object.freeze(raw.TRUST_PROXY),
+    passwordHashCost: raw.PASSWORD_HASH_COST,
     // --dev means debug logs unless a level was given anywhere.
     logLevel: raw.DEV && !env.LOG_LEVEL && !flags.overrides.LOG_LEVEL && !('LOG_LEVEL' in file) ? 'debug' : raw.LOG_LEVEL,
     metricsToken: raw.METRICS_TOKEN,
@@ -185,7 +233,7 @@ function secretKeyFrom(given: string | undefined, production: boolean, dataDir: 
     const kept = readFileSync(file, 'utf8').trim()
     if (kept.length >= 32) return { secretKey: kept, generated: true }
   }
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const key = randomBytes(32).toString('base64url')
   writeFileSync(file, key + '\n', { mode: 0o600 })
   return { secretKey: key, generated: true }

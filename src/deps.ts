@@ -7,8 +7,9 @@ import type { Db } from './db/schema.js'
 import type { EventBus } from './events/bus.js'
 import type { EventLog } from './events/log.js'
 import type { Hub } from './events/hub.js'
+import type { PollSlots } from './events/poll-slots.js'
 import type { Presence } from './events/presence.js'
-import type { RateLimiter } from './http/rate-limit.js'
+import type { Limiter } from './http/rate-limit.js'
 import type { Metrics } from './metrics.js'
 import type { Mailer, SmsSender } from './notify/types.js'
 import type { RoomCaches } from './rooms/caches.js'
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** Waiting polls, wake-ups, ephemeral events. */
   hub: Hub
   presence: Presence
+  /** Held polls per session, per user and in all (API.md §13). */
+  polls: PollSlots
   /** Each room's newest history page and member ids (their tables' writers drop them). */
   caches: RoomCaches
   /** Live sessions read already (revocation drops them). */
@@ -35,7 +38,7 @@ export interface AppDeps {
   sms: SmsSender
   clock: Clock
   log: Logger
-  limiter: RateLimiter
+  limiter: Limiter
   metrics: Metrics
 }
 

@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   bad_signature: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   username_taken: 409,
   email_taken: 409,
   name_taken: 409,
@@ -38,7 +39,9 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   unsupported_type: 415,
   rate_limited: 429,
+  too_many_polls: 429,
   too_soon: 429,
+  headers_too_large: 431,
   internal_error: 500,
   unavailable: 503,
 } as const

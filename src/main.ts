@@ -10,11 +10,14 @@ import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
+import { lockDataDir } from './data-dir-lock.js'
 import type { AppDeps } from './deps.js'
 import { type BusMessage, type EventBus, LocalBus } from './events/bus.js'
 import { Hub } from './events/hub.js'
 import { EventLog } from './events/log.js'
+import { PollSlots } from './events/poll-slots.js'
 import { Presence } from './events/presence.js'
+import { connectionBudget, guardServer, readFdLimit, serverOptions } from './http/limits.js'
 import { RateLimiter } from './http/rate-limit.js'
 import { startJobs } from './jobs.js'
 import { createLogger } from './log.js'
@@ -55,6 +58,7 @@ export async function buildDeps(config: Config, opts: BuildOptions = {}): Promis
     bus,
     hub,
     presence,
+    polls: new PollSlots({ perSession: config.maxPollsPerSession, perUser: config.maxPollsPerUser, total: connectionBudget(readFdLimit()).maxHeldPolls }),
     caches: new RoomCaches(store, bus),
     sessions: new SessionCache(),
     mailer: createMailer(config, outbox, log),
@@ -97,18 +101,30 @@ export type Running = { url: string; port: number; deps: AppDeps; stop: () => Pr
 
 /** Starts the whole server; stop() drains as SIGTERM does. */
 export async function startServer(config: Config, opts: BuildOptions = {}): Promise<Running> {
-  const { deps, close } = await buildDeps(config, opts)
+  // First: a second process on this DATA_DIR stops here, before it migrates or listens.
+  const lock = lockDataDir(config.dataDir)
+  const { deps, close } = await buildDeps(config, opts).catch((err: unknown) => {
+    lock.release()
+    throw err
+  })
   if (config.generatedSecret) deps.log.warn({ dataDir: config.dataDir }, 'SECRET_KEY not set: using a generated key kept in DATA_DIR/secret.key')
   const { handle } = createApp(deps, opts)
   const jobs = startJobs(deps)
-  const http = createServer(handle)
+  const http = createServer(serverOptions(config), handle)
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
-    http.listen(config.port, config.host, () => resolve())
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject)
+      resolve()
+    })
+  }).catch(async (err: unknown) => {
+    jobs.stop()
+    await close()
+    lock.release()
+    throw err
   })
-  // Long polls hold for up to 55 s; Node's default request timeout must not cut them.
-  http.requestTimeout = 0
-  http.headersTimeout = 60_000
+  guardServer(http, deps.log, connectionBudget(readFdLimit()))
+  // 65 s: longer than the 60 s idle timeout of common proxies, so the proxy closes first.
   http.keepAliveTimeout = 65_000
   // Requests in flight, so a drain can cut the remaining connections (idle keep-alive ones, and
   // ones a client opened but never used) the moment the last response has gone out.
@@ -140,6 +156,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       await closed
       clearTimeout(force)
       await close()
+      lock.release()
       deps.log.info('parley stopped')
     })())
   return { url, port, deps, stop }

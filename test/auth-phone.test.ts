@@ -47,7 +47,8 @@ describe('POST /api/auth/phone', () => {
 
   it('400 invalid_phone for something that is not a phone number', async () => {
     const c = server.client()
-    for (const phone of ['abc', '+1234', '+1 415 555', '12345678901234567890', '+999 123 456 789']) {
+    // Any string that is not a phone, whatever its length ("12", "not a phone", a paragraph), is invalid_phone.
+    for (const phone of ['abc', '+1234', '+1 415 555', '12345678901234567890', '+999 123 456 789', 'not a phone', '12', '', ' ', '+1'.padEnd(40, '5')]) {
       const res = await c.post('/api/auth/phone', { phone })
       expectError(res, 400, 'invalid_phone')
       expect(res.body.error.details[0].path).toBe('phone')
@@ -87,6 +88,7 @@ describe('POST /api/auth/phone/verify', () => {
     expectError(await c.post('/api/auth/phone/verify', { phone, code: '12345' }), 400, 'invalid_request')
     expectError(await c.post('/api/auth/phone/verify', { phone, code: 123456 }), 400, 'invalid_request')
     expectError(await c.post('/api/auth/phone/verify', { phone: 'nope', code }), 400, 'invalid_phone')
+    expectError(await c.post('/api/auth/phone/verify', { phone: 'no', code }), 400, 'invalid_phone')
     expectError(await c.get('/api/me'), 401, 'not_signed_in')
   })
 

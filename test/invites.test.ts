@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { codeIn } from './helpers/accounts.js'
 import { cursorOf, eventsAfter } from './helpers/events.js'
 import { lastMessageTo, startTestServer, type TestServer } from './helpers/server.js'
-import { expectError, registerUser, uniqueName } from './helpers/users.js'
+import { expectError, guest, registerUser, uniqueName } from './helpers/users.js'
 import type { Client } from './helpers/client.js'
 
 let server: TestServer
 beforeAll(async () => {
-  server = await startTestServer()
+  // The daily cap is off here (these tests send 50 at once); 'the daily limit' below has its own server.
+  server = await startTestServer({ INVITE_DAILY_LIMIT: '0' })
 })
 afterAll(() => server.close())
 
@@ -40,7 +41,8 @@ describe('POST /api/invites', () => {
     expect(res.status).toBe(202)
     expect(res.body).toEqual({ data: { sent: 2 } })
     const mail = lastMessageTo(server, email)
-    expect(mail).toMatchObject({ channel: 'email', subject: expect.stringContaining('Inviting Ines') })
+    // The inviter's name is in the text; the subject is fixed (no user text in a header, API.md §13).
+    expect(mail).toMatchObject({ channel: 'email', subject: 'You are invited to Parley', text: expect.stringContaining('Inviting Ines') })
     expect(lastMessageTo(server, phone)).toMatchObject({ channel: 'sms', text: expect.stringContaining('Inviting Ines') })
     expect(user.id).toBeGreaterThan(0)
   })
@@ -65,7 +67,7 @@ describe('POST /api/invites', () => {
     expectError(badEmail, 400, 'invalid_request')
     expect(badEmail.body.error.details[0].path).toBe('emails.1')
     const badPhone = await client.post('/api/invites', { emails: [good], phones: [freshPhone(), '12'] })
-    expectError(badPhone, 400, 'invalid_request')
+    expectError(badPhone, 400, 'invalid_phone')
     const invalidPhone = await client.post('/api/invites', { emails: [good], phones: [freshPhone(), '+1 234'] })
     expectError(invalidPhone, 400, 'invalid_phone')
     expect(invalidPhone.body.error.details[0].path).toBe('phones.1')
@@ -76,8 +78,45 @@ describe('POST /api/invites', () => {
     expect(server.outbox().length).toBe(before)
   })
 
+  it('guests may not invite: 403 forbidden, nothing sent', async () => {
+    const { client } = await guest(server)
+    const before = server.outbox().length
+    expectError(await client.post('/api/invites', { emails: [`${uniqueName()}@example.test`] }), 403, 'forbidden')
+    expect(server.outbox().length).toBe(before)
+  })
+
+  it('a nickname never reaches the subject, whatever it holds', async () => {
+    const { client } = await registerUser(server)
+    expect((await client.patch('/api/me', { nickname: 'Bcc me' })).status).toBe(200)
+    const email = `${uniqueName('subject')}@example.test`
+    expect((await client.post('/api/invites', { emails: [email] })).status).toBe(202)
+    expect(lastMessageTo(server, email).subject).toBe('You are invited to Parley')
+  })
+
   it('401 when signed out', async () => {
     expectError(await server.client().post('/api/invites', { emails: ['a@example.test'] }), 401, 'not_signed_in')
+  })
+})
+
+describe('the daily limit (INVITE_DAILY_LIMIT)', () => {
+  it('20 addresses or phones per 24 h by default: a request that would pass it is 429 with Retry-After and sends nothing', async () => {
+    const capped = await startTestServer()
+    try {
+      const { client } = await registerUser(capped)
+      const emails = (n: number) => Array.from({ length: n }, () => `${uniqueName('daily')}@example.test`)
+      expect((await client.post('/api/invites', { emails: emails(15) })).body.data.sent).toBe(15)
+      const before = capped.outbox().length
+      const over = await client.post('/api/invites', { emails: emails(3), phones: [`+4420795${String(nextPhone++).padStart(5, '0')}`, `+4420795${String(nextPhone++).padStart(5, '0')}`, `+4420795${String(nextPhone++).padStart(5, '0')}`] })
+      expectError(over, 429, 'rate_limited')
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(23 * 3600)
+      expect(capped.outbox().length).toBe(before)
+      expect((await client.post('/api/invites', { emails: emails(5) })).body.data.sent).toBe(5)
+      expectError(await client.post('/api/invites', { emails: emails(1) }), 429, 'rate_limited')
+      capped.clock.advance(24 * 3600_000 + 1000)
+      expect((await client.post('/api/invites', { emails: emails(20) })).body.data.sent).toBe(20)
+    } finally {
+      await capped.close()
+    }
   })
 })
 

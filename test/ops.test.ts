@@ -1,5 +1,5 @@
 // API.md §11: configuration, health, metrics, OpenAPI, migrations, the CLI, draining on stop.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../src/config.js'
 import { startServer } from '../src/main.js'
 import { isLoopback } from '../src/metrics.js'
 import { pollsHeld, rawRequest } from './helpers/accounts.js'
+import { spawnParley } from './helpers/child-server.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { guest, registerUser } from './helpers/users.js'
 
@@ -273,6 +274,57 @@ describe('the parley CLI', () => {
     }
     expect(io.err.at(-1)).toMatch(/^usage: parley/)
   })
+
+  it('--help, -h and help print the usage and exit 0, starting and opening nothing', async () => {
+    const dir = tempDir()
+    for (const argv of [['--help'], ['-h'], ['help'], ['serve', '--help'], ['migrate', '-h'], ['admin', 'grant', 'someone', '--help']]) {
+      const io = bufferIo()
+      expect(await runCli(argv, { DATA_DIR: dir, SECRET_KEY: SECRET }, io.io), argv.join(' ')).toEqual({ code: 0 })
+      expect(io.out.join('\n')).toMatch(/^usage: parley \[command\] \[options\]\n[\s\S]*admin grant <username>[\s\S]*--config FILE/)
+      expect(io.err).toEqual([])
+    }
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('an unknown flag or command, or a flag without its value, exits 2 with the usage, starting and opening nothing', async () => {
+    const dir = tempDir()
+    const cases: [string[], RegExp][] = [
+      [['--prot', '8080'], /Unknown option '--prot'/],
+      [['serve', '--verbose'], /Unknown option '--verbose'/],
+      [['-x'], /Unknown option '-x'/],
+      [['--config'], /--config/],
+      [['--dev=yes'], /--dev/],
+      [['frobnicate'], /unknown command: frobnicate/],
+      [['migrate', 'now'], /unknown command: migrate now/],
+    ]
+    for (const [argv, why] of cases) {
+      const io = bufferIo()
+      expect(await runCli(argv, { DATA_DIR: dir, SECRET_KEY: SECRET }, io.io), argv.join(' ')).toEqual({ code: 2 })
+      expect(io.err[0], argv.join(' ')).toMatch(why)
+      expect(io.err.at(-1)).toMatch(/^usage: parley/)
+    }
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('--version prints the version of package.json', async () => {
+    const io = bufferIo()
+    expect(await runCli(['--version'], {}, io.io)).toEqual({ code: 0 })
+    expect(io.out).toEqual([`parley ${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}`])
+  })
+
+  it('the executable: `parley --help` exits 0 with the usage on stdout and `parley --bogus` exits 2, neither serving', async () => {
+    const dir = tempDir()
+    const exitWithin = (p: Promise<number | null>) => Promise.race([p, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000))])
+    const help = spawnParley(['--help'], { DATA_DIR: dir, PORT: '0' })
+    expect(await exitWithin(help.exited)).toBe(0)
+    expect(help.output()).toMatch(/^usage: parley/)
+    const bogus = spawnParley(['--bogus'], { DATA_DIR: dir, PORT: '0' })
+    expect(await exitWithin(bogus.exited)).toBe(2)
+    expect(bogus.output()).toMatch(/Unknown option '--bogus'/)
+    help.proc.kill('SIGKILL')
+    bogus.proc.kill('SIGKILL')
+    expect(readdirSync(dir)).toEqual([])
+  }, 90_000)
 
   it('parley serve --config FILE starts the server from the file; stop drains', async () => {
     const dir = tempDir()

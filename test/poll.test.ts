@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SESSION_TTL_MS } from '../src/http/session.js'
+import { pollsHeld } from './helpers/accounts.js'
 import { cursorOf, pollOnce } from './helpers/events.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest } from './helpers/users.js'
@@ -216,5 +218,28 @@ describe('shutdown', () => {
     expect(res.status).toBe(200)
     expect(res.body.data).toEqual({ events: [], cursor: expect.any(String) })
     await stopped
+  })
+})
+
+describe('a held poll checks its session again before it answers with events', () => {
+  it('a session that expired while its poll waited gets 401 session_expired, never the events', async () => {
+    const s = await startTestServer()
+    try {
+      const { client } = await guest(s)
+      const cursor = await cursorOf(client)
+      const base = s.deps.hub.heldPolls()
+      const held = client.get(`/api/poll?cursor=${encodeURIComponent(cursor)}&timeout=30`)
+      await pollsHeld(s, base + 1)
+      // The session's 30 days pass while the poll waits; nothing wakes it for that.
+      s.clock.advance(SESSION_TTL_MS + 60_000)
+      // Then an event meant for it (room.created goes to every signed-in user).
+      const other = await guest(s)
+      expect((await other.client.post('/api/rooms', { name: 'seen by the expired?' })).status).toBe(201)
+      const res = await held
+      expectError(res, 401, 'session_expired')
+      expect(res.text).not.toContain('seen by the expired?')
+    } finally {
+      await s.close()
+    }
   })
 })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cursorOf, pollOnce } from './helpers/events.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
-import { guest } from './helpers/users.js'
+import { guest, registerUser } from './helpers/users.js'
 
 let server: TestServer
 beforeAll(async () => {
@@ -45,6 +45,31 @@ describe('presence', () => {
     const profile = (await b.client.get(`/api/users/${a.user.id}`)).body.data.user
     expect(profile.online).toBe(false)
     expect(profile.last_seen).not.toBeNull()
+  })
+
+  it('signing in alone does not make a user online; the first poll does, and announces them to those sharing a room', async () => {
+    const a = await registerUser(server)
+    const b = await guest(server)
+    const room = (await a.client.post('/api/rooms', { name: 'sign-in room' })).body.data.room.id
+    expect((await b.client.post(`/api/rooms/${room}/join`)).status).toBe(200)
+    // a polls, then goes quiet long enough to be offline.
+    await cursorOf(a.client)
+    server.clock.advance(61_000)
+    server.deps.presence.sweep()
+    const cursor = await cursorOf(b.client)
+    // a signs in again on another device: not online yet, and nobody is told.
+    const device = server.client()
+    const login = await device.post('/api/auth/login', { login: a.user.username, password: a.password })
+    expect(login.status).toBe(200)
+    expect(login.body.data.user.online).toBe(false)
+    expect((await b.client.get(`/api/users/${a.user.id}`)).body.data.user.online).toBe(false)
+    const quiet = await pollOnce(b.client, cursor, { types: 'presence' })
+    expect(presenceOf(quiet.events, a.user.id)).toEqual([])
+    // Its first poll (taking a cursor is one) makes it online and tells b.
+    await cursorOf(device)
+    const told = await pollOnce(b.client, quiet.cursor, { types: 'presence', timeout: 5 })
+    expect(presenceOf(told.events, a.user.id)).toEqual([true])
+    expect((await b.client.get(`/api/users/${a.user.id}`)).body.data.user.online).toBe(true)
   })
 
   it('a keepalive keeps a user online for 60 s without polling', async () => {

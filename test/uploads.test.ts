@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
+import { png } from './helpers/images.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser } from './helpers/users.js'
 
@@ -17,27 +17,6 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 // --- tiny real images, built byte by byte ---
-
-function pngChunk(type: string, data: Buffer) {
-  const len = Buffer.alloc(4)
-  len.writeUInt32BE(data.length)
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(body))
-  return Buffer.concat([len, body, crc])
-}
-
-/** A 1×1 RGBA PNG; `padding` adds an ancillary tEXt chunk to make it bigger. */
-function png(padding = 0) {
-  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    ...(padding > 0 ? [pngChunk('tEXt', Buffer.concat([Buffer.from('Comment\0'), Buffer.alloc(padding, 0x61)]))] : []),
-    pngChunk('IDAT', deflateSync(Buffer.from([0, 255, 0, 0, 255]))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ])
-}
 
 /** A 1×1 grey baseline JPEG: one DC and one AC Huffman code of length 1, all coefficients zero. */
 function jpeg() {
@@ -243,6 +222,23 @@ describe('refused uploads store nothing', () => {
     expectError(broken, 400, 'invalid_request')
     const noBoundary = await client.request('POST', '/api/uploads', undefined, { raw: 'abc', headers: { 'content-type': 'multipart/form-data' } })
     expectError(noBoundary, 400, 'invalid_request')
+  })
+
+  it('a body cut short inside a part of any other name is 400 and the server goes on (it used to end the process)', async () => {
+    const { client } = await guest(server)
+    const before = stored()
+    const part = (name: string, filename = 'a.txt') => `--XX\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\n\r\n`
+    for (const raw of [
+      `${part('other')}AAAA`,
+      `${part('other')}AAAA\r\n${part('another')}BBBB`,
+      `${part('file', 'a.png')}${png().toString('latin1')}\r\n${part('extra')}CCCC`,
+      `--XX\r\nContent-Disposition: form-data; name="caption"\r\n\r\nhello`,
+    ]) {
+      const res = await client.request('POST', '/api/uploads', undefined, { raw: Buffer.from(raw, 'latin1'), headers: { 'content-type': 'multipart/form-data; boundary=XX' } })
+      expectError(res, 400, 'invalid_request')
+    }
+    expect((await client.get('/api/me')).status).toBe(200)
+    expect(stored()).toEqual(before)
   })
 
   it('needs a session: 401 not_signed_in', async () => {

@@ -3,9 +3,10 @@
 // invitations in invites.ts.
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
-import type { Q, Trx } from '../db/schema.js'
-import { hashPassword, randomToken, sha256, verifyPassword } from './crypto.js'
+import type { Q, Trx, UserRow } from '../db/schema.js'
+import { hashPassword, needsRehash, randomToken, sha256, verifyPassword } from './crypto.js'
 import { rewardInviter } from './invites.js'
+import { KEEPALIVE_GRACE_MS } from '../events/presence.js'
 import { revokeSessions } from './sessions.js'
 import { insertUser, limitSignIn, publicUrl, sendQuietly, type SignedIn, startSession } from './sign-in.js'
 import type { GuestLogin, Login, PatchMe, Register } from './schemas.js'
@@ -17,22 +18,32 @@ const HOUR = 60 * MINUTE
 // 48 h: API.md §3's lifetime of an email verification link.
 export const VERIFY_TTL_MS = 48 * HOUR
 
-export async function register(deps: AppDeps, input: Register): Promise<PrivateUser> {
-  const passwordHash = await hashPassword(input.password)
+/** 409 when the username or email is taken: asked before any hashing, and again in the transaction. */
+async function refuseTaken(db: Q, input: Register): Promise<void> {
+  // username is `collate nocase`: "Alice" and "alice" are the same name.
+  const taken = await db
+    .selectFrom('users')
+    .select(['username', 'email'])
+    .where((eb) => eb.or([eb('username', '=', input.username), eb('email', '=', input.email)]))
+    .execute()
+  if (taken.some((u) => u.username?.toLowerCase() === input.username.toLowerCase())) {
+    throw new ApiError('username_taken', 'That username is taken.', [{ path: 'username', message: 'Taken.' }])
+  }
+  if (taken.some((u) => u.email === input.email)) {
+    throw new ApiError('email_taken', 'An account with that email exists.', [{ path: 'email', message: 'Taken.' }])
+  }
+}
+
+/** API.md §13: registrations per hour per IP (REGISTER_RATE_LIMIT). */
+export async function register(deps: AppDeps, input: Register, ip: string): Promise<PrivateUser> {
+  await deps.limiter.hit(`register:ip:${ip}`, deps.config.registerRateLimit, HOUR)
+  // Taken names are refused before scrypt runs: a taken name must not buy a hash's CPU.
+  await refuseTaken(deps.db, input)
+  const passwordHash = await hashPassword(input.password, deps.config.passwordHashCost)
   const token = randomToken()
   const user = await deps.store.transaction(async (trx) => {
-    // username is `collate nocase`: "Alice" and "alice" are the same name.
-    const taken = await trx
-      .selectFrom('users')
-      .select(['username', 'email'])
-      .where((eb) => eb.or([eb('username', '=', input.username), eb('email', '=', input.email)]))
-      .execute()
-    if (taken.some((u) => u.username?.toLowerCase() === input.username.toLowerCase())) {
-      throw new ApiError('username_taken', 'That username is taken.', [{ path: 'username', message: 'Taken.' }])
-    }
-    if (taken.some((u) => u.email === input.email)) {
-      throw new ApiError('email_taken', 'An account with that email exists.', [{ path: 'email', message: 'Taken.' }])
-    }
+    // Again: another registration may have taken the name while this one hashed.
+    await refuseTaken(trx, input)
     const now = deps.clock.now()
     const row = await insertUser(trx, now, { kind: 'user', username: input.username, email: input.email, password_hash: passwordHash })
     await trx
@@ -52,6 +63,21 @@ export async function register(deps: AppDeps, input: Register): Promise<PrivateU
   return user
 }
 
+const invalidToken = () => new ApiError('invalid_token', 'This link is invalid or has expired.')
+
+/** 400 invalid_token unless the token is live, without using it up (checked before costly work). */
+export async function requireLiveToken(deps: Pick<AppDeps, 'clock' | 'db'>, token: string, purpose: 'verify_email' | 'reset_password'): Promise<void> {
+  const row = await deps.db
+    .selectFrom('tokens')
+    .select('user_id')
+    .where('token_hash', '=', sha256(token))
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', deps.clock.now())
+    .executeTakeFirst()
+  if (!row) throw invalidToken()
+}
+
 /** Consumes a single-use token of the given purpose; 400 invalid_token when unknown, used or expired. */
 export async function useToken(deps: Pick<AppDeps, 'clock'>, trx: Trx, token: string, purpose: 'verify_email' | 'reset_password'): Promise<number> {
   const now = deps.clock.now()
@@ -64,7 +90,7 @@ export async function useToken(deps: Pick<AppDeps, 'clock'>, trx: Trx, token: st
     .where('expires_at', '>', now)
     .returning('user_id')
     .executeTakeFirst()
-  if (!row) throw new ApiError('invalid_token', 'This link is invalid or has expired.')
+  if (!row) throw invalidToken()
   return row.user_id
 }
 
@@ -88,18 +114,27 @@ export async function login(deps: AppDeps, input: Login, ip: string): Promise<Si
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
   // Counted per account, so alternating username and email buys no extra tries.
-  limitSignIn(deps, row ? `user:${row.id}` : input.login, ip)
+  await limitSignIn(deps, row ? `user:${row.id}` : input.login, ip)
   // verifyPassword spends the time of one hash even without an account: no enumeration by timing.
-  const ok = await verifyPassword(input.password, row?.password_hash ?? null)
+  const ok = await verifyPassword(input.password, row?.password_hash ?? null, deps.config.passwordHashCost)
   if (!row || !ok) throw new ApiError('invalid_credentials', 'Wrong login or password.')
   if (deps.config.requireEmailVerification && row.email !== null && row.email_verified !== 1) {
     throw new ApiError('email_not_verified', 'Confirm your email address first; the link is in the email we sent.')
   }
+  await upgradeHash(deps, row.id, row.password_hash!, input.password)
   return startSession(deps, row)
 }
 
+/** API.md §13: a hash weaker than PASSWORD_HASH_COST is replaced at its next successful sign-in. */
+async function upgradeHash(deps: AppDeps, userId: number, stored: string, password: string): Promise<void> {
+  if (!needsRehash(stored, deps.config.passwordHashCost)) return
+  const hash = await hashPassword(password, deps.config.passwordHashCost)
+  // Only over the hash just checked: a password changed meanwhile stays changed.
+  await deps.db.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).where('password_hash', '=', stored).execute()
+}
+
 export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): Promise<SignedIn> {
-  limitSignIn(deps, `guest:${input.name}`, ip)
+  await limitSignIn(deps, `guest:${input.name}`, ip)
   const row = await deps.store.transaction(async (trx) => {
     const registered = await trx.selectFrom('users').select('id').where('username', '=', input.name).executeTakeFirst()
     if (registered) throw new ApiError('name_taken', 'A registered user has that name.', [{ path: 'name', message: 'Taken.' }])
@@ -110,13 +145,29 @@ export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): 
       .where('deleted_at', 'is', null)
       .where((eb) => eb(eb.fn('lower', ['guest_name']), '=', input.name.toLowerCase()))
       .execute()
-    if (guests.some((g) => deps.presence.isOnline(g.id))) {
+    if (guests.some((g) => deps.presence.isOnline(g.id)) || (await signedInLately(trx, guests.map((g) => g.id), deps.clock.now()))) {
       throw new ApiError('name_taken', 'An online guest has that name.', [{ path: 'name', message: 'Taken.' }])
     }
     // A fresh account every time: a guest never inherits an earlier guest's data.
     return insertUser(trx, deps.clock.now(), { kind: 'guest', guest_name: input.name })
   })
   return startSession(deps, row)
+}
+
+/**
+ * Whether one of these guests signed in within the keepalive grace and has not logged out: its
+ * name stays its own between sign-in and first poll, though it is not online yet.
+ */
+async function signedInLately(db: Q, userIds: number[], now: number): Promise<boolean> {
+  if (userIds.length === 0) return false
+  const row = await db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', 'in', userIds)
+    .where('revoked_at', 'is', null)
+    .where('created_at', '>', now - KEEPALIVE_GRACE_MS)
+    .executeTakeFirst()
+  return row !== undefined
 }
 
 export async function logout(deps: AppDeps, userId: number, sessionId: string, all: boolean): Promise<void> {

@@ -4,35 +4,51 @@ import { promisify } from 'node:util'
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>
 
-// N=2^15, r=8, p=1: ~32 MiB and tens of milliseconds per hash, OWASP's scrypt baseline.
-const N = 32768
+// API.md §13: scrypt with r=8, p=1 and N=2^cost, cost from PASSWORD_HASH_COST (17 by default:
+// ~128 MiB and about half a second of one core per hash, off the event loop in libuv's pool).
 const R = 8
 const P = 1
 const KEYLEN = 32
-const MAXMEM = 64 * 1024 * 1024
+// A stored hash names its own N; past 2^20 (1 GiB per hash) it is refused, never computed.
+const MAX_STORED_N = 2 ** 20
 
-export async function hashPassword(password: string): Promise<string> {
+const params = (n: number, r: number, p: number) => ({ N: n, r, p, maxmem: 256 * n * r })
+
+export async function hashPassword(password: string, cost: number): Promise<string> {
+  const n = 2 ** cost
   const salt = randomBytes(16)
-  const key = await scrypt(password.normalize('NFC'), salt, KEYLEN, { N, r: R, p: P, maxmem: MAXMEM })
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64url')}$${key.toString('base64url')}`
+  const key = await scrypt(password.normalize('NFC'), salt, KEYLEN, params(n, R, P))
+  return `scrypt$${n}$${R}$${P}$${salt.toString('base64url')}$${key.toString('base64url')}`
 }
 
-export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
-  // Without a stored hash, still spend the time of one, so response time does not reveal accounts.
-  const parts = (stored ?? DUMMY).split('$')
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false
-  const [, n, r, p, saltB64, keyB64] = parts as [string, string, string, string, string, string]
-  const expected = Buffer.from(keyB64, 'base64url')
-  const key = await scrypt(password.normalize('NFC'), Buffer.from(saltB64, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: MAXMEM,
-  })
-  return stored !== null && key.length === expected.length && timingSafeEqual(key, expected)
+type Parsed = { n: number; r: number; p: number; salt: Buffer; key: Buffer }
+
+function parse(stored: string): Parsed | null {
+  const parts = stored.split('$')
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return null
+  const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number]
+  if (![n, r, p].every(Number.isSafeInteger) || n < 2 || n > MAX_STORED_N || (n & (n - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16) return null
+  return { n, r, p, salt: Buffer.from(parts[4]!, 'base64url'), key: Buffer.from(parts[5]!, 'base64url') }
 }
 
-const DUMMY = `scrypt$${N}$${R}$${P}$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(KEYLEN).toString('base64url')}`
+/**
+ * Whether the password matches the stored hash. Without a stored hash it still spends the time
+ * of one at `cost`, so response time does not reveal which accounts exist.
+ */
+export async function verifyPassword(password: string, stored: string | null, cost: number): Promise<boolean> {
+  const parsed = stored === null ? dummy(cost) : parse(stored)
+  if (!parsed) return false
+  const key = await scrypt(password.normalize('NFC'), parsed.salt, parsed.key.length, params(parsed.n, parsed.r, parsed.p))
+  return stored !== null && key.length === parsed.key.length && timingSafeEqual(key, parsed.key)
+}
+
+/** Whether a hash is weaker than what `cost` asks for now (upgraded at the next sign-in). */
+export function needsRehash(stored: string, cost: number): boolean {
+  const parsed = parse(stored)
+  return parsed === null || parsed.n < 2 ** cost || parsed.r < R || parsed.p < P
+}
+
+const dummy = (cost: number): Parsed => ({ n: 2 ** cost, r: R, p: P, salt: Buffer.alloc(16), key: Buffer.alloc(KEYLEN) })
 
 /** A URL-safe random token (256 bits). */
 export const randomToken = () => randomBytes(32).toString('base64url')

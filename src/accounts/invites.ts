@@ -1,16 +1,24 @@
 // Invitations by email or SMS, and the invite bonus. API.md §3.
 import type { AppDeps } from '../deps.js'
 import type { Trx } from '../db/schema.js'
+import { forbidden } from '../errors.js'
 import { normalizePhone } from './phone-number.js'
 import { publicUrl } from './sign-in.js'
 import type { Invites } from './schemas.js'
 import { displayName } from './users.js'
+
+// INVITE_DAILY_LIMIT counts addresses and phones per 24 h.
+const DAY = 24 * 3600_000
+const INVITE_SUBJECT = 'You are invited to Parley'
 
 /** Validates every entry before storing or sending anything: one bad entry sends nothing. */
 export async function sendInvites(deps: AppDeps, inviterId: number, input: Invites): Promise<number> {
   const emails = [...new Set(input.emails ?? [])]
   const phones = [...new Set((input.phones ?? []).map((p, i) => normalizePhone(p, `phones.${i}`)))]
   const inviter = await deps.db.selectFrom('users').selectAll().where('id', '=', inviterId).executeTakeFirstOrThrow()
+  // API.md §13: a guest costs nothing to make, so it must not be a free sender of email and SMS.
+  if (inviter.kind === 'guest') throw forbidden('Guests may not send invitations; register first.')
+  await deps.limiter.hit(`invites:${inviterId}`, deps.config.inviteDailyLimit, DAY, emails.length + phones.length)
   const who = displayName(inviter)
   const now = deps.clock.now()
   await deps.db
@@ -22,7 +30,8 @@ export async function sendInvites(deps: AppDeps, inviterId: number, input: Invit
     .execute()
   const url = `${publicUrl(deps)}/`
   const sends = [
-    ...emails.map((to) => () => deps.mailer.send({ to, subject: `${who} invites you to Parley`, text: `${who} invites you to chat on Parley: ${url}\n` })),
+    // The subject is fixed: nothing a user wrote goes into a header (API.md §13).
+    ...emails.map((to) => () => deps.mailer.send({ to, subject: INVITE_SUBJECT, text: `${who} invites you to chat on Parley: ${url}\n` })),
     ...phones.map((to) => () => deps.sms.send({ to, text: `${who} invites you to chat on Parley: ${url}` })),
   ]
   let sent = 0

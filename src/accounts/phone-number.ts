@@ -4,7 +4,8 @@ import { ApiError } from '../errors.js'
 
 /** E.164 from a phone number written with '+', '00' or no prefix before the country code; else 400 invalid_phone. */
 export function normalizePhone(input: string, path = 'phone'): string {
-  const compact = input.replace(/[\s().-]/g, '').replace(/^00/, '+')
+  // 32: longer than any phone number written with spaces and punctuation.
+  const compact = input.trim().length > 32 ? '' : input.replace(/[\s().-]/g, '').replace(/^00/, '+')
   const parsed = /^\+?\d{4,20}$/.test(compact) ? parsePhoneNumberFromString(compact.startsWith('+') ? compact : `+${compact}`) : undefined
   if (!parsed || !parsed.isValid()) {
     throw new ApiError('invalid_phone', 'Not a valid phone number (use international format, e.g. +14155552671).', [

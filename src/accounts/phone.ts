@@ -9,11 +9,15 @@ import type { PhoneStart, PhoneVerify } from './schemas.js'
 
 export const CODE_TTL_MS = 10 * 60 * 1000
 export const CODE_TRIES = 5
+// API.md §13: at most 10 sign-in codes sent to one phone per 24 h (each SMS costs the site money).
+const SMS_CODES_PER_DAY = 10
+const DAY = 24 * 3600_000
 
 /** Sends a sign-in code by SMS; `created` says whether this made the account. */
 export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): Promise<{ created: boolean }> {
   const phone = normalizePhone(input.phone)
-  limitSignIn(deps, `phone:${phone}`, ip)
+  await limitSignIn(deps, `phone:${phone}`, ip)
+  await deps.limiter.hit(`sms-codes:${phone}`, SMS_CODES_PER_DAY, DAY)
   const code = randomCode()
   const now = deps.clock.now()
   const created = await deps.store.transaction(async (trx) => {
@@ -34,7 +38,7 @@ export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): 
 
 export async function phoneVerify(deps: AppDeps, input: PhoneVerify, ip: string): Promise<SignedIn> {
   const phone = normalizePhone(input.phone)
-  limitSignIn(deps, `phone:${phone}`, ip)
+  await limitSignIn(deps, `phone:${phone}`, ip)
   const row = await deps.store.transaction(async (trx) => {
     const code = await trx.selectFrom('phone_codes').selectAll().where('phone', '=', phone).executeTakeFirst()
     if (!code || code.expires_at <= deps.clock.now() || code.tries_left <= 0) return null

@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
 import { leaveAllRooms } from '../rooms/membership.js'
+import { limitSignIn } from './sign-in.js'
 import { verifyPassword } from './crypto.js'
 import { revokeSessions } from './sessions.js'
 import type { UserSearch } from './schemas.js'
@@ -37,10 +38,12 @@ export async function searchUsers(deps: AppDeps, q: UserSearch) {
  * The account and its sessions go; its messages stay with their author_id and it shows as
  * {id, deleted: true}. Password accounts must confirm with the password.
  */
-export async function deleteMe(deps: AppDeps, userId: number, password: string | undefined): Promise<void> {
+export async function deleteMe(deps: AppDeps, userId: number, password: string | undefined, ip: string): Promise<void> {
   const row = await deps.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
   if (row.password_hash !== null) {
-    const ok = password !== undefined && (await verifyPassword(password, row.password_hash))
+    // API.md §13: each password check here is a sign-in attempt (a stolen session must not guess freely).
+    await limitSignIn(deps, `user:${userId}`, ip)
+    const ok = password !== undefined && (await verifyPassword(password, row.password_hash, deps.config.passwordHashCost))
     if (!ok) throw new ApiError('invalid_credentials', 'Confirm with your current password.')
   }
   await deps.store.transaction(async (trx) => {

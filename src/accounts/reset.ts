@@ -1,6 +1,6 @@
 // Password reset by an emailed single-use link. API.md §3: 202 for any login, 1 h, revokes the other sessions.
 import type { AppDeps } from '../deps.js'
-import { useToken } from './accounts.js'
+import { requireLiveToken, useToken } from './accounts.js'
 import { limitSignIn, publicUrl, sendQuietly } from './sign-in.js'
 import { hashPassword, randomToken, sha256 } from './crypto.js'
 import { revokeSessions } from './sessions.js'
@@ -10,7 +10,7 @@ export const RESET_TTL_MS = 3600 * 1000
 
 /** 202 whatever happens: neither the answer nor its timing tells whether an account exists. */
 export async function requestPasswordReset(deps: AppDeps, login: string, ip: string): Promise<void> {
-  limitSignIn(deps, `reset:${login}`, ip)
+  await limitSignIn(deps, `reset:${login}`, ip)
   const row = await deps.db
     .selectFrom('users')
     .select(['id', 'email', 'username'])
@@ -38,7 +38,9 @@ export async function requestPasswordReset(deps: AppDeps, login: string, ip: str
 }
 
 export async function resetPassword(deps: AppDeps, token: string, password: string, currentSession: string | null): Promise<void> {
-  const hash = await hashPassword(password)
+  // A made-up token must not buy a hash's CPU: it is checked first, and used up after hashing.
+  await requireLiveToken(deps, token, 'reset_password')
+  const hash = await hashPassword(password, deps.config.passwordHashCost)
   await deps.store.transaction(async (trx) => {
     const userId = await useToken(deps, trx, token, 'reset_password')
     // Following the emailed link proves the mailbox, so the address counts as verified too.

@@ -26,7 +26,7 @@ export function authRoutes(deps: AppDeps, requireUser: Auth) {
   }
   return new Hono<AppEnv>()
     .post('/register', validate('json', S.Register), async (c) => {
-      const user = await accounts.register(deps, c.req.valid('json'))
+      const user = await accounts.register(deps, c.req.valid('json'), clientIp(c, deps.config))
       return c.json({ data: { user } }, 201)
     })
     .get('/verify-email', validate('query', S.VerifyEmailQuery), async (c) => {
@@ -42,16 +42,16 @@ export function authRoutes(deps: AppDeps, requireUser: Auth) {
         return c.html(INVALID_LINK_PAGE, 400)
       }
     })
-    .post('/login', validate('json', S.Login), async (c) => signedIn(c, await accounts.login(deps, c.req.valid('json'), clientIp(c)), 200))
+    .post('/login', validate('json', S.Login), async (c) => signedIn(c, await accounts.login(deps, c.req.valid('json'), clientIp(c, deps.config)), 200))
     .post('/guest', validate('json', S.GuestLogin), async (c) =>
-      signedIn(c, await accounts.guestLogin(deps, c.req.valid('json'), clientIp(c)), 201),
+      signedIn(c, await accounts.guestLogin(deps, c.req.valid('json'), clientIp(c, deps.config)), 201),
     )
     .post('/phone', validate('json', S.PhoneStart), async (c) => {
-      const { created } = await phoneStart(deps, c.req.valid('json'), clientIp(c))
+      const { created } = await phoneStart(deps, c.req.valid('json'), clientIp(c, deps.config))
       return c.json({ data: { sent: true } }, created ? 201 : 200)
     })
     .post('/phone/verify', validate('json', S.PhoneVerify), async (c) =>
-      signedIn(c, await phoneVerify(deps, c.req.valid('json'), clientIp(c)), 200),
+      signedIn(c, await phoneVerify(deps, c.req.valid('json'), clientIp(c, deps.config)), 200),
     )
     .post('/logout', requireUser, validate('json', S.Logout), async (c) => {
       await accounts.logout(deps, c.var.userId, c.var.sessionId, c.req.valid('json').all === true)
@@ -59,7 +59,7 @@ export function authRoutes(deps: AppDeps, requireUser: Auth) {
       return c.body(null, 204)
     })
     .post('/password-reset/request', validate('json', S.ResetRequest), async (c) => {
-      await requestPasswordReset(deps, c.req.valid('json').login, clientIp(c))
+      await requestPasswordReset(deps, c.req.valid('json').login, clientIp(c, deps.config))
       return c.json({ data: { requested: true } }, 202)
     })
     .post('/password-reset', validate('json', S.PasswordReset), async (c) => {
@@ -75,7 +75,7 @@ export function meRoutes(deps: AppDeps, requireUser: Auth) {
     .get('/', requireUser, async (c) => c.json({ data: { user: await accounts.getMe(deps, c.var.userId) } }))
     .patch('/', requireUser, validate('json', S.PatchMe), async (c) => c.json({ data: { user: await accounts.patchMe(deps, c.var.userId, c.req.valid('json')) } }))
     .delete('/', requireUser, validate('json', S.DeleteMe), async (c) => {
-      await deleteMe(deps, c.var.userId, c.req.valid('json').password)
+      await deleteMe(deps, c.var.userId, c.req.valid('json').password, clientIp(c, deps.config))
       clearSessionCookie(c, deps.config)
       return c.body(null, 204)
     })

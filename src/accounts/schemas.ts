@@ -1,9 +1,11 @@
 import { z } from 'zod'
+import { nameChars, textChars } from '../http/text.js'
 
 export const Username = z.string().regex(/^[A-Za-z0-9_.-]{3,32}$/, 'Username: 3–32 of letters, digits, _ . -')
 export const Email = z.string().trim().max(254).pipe(z.email('Not an email address.')).transform((s) => s.toLowerCase())
 export const Password = z.string().min(8, 'Password: at least 8 characters.').max(256, 'Password: at most 256 characters.')
-export const PhoneInput = z.string().trim().min(3).max(32)
+// Any string: whether it is a phone number is normalizePhone's to say, with 400 invalid_phone (API.md §3).
+export const PhoneInput = z.string()
 const Token = z.string().min(1).max(200)
 
 export const Register = z.object({ username: Username, email: Email, password: Password }).strict()
@@ -12,7 +14,7 @@ export type Register = z.infer<typeof Register>
 export const Login = z.object({ login: z.string().trim().min(1).max(254), password: z.string().min(1).max(256) }).strict()
 export type Login = z.infer<typeof Login>
 
-export const GuestLogin = z.object({ name: z.string().trim().min(1).max(32).regex(/^[^\p{C}]+$/u, 'Name: no control characters.') }).strict()
+export const GuestLogin = z.object({ name: nameChars(z.string().trim().min(1).max(32)) }).strict()
 export type GuestLogin = z.infer<typeof GuestLogin>
 
 export const PhoneStart = z.object({ phone: PhoneInput }).strict()
@@ -32,7 +34,8 @@ export type ResetRequest = z.infer<typeof ResetRequest>
 export const PasswordReset = z.object({ token: Token, password: Password }).strict()
 export type PasswordReset = z.infer<typeof PasswordReset>
 
-const ProfileText = (max: number) => z.string().trim().max(max).nullable()
+// One-line profile fields are names (API.md §13); the bio may span lines.
+const ProfileText = (max: number) => nameChars(z.string().trim().max(max)).nullable()
 export const PatchMe = z
   .object({
     nickname: ProfileText(64),
@@ -40,7 +43,7 @@ export const PatchMe = z
     birth_date: z.iso.date('birth_date: YYYY-MM-DD.').nullable(),
     gender: z.union([z.literal(0), z.literal(1)]).nullable(),
     photo_upload_id: z.number().int().positive().nullable(),
-    bio: ProfileText(2000),
+    bio: z.string().trim().pipe(textChars(z.string().max(2000))).nullable(),
   })
   .partial()
   .strict()

@@ -16,10 +16,10 @@ export function publicUrl(deps: Pick<AppDeps, 'config'>): string {
 }
 
 /** API.md §2: sign-in attempts, 10 per minute per account and per IP (SIGNIN_RATE_LIMIT). */
-export function limitSignIn(deps: Pick<AppDeps, 'limiter' | 'config'>, account: string, ip: string) {
+export async function limitSignIn(deps: Pick<AppDeps, 'limiter' | 'config'>, account: string, ip: string): Promise<void> {
   const limit = deps.config.signinRateLimit
-  deps.limiter.hit(`signin:ip:${ip}`, limit, MINUTE)
-  deps.limiter.hit(`signin:account:${account.toLowerCase()}`, limit, MINUTE)
+  await deps.limiter.hit(`signin:ip:${ip}`, limit, MINUTE)
+  await deps.limiter.hit(`signin:account:${account.toLowerCase()}`, limit, MINUTE)
 }
 
 /** A new users row: every profile field empty; the first account on an empty server is site admin. */
@@ -56,7 +56,7 @@ export async function sendQuietly(deps: Pick<AppDeps, 'log'>, send: () => Promis
 export type SignedIn = { user: PrivateUser; sessionId: string }
 
 export async function startSession(deps: AppDeps, row: UserRow): Promise<SignedIn> {
+  // Signing in alone does not make a user online (API.md §10): the first poll or keepalive does.
   const sessionId = await createSession(deps, deps.db, row.id)
-  deps.presence.touch(row.id)
   return { user: await toPrivateUser(deps, deps.db, row), sessionId }
 }

@@ -39,7 +39,7 @@ const callEnded = () => new ApiError('conflict', 'This call has ended.')
 
 export async function startCall(deps: AppDeps, callerId: number, input: StartCall): Promise<Call> {
   if (input.user_id === callerId) throw new ApiError('invalid_request', 'You cannot call yourself.', [{ path: 'user_id', message: 'That is you.' }])
-  deps.limiter.hit(`call:${callerId}`, CALLS_PER_MINUTE, 60_000)
+  await deps.limiter.hit(`call:${callerId}`, CALLS_PER_MINUTE, 60_000)
   return deps.store.transaction(async (trx) => {
     await requireLiveUser(trx, input.user_id)
     const row = await trx

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { IdParam, Limit, Offset } from '../http/validate.js'
+import { nameChars, textChars } from '../http/text.js'
 
 // 1e9: far above any real price or purchase, far below 2^53, so sums of balances stay exact.
 export const MAX_COINS = 1_000_000_000
@@ -19,7 +20,7 @@ const ImageUrl = z
 
 export const CreateGift = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: nameChars(z.string().trim().min(1).max(100)),
     image_url: ImageUrl,
     price: Coins.min(0).max(MAX_COINS),
   })
@@ -29,7 +30,7 @@ export type CreateGift = z.infer<typeof CreateGift>
 export const SendGift = z
   .object({
     user_id: Id,
-    text: z.string().max(MAX_GIFT_TEXT * 5).trim().pipe(z.string().max(MAX_GIFT_TEXT)).optional(),
+    text: z.string().max(MAX_GIFT_TEXT * 5).trim().pipe(textChars(z.string().max(MAX_GIFT_TEXT))).optional(),
     room_id: Id.optional(),
   })
   .strict()

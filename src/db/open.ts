@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely'
@@ -8,7 +8,8 @@ import type { Database, Db } from './schema.js'
 export type OpenDb = { db: Db; close: () => Promise<void> }
 
 export function openDatabase(file: string): OpenDb {
-  mkdirSync(dirname(file), { recursive: true })
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+  ownerOnly(file)
   const sqlite = new SQLite(file)
   // WAL: readers never block the writer; NORMAL sync is durable across process crashes in WAL mode.
   sqlite.pragma('journal_mode = WAL')
@@ -22,6 +23,22 @@ export function openDatabase(file: string): OpenDb {
   sqlite.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) })
   return { db, close: () => db.destroy() }
+}
+
+/**
+ * API.md §13: the database holds session ids, so it is readable by its owner only. SQLite gives
+ * the WAL and SHM files the mode of the database file, so creating that one 0600 is enough;
+ * files made by an older version are narrowed too.
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, 'a', 0o600))
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(f, 0o600)
+    } catch {
+      // Not there yet, or not ours to change (an admin command run as another user).
+    }
+  }
 }
 
 // 500 statements: the queries the server runs are a few hundred shapes; rarer ones (IN lists of

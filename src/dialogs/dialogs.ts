@@ -78,7 +78,7 @@ export async function sendDirect(deps: AppDeps, me: number, peerId: number, inpu
     if (prior) return { message: await toOneMessage(trx, retryOf(prior, prior.peer_lo === lo && prior.peer_hi === hi)), created: false }
     await checkAttachment(trx, me, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { peers: [me, peerId] })
-    limitSends(deps, me)
+    await limitSends(deps, me)
     const row = await insertMessage(deps, trx, {
       recipient_id: peerId,
       author_id: me,

@@ -109,7 +109,6 @@ export async function deleteDialog(deps: AppDeps, me: number, peerId: number, fo
 export async function dialogTyping(deps: AppDeps, me: number, peerId: number): Promise<void> {
   await requireLivePeer(deps.db, me, peerId)
   const key = `typing:${me}:dm:${peerId}`
-  if (deps.limiter.check(key, 1, TYPING_INTERVAL_MS) > 0) return
-  deps.limiter.hit(key, 1, TYPING_INTERVAL_MS)
+  if ((await deps.limiter.tryHit(key, 1, TYPING_INTERVAL_MS)) > 0) return
   deps.events.ephemeral('typing', { user_id: me, recipient_id: peerId }, [peerId])
 }

@@ -82,6 +82,9 @@ export type PollDone = (error: unknown, body?: string) => void
 /** One poll, from a signed-in session and a validated query to the answer's body. */
 export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, recheck: Recheck, done: PollDone): void {
   if (q.cursor === undefined) {
+    // A poll without a cursor is a poll too: the user is active from it (API.md §10).
+    deps.presence.pollStarted(session.userId)
+    deps.presence.pollEnded(session.userId)
     return done(null, answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestPosition(), e: deps.hub.currentSeq() }) }))
   }
   const start = decodeCursor(q.cursor, (p) => deps.events.isPosition(p))
@@ -89,8 +92,14 @@ export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery,
   if (deps.events.isExpired(start.d) || start.d > deps.events.latestPosition()) {
     return done(new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.'))
   }
+  try {
+    deps.polls.take(session.userId, session.sid)
+  } catch (err) {
+    return done(err)
+  }
   deps.presence.pollStarted(session.userId)
   const poll = new HeldPoll(deps, session.userId, session.sid, start, q, gone, recheck, (err, answer) => {
+    deps.polls.release(session.userId, session.sid)
     deps.presence.pollEnded(session.userId)
     if (!answer) return done(err)
     deps.metrics.eventsDelivered.inc(answer.events.length)
@@ -109,6 +118,7 @@ class HeldPoll {
   /** Only this of the query is kept: its strings are slices of the whole URL, which they would keep alive. */
   private readonly types: Set<EventType> | undefined
   private settled = false
+  private waited = false
 
   constructor(
     private readonly deps: AppDeps,
@@ -131,7 +141,11 @@ class HeldPoll {
       for (;;) {
         const { events, next } = await collect(this.deps, this.userId, this.cursor, this.types)
         this.cursor = next
-        if (events.length > 0) return this.settle(null, { events, cursor: encodeCursor(next) })
+        if (events.length > 0) {
+          // Revoked or expired while this poll waited: the events are not this session's to get.
+          if (this.waited) await this.recheck(this.sessionId)
+          return this.settle(null, { events, cursor: encodeCursor(next) })
+        }
         // An event committed after our read but before we wait would otherwise sleep until timeout.
         if (this.deps.hub.latestFor(this.userId) > next.d) continue
         const left = this.deadline - this.deps.clock.now()
@@ -144,6 +158,7 @@ class HeldPoll {
   }
 
   private readonly woken = (reason: WakeReason) => {
+    this.waited = true
     if (reason === 'event') void this.step()
     // The session was signed out: checkSession throws the 401 that fits (revoked, expired).
     else if (reason === 'revoked') this.recheck(this.sessionId).then(() => this.step(), (err: unknown) => this.settle(err))

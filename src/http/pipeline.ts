@@ -1,7 +1,8 @@
 // The one request pipeline. Every request, whoever answers it (a fast path straight from
 // node:http, or the Hono app), goes through the same steps, written once here:
 //
-//   1. an Exchange: the request id (X-Request-Id on every answer) and the start time;
+//   1. an Exchange: the request id (X-Request-Id on every answer), the start time, and the
+//      security headers of API.md §13 on every answer;
 //   2. the guards every /api request passes before any route: CSRF and content type (API.md §2),
 //      a declared body length over 64 KiB;
 //   3. dispatch: the first fast path that takes the request, else the router (Hono);
@@ -18,6 +19,7 @@ import type { Logger } from 'pino'
 import { errorAnswer } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { ClientGone } from '../events/hub.js'
+import { API_HEADERS, PAGE_HEADERS, secureResponse } from './security-headers.js'
 
 export const JSON_TYPE = 'application/json; charset=UTF-8'
 // What Hono's c.json() says, which the error answers (and most routes) use.
@@ -70,7 +72,8 @@ export class Exchange implements ClientGone {
    * header goes into the one writeHead (node:http merges headers set beforehand more slowly).
    */
   send(status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>): void {
-    writeAnswer(this.res, status, body, { 'Content-Type': type, 'X-Request-Id': this.id, ...this.always, ...headers })
+    const security = this.path.startsWith('/api/') ? API_HEADERS : PAGE_HEADERS
+    writeAnswer(this.res, status, body, { ...security, 'Content-Type': type, 'X-Request-Id': this.id, ...this.always, ...headers })
     this.status ??= status
     this.pipeline.finished(this)
   }
@@ -118,8 +121,9 @@ export class Pipeline {
     try {
       for (const guard of this.parts.guards) guard(ex)
       for (const fast of this.parts.fast) if (fast(ex)) return
-      // The router writes its own answers: the id goes on beforehand.
+      // The router writes its own answers: the id and the security headers go on beforehand.
       res.setHeader('X-Request-Id', ex.id)
+      secureResponse(req, res)
       void Promise.resolve(this.parts.router(req, res)).then(() => this.finished(ex))
     } catch (err) {
       ex.fail(err)

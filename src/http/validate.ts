@@ -86,13 +86,21 @@ export async function readNodeBody(incoming: IncomingMessage): Promise<string | 
   refuseDeclaredOverLimit(incoming)
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > JSON_BODY_LIMIT) throw tooLarge()
-    chunks.push(chunk)
+  try {
+    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > JSON_BODY_LIMIT) throw tooLarge()
+      chunks.push(chunk)
+    }
+  } catch (err) {
+    // Anything but our own 413 is the client going away mid-body (or cut for being too slow):
+    // its 4xx, never a 500 logged as a fault of ours.
+    throw err instanceof ApiError ? err : cutOff()
   }
   return Buffer.concat(chunks, size).toString('utf8')
 }
+
+const cutOff = () => new ApiError('invalid_request', 'The request body was cut off.', [{ path: 'body', message: 'The body ended early.' }])
 
 const tooLarge = () => new ApiError('payload_too_large', `The request body is over ${JSON_BODY_LIMIT} bytes.`)
 

@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import { prepared } from '../db/prepared.js'
 import type { MessageRow, Q, Trx } from '../db/schema.js'
+import { textChars } from '../http/text.js'
 import { iso } from '../time.js'
 import { fileUrl } from '../uploads/urls.js'
 
@@ -12,7 +13,7 @@ export const MAX_TEXT = 4000
 
 export const SendMessage = z
   .object({
-    text: z.string().max(20_000).trim().pipe(z.string().max(MAX_TEXT, `Text: at most ${MAX_TEXT} characters.`)).optional(),
+    text: z.string().max(20_000).trim().pipe(textChars(z.string().max(MAX_TEXT, `Text: at most ${MAX_TEXT} characters.`))).optional(),
     attachment_id: z.number().int().positive().optional(),
     reply_to_id: z.number().int().positive().optional(),
     client_id: z.string().min(1).max(64).optional(),
@@ -120,8 +121,8 @@ export async function checkReply(trx: Q, replyToId: number | undefined, where: {
 const SEND_WINDOW_MS = 10_000
 
 /** One send budget per user, shared by room and direct messages: 429 past SEND_RATE_LIMIT. */
-export function limitSends(deps: Pick<AppDeps, 'limiter' | 'config'>, userId: number): void {
-  deps.limiter.hit(`send:${userId}`, deps.config.sendRateLimit, SEND_WINDOW_MS)
+export async function limitSends(deps: Pick<AppDeps, 'limiter' | 'config'>, userId: number): Promise<void> {
+  await deps.limiter.hit(`send:${userId}`, deps.config.sendRateLimit, SEND_WINDOW_MS)
 }
 
 /**

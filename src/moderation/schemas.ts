@@ -1,9 +1,10 @@
 // Request shapes of API.md §5 (moderation and complaints).
 import { z } from 'zod'
 import { IdParam, Limit, Offset } from '../http/validate.js'
+import { textChars } from '../http/text.js'
 
 // 500 characters: a reason is a sentence shown in the room's history, not an essay.
-const Reason = z.string().max(5000).trim().pipe(z.string().min(1, 'The reason must not be blank.').max(500, 'Reason: at most 500 characters.'))
+const Reason = z.string().max(5000).trim().pipe(textChars(z.string().min(1, 'The reason must not be blank.').max(500, 'Reason: at most 500 characters.')))
 const UserId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 // 8.64e15 ms: the largest time a JavaScript Date holds (year 275760).
 const MAX_TIME_MS = 8.64e15
@@ -41,7 +42,7 @@ export type AddModerator = z.infer<typeof AddModerator>
 export const NewComplaint = z
   .object({
     message_id: UserId,
-    text: z.string().max(20_000).trim().pipe(z.string().max(2000, 'Text: at most 2000 characters.')).optional(),
+    text: z.string().max(20_000).trim().pipe(textChars(z.string().max(2000, 'Text: at most 2000 characters.'))).optional(),
   })
   .strict()
 export type NewComplaint = z.infer<typeof NewComplaint>

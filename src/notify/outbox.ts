@@ -16,7 +16,8 @@ export class Outbox {
   ) {}
 
   async write(entry: OutboxEntry): Promise<void> {
-    await mkdir(this.dir, { recursive: true })
+    // Emails hold sign-in links and codes: the folder is the owner's alone, as each file is.
+    await mkdir(this.dir, { recursive: true, mode: 0o700 })
     const createdAt = new Date(this.clock.now()).toISOString()
     // Time first so a directory listing sorts oldest first; random tail so names never collide.
     const name = `${createdAt.replace(/[:.]/g, '-')}-${entry.channel}-${randomBytes(4).toString('hex')}.json`

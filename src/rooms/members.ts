@@ -11,6 +11,10 @@ import { isSiteAdmin } from './rooms.js'
 import type { JoinRoom, MembersQuery } from './schemas.js'
 import { roomView, type RoomView } from './views.js'
 
+// API.md §13: 10 room-password tries per 10 minutes per user and room.
+const ROOM_PASSWORD_TRIES = 10
+const ROOM_PASSWORD_WINDOW_MS = 10 * 60_000
+
 const wrongPassword = () => new ApiError('wrong_password', 'The room password is wrong.')
 const roomFull = (room: RoomRow) => new ApiError('room_full', `The room is full (${room.max_users} members).`)
 const isFull = (room: RoomRow) => room.member_count >= room.max_users
@@ -26,8 +30,11 @@ export async function joinRoom(deps: AppDeps, userId: number, roomId: number, in
     throw new ApiError('invalid_request', 'This room is public and takes no password.', [{ path: 'password', message: 'The room has no password.' }])
   }
   if (isFull(room)) throw roomFull(room)
-  if (room.password_hash !== null && (input.password === undefined || !(await verifyPassword(input.password, room.password_hash)))) {
-    throw wrongPassword()
+  if (room.password_hash !== null) {
+    if (input.password === undefined) throw wrongPassword()
+    // Counted before the check, so a burst of guesses in flight cannot outrun the count.
+    await deps.limiter.hit(`room-password:${roomId}:${userId}`, ROOM_PASSWORD_TRIES, ROOM_PASSWORD_WINDOW_MS)
+    if (!(await verifyPassword(input.password, room.password_hash, deps.config.passwordHashCost))) throw wrongPassword()
   }
   return deps.store.transaction(async (trx) => {
     // Checked again inside the transaction: the scrypt above yields to other requests.

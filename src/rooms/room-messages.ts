@@ -58,7 +58,7 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     if (until !== undefined) throw new ApiError('silenced', `You are silenced in this room until ${iso(until)}.`, { until: iso(until) })
     await checkAttachment(trx, userId, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { roomId })
-    limitSends(deps, userId)
+    await limitSends(deps, userId)
     const row = await insertMessage(deps, trx, {
       room_id: roomId,
       author_id: userId,

@@ -9,6 +9,9 @@ import { insertCreator, removeRoom } from './membership.js'
 import type { CreateRoom, PatchRoom, RoomListQuery, RoomSort } from './schemas.js'
 import { joinedAmong, type Room, roomView, type RoomView, toRoom } from './views.js'
 
+// ROOM_CREATE_RATE_LIMIT counts rooms per hour (API.md §13).
+const HOUR = 3600_000
+
 /** Case folding for room names, the same on the way in and on the way to a search. */
 export const foldName = (name: string) => name.normalize('NFC').toLowerCase()
 
@@ -21,7 +24,8 @@ export async function createRoom(deps: AppDeps, userId: number, input: CreateRoo
   if (deps.config.roomCreation === 'admins' && !(await isSiteAdmin(deps.db, userId))) {
     throw new ApiError('admins_only', 'On this server only site administrators create rooms.')
   }
-  const passwordHash = input.password === undefined ? null : await hashPassword(input.password)
+  await deps.limiter.hit(`room-create:${userId}`, deps.config.roomCreateRateLimit, HOUR)
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password, deps.config.passwordHashCost)
   const now = deps.clock.now()
   return deps.store.transaction(async (trx) => {
     const row = await trx
@@ -96,7 +100,7 @@ async function requireRoomAdmin(db: Q, adminId: number | null, userId: number, a
 export async function patchRoom(deps: AppDeps, userId: number, roomId: number, input: PatchRoom): Promise<RoomView> {
   const before = await requireRoom(deps.db, roomId)
   await requireRoomAdmin(deps.db, before.admin_id, userId, 'change it')
-  const passwordHash = typeof input.password === 'string' ? await hashPassword(input.password) : input.password
+  const passwordHash = typeof input.password === 'string' ? await hashPassword(input.password, deps.config.passwordHashCost) : input.password
   const set = {
     ...(input.name !== undefined && { name: input.name, name_folded: foldName(input.name) }),
     ...(input.topic !== undefined && { topic: input.topic || null }),

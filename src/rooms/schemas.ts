@@ -1,11 +1,12 @@
 // Request shapes of API.md §4 (rooms, members, room messages).
 import { z } from 'zod'
 import { IdParam, Limit, Paging, QueryBool } from '../http/validate.js'
+import { nameChars } from '../http/text.js'
 
 // 100 characters: long enough for any real room name, short enough for a list row.
-const Name = z.string().max(1000).trim().pipe(z.string().min(1, 'The name must not be blank.').max(100, 'Name: at most 100 characters.'))
+const Name = z.string().max(1000).trim().pipe(nameChars(z.string().min(1, 'The name must not be blank.').max(100, 'Name: at most 100 characters.')))
 // 500 characters: a topic is one line under the name, not a document.
-const Topic = z.string().max(5000).trim().pipe(z.string().max(500, 'Topic: at most 500 characters.'))
+const Topic = z.string().max(5000).trim().pipe(nameChars(z.string().max(500, 'Topic: at most 500 characters.')))
 // A room password is a shared phrase, not an account secret: 1–256 characters, taken as typed.
 const RoomPassword = z.string().min(1, 'The password must not be empty.').max(256)
 // 2–10000, default 255: API.md §4.

@@ -7,8 +7,9 @@ import { SCHEMA, type SchemaCarrier } from '../http/validate.js'
 import { findStoredFile } from './files.js'
 import { receiveUpload } from './uploads.js'
 
-// A year, immutable: a stored name never changes content.
-const FILE_CACHE = 'public, max-age=31536000, immutable'
+// A year, immutable: a stored name never changes content. Private (the reader's browser only)
+// unless anyone may see the file.
+const FILE_CACHE = 'max-age=31536000, immutable'
 
 /** Describes the multipart body for /api/openapi.json without parsing (and so buffering) it. */
 function multipartDoc(): MiddlewareHandler<AppEnv> {
@@ -36,7 +37,7 @@ export function fileRoutes(deps: AppDeps) {
     c.header('Content-Type', file.contentType)
     c.header('Content-Length', String(file.size))
     c.header('X-Content-Type-Options', 'nosniff')
-    c.header('Cache-Control', FILE_CACHE)
+    c.header('Cache-Control', `${file.shared ? 'public' : 'private'}, ${FILE_CACHE}`)
     if (c.req.method === 'HEAD') return c.body(null, 200)
     return c.body(Readable.toWeb(file.open()) as ReadableStream, 200)
   })

@@ -41,7 +41,7 @@ const badForm = (message: string) => new ApiError('invalid_request', message, [{
 
 export async function receiveUpload(deps: AppDeps, userId: number, input: IncomingUpload): Promise<Upload> {
   const max = deps.config.uploadMaxBytes
-  deps.limiter.hit(`upload:${userId}`, UPLOADS_PER_MINUTE, 60_000)
+  await deps.limiter.hit(`upload:${userId}`, UPLOADS_PER_MINUTE, 60_000)
   const declared = Number(input.contentLength)
   // A declared length far over the limit is refused before a byte of it is read.
   if (Number.isFinite(declared) && declared > max + MULTIPART_SLACK) throw tooLarge(max)
@@ -61,6 +61,8 @@ export async function receiveUpload(deps: AppDeps, userId: number, input: Incomi
     throw err
   }
 }
+
+const ignore = () => {}
 
 /** Parses the multipart body, writing the field `file` to disk; resolves once it is complete and checked. */
 function streamToDisk(input: IncomingUpload, dir: string, max: number): Promise<Stored> {
@@ -113,6 +115,9 @@ function streamToDisk(input: IncomingUpload, dir: string, max: number): Promise<
 
     parser.on('file', (name, stream) => {
       if (name !== 'file' || writing || settled) {
+        // A part we skip still fails when the body is cut off; the parser reports that too
+        // (and fail() answers it), so the part's own error event only needs a listener.
+        stream.on('error', ignore)
         stream.resume()
         return
       }

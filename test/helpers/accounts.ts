@@ -41,10 +41,10 @@ export function inDb<T>(server: TestServer, fn: (db: SQLite.Database) => T): T {
 
 export type RawRes = { status: number; headers: Record<string, string | string[] | undefined>; body: any }
 
-/** One JSON request over node:http, optionally from a given local address (e.g. 127.0.0.2, another IP). */
+/** One JSON request over node:http on a connection of its own, optionally from a given local address (e.g. 127.0.0.2, another IP). */
 export function rawRequest(
   url: string,
-  opts: { method?: string; path: string; body?: unknown; headers?: Record<string, string>; localAddress?: string },
+  opts: { method?: string; path: string; body?: unknown; headers?: Record<string, string>; localAddress?: string; signal?: AbortSignal },
 ): Promise<RawRes> {
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body)
   const headers: Record<string, string> = { ...opts.headers }
@@ -53,7 +53,7 @@ export function rawRequest(
     headers['content-length'] = String(Buffer.byteLength(payload))
   }
   return new Promise((resolve, reject) => {
-    const req = request(new URL(opts.path, url), { method: opts.method ?? 'GET', headers, localAddress: opts.localAddress, agent: false }, (res) => {
+    const req = request(new URL(opts.path, url), { method: opts.method ?? 'GET', headers, localAddress: opts.localAddress, agent: false, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {

@@ -44,8 +44,13 @@ export async function startTestServer(env: Record<string, string> = {}, existing
     OUTBOX_DIR: outboxDir,
     SECRET_KEY: SECRET,
     LOG_LEVEL: 'error',
-    // Many sign-ins from one address in a few seconds: tests of the limit itself set it again.
+    // Many sign-ins, registrations and rooms from one address in a few seconds: tests of each
+    // limit set it again.
     SIGNIN_RATE_LIMIT: '0',
+    REGISTER_RATE_LIMIT: '0',
+    ROOM_CREATE_RATE_LIMIT: '0',
+    // scrypt at N=2^10, not the default 2^17 (~0.5 s a hash): test/passwords.test.ts covers 2^17.
+    PASSWORD_HASH_COST: '10',
     ...env,
   }
   const config = loadConfig(fullEnv)
