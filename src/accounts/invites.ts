@@ -2,8 +2,8 @@
 import type { AppDeps } from '../deps.js'
 import type { Trx } from '../db/schema.js'
 import { forbidden } from '../errors.js'
-import { publicUrl } from './accounts.js'
-import { normalizePhone } from './phone.js'
+import { normalizePhone } from './phone-number.js'
+import { publicUrl } from './sign-in.js'
 import type { Invites } from './schemas.js'
 import { displayName } from './users.js'
 

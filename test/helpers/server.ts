@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { diskRuntime } from '../../src/assets.js'
 import { loadConfig } from '../../src/config.js'
-import type { Clock } from '../../src/deps.js'
+import type { Clock } from '../../src/clock.js'
 import { startServer, type Running } from '../../src/main.js'
 import { Client } from './client.js'
 
