@@ -120,7 +120,7 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
       resolve()
     })
   }).catch(async (err: unknown) => {
-    jobs.stop()
+    await jobs.stop()
     await close()
     lock.release()
     throw err
@@ -147,7 +147,7 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
-      jobs.stop()
+      const jobsStopped = jobs.stop()
       // Stop accepting, answer held polls with what they have, let requests in flight finish.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()))
       draining = true
@@ -157,6 +157,8 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
       const force = setTimeout(() => http.closeAllConnections(), DRAIN_LIMIT_MS)
       await closed
       clearTimeout(force)
+      // A periodic job still running (pruning at start-up, say) finishes before the database closes.
+      await jobsStopped
       await close()
       lock.release()
       deps.log.info('parley stopped')
