@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { serveStatic } from '@hono/node-server/serve-static'
+import { getRequestListener } from '@hono/node-server'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { authRoutes, inviteRoutes, meRoutes, userRoutes } from './accounts/routes.js'
@@ -16,19 +13,31 @@ import { ApiError, errorAnswer, errorBody } from './errors.js'
 import { pollFastPath, pollRoutes } from './events/poll.js'
 import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
-import { csrfCheck, csrfGuard } from './http/csrf.js'
+import { csrfCheck, nodeHeader } from './http/csrf.js'
+import { DataBodies } from './http/json.js'
+import { requestErrorHandler } from './http/limits.js'
+import { type Exchange, type FastPath, Pipeline } from './http/pipeline.js'
 import { refuseDeclaredOverLimit } from './http/validate.js'
 import { sessionAuth, sessionReader } from './http/session.js'
+import { clientPages, staticFiles } from './http/static.js'
 import { isLoopback } from './metrics.js'
 import { buildOpenApi } from './openapi.js'
-import { packageVersion, projectRoot } from './paths.js'
 import { roomFastPaths, roomRoutes } from './rooms/routes.js'
 import { safeEqual } from './accounts/crypto.js'
 
 export const UPLOAD_PATH = '/api/uploads'
 
-/** The Hono app, and the handlers node:http tries first (fast paths: poll, room history, room send). */
-export function createApp(deps: AppDeps) {
+export type AppOptions = {
+  /** false: every request goes through the router (benchmarks and tests compare the two). */
+  fastPaths?: boolean
+}
+
+/**
+ * The Hono app (the router), and the pipeline every request goes through (http/pipeline.ts):
+ * request id, guards, fast paths (poll, room history, room send) or the router, error answer,
+ * metrics and log line. `handle` is the node:http request listener.
+ */
+export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   const app = new Hono<AppEnv>()
   const check = (sid: string) => checkSession(deps, sid)
   const readSession = sessionReader({ config: deps.config, check })
@@ -38,39 +47,25 @@ export function createApp(deps: AppDeps) {
     if (r === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
     if (r === 'expired') throw new ApiError('session_expired', 'This session expired; sign in again.')
   }
+  const bodies = new DataBodies()
+  const fast: FastPath[] = opts.fastPaths === false ? [] : [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession, bodies)]
+  const pipeline = new Pipeline(deps.log, deps.metrics, { guards: [apiGuard(deps)], fast, router: getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) }) })
+  const exchangeOf = (c: { env: AppEnv['Bindings'] }) => pipeline.exchangeOf(c.env?.incoming)
 
+  // The router's part of the pipeline: which route answered (the metrics label), and with what.
   app.use('*', async (c, next) => {
-    const requestId = randomUUID()
-    c.set('requestId', requestId)
-    c.header('X-Request-Id', requestId)
-    const started = performance.now()
+    const ex = exchangeOf(c)
+    ex.routed = c.req
     await next()
-    const ms = performance.now() - started
-    const route = c.req.routePath
-    deps.metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) })
-    if (route !== '/api/poll/*' && route !== '/api/poll') deps.metrics.duration.observe({ method: c.req.method, route }, ms / 1000)
-    const level = c.req.path === '/api/poll' && c.res.status < 400 ? 'debug' : 'info'
-    // Checked first: the log line's object is not even built when the level is off.
-    if (deps.log.isLevelEnabled(level)) {
-      deps.log[level]({ reqId: requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) }, 'request')
-    }
-  })
-
-  const csrf = { config: deps.config, multipartPaths: [UPLOAD_PATH] }
-  app.use('/api/*', csrfGuard(csrf))
-  // JSON bodies are read (and capped at 64 KiB as they stream) by validate('json'); a body a
-  // route does not read is refused by its declared length alone, without reading it.
-  app.use('/api/*', async (c, next) => {
-    if (c.req.path !== UPLOAD_PATH) refuseDeclaredOverLimit(c.env?.incoming)
-    return next()
+    ex.status = c.res.status
   })
 
   app.route('/api/auth', authRoutes(deps, requireUser))
   app.route('/api/me', meRoutes(deps, requireUser))
   app.route('/api/users', userRoutes(deps, requireUser))
   app.route('/api/invites', inviteRoutes(deps, requireUser))
-  app.route('/api/poll', pollRoutes(deps, requireUser, recheck))
-  app.route('/api/rooms', roomRoutes(deps, requireUser))
+  app.route('/api/poll', pollRoutes(deps, requireUser, recheck, exchangeOf))
+  app.route('/api/rooms', roomRoutes(deps, requireUser, bodies))
   app.route('/api/chats', chatRoutes(deps, requireUser))
   app.route('/api/dialogs', dialogRoutes(deps, requireUser))
   app.route('/api/direct-messages', directMessageRoutes(deps, requireUser))
@@ -105,19 +100,10 @@ export function createApp(deps: AppDeps) {
   })
 
   let openapi: unknown
-  app.get('/api/openapi.json', (c) => c.json((openapi ??= buildOpenApi(app, packageVersion()))))
+  app.get('/api/openapi.json', (c) => c.json((openapi ??= buildOpenApi(app, deps.assets.version))))
 
-  const publicDir = join(projectRoot(), 'public')
-  app.use('/*', serveStatic({ root: publicDir, rewriteRequestPath: (p) => p }))
-  // Client-side pages (e.g. /reset-password from the reset email) get the web client.
-  app.get('*', async (c, next) => {
-    if (c.req.path.startsWith('/api/') || c.req.path.includes('.')) return next()
-    try {
-      return c.html(readFileSync(join(publicDir, 'index.html'), 'utf8'))
-    } catch {
-      return next()
-    }
-  })
+  app.use('/*', staticFiles(deps.assets))
+  app.get('*', clientPages(deps.assets))
 
   const methodsByPath = () =>
     app.routes.filter((r) => r.method !== 'ALL' && r.path !== '*' && r.path !== '/*').map((r) => ({ re: pathRegex(r.path), method: r.method }))
@@ -140,12 +126,29 @@ export function createApp(deps: AppDeps) {
       const details = err.status === 400 ? [{ path: 'body', message: err.message }] : undefined
       return c.json(errorBody(code, message, details), err.status as 400)
     }
-    const answer = errorAnswer(deps.log, err, { id: c.var.requestId, method: c.req.method, path: c.req.path })
+    const answer = errorAnswer(deps.log, err, exchangeOf(c))
     for (const [k, v] of Object.entries(answer.headers ?? {})) c.header(k, v)
     return c.json(answer.body, answer.status)
   })
 
-  return { app, fastPaths: [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession, csrfCheck(csrf))] }
+  return { app, handle: pipeline.handle }
+}
+
+/**
+ * The guards of API.md §2 for every /api request, before any route: a foreign Origin on a
+ * state-changing request (403), a body that is not JSON (415; multipart on uploads), a declared
+ * length over 64 KiB (413; JSON bodies are also capped as they stream, when a route reads them).
+ */
+function apiGuard(deps: AppDeps): (ex: Exchange) => void {
+  const csrf = csrfCheck({ config: deps.config, multipartPaths: [UPLOAD_PATH] })
+  return (ex) => {
+    if (!ex.path.startsWith('/api/')) return
+    const req = ex.req
+    // Reading changes nothing: no CSRF check, and no body to refuse (most requests are polls).
+    if (ex.method === 'GET' || ex.method === 'HEAD') return refuseDeclaredOverLimit(req)
+    csrf({ method: ex.method, path: ex.path, header: (name) => nodeHeader(req, name), protocol: () => ((req.socket as { encrypted?: boolean }).encrypted ? 'https:' : 'http:') })
+    if (ex.path !== UPLOAD_PATH) refuseDeclaredOverLimit(req)
+  }
 }
 
 function pathRegex(path: string): RegExp {

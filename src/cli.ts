@@ -1,13 +1,15 @@
-// parley [serve] | parley migrate | parley admin grant <username> | parley help. The logic lives here as a
-// function so tests run it in-process; src/bin.ts is the executable that calls it.
+// parley [serve] | parley migrate | parley admin grant <username> | parley help | parley --version.
+// The logic lives here as a function so tests run it in-process; src/bin.ts (npm start) and
+// src/sea/entry.ts (dist/parley) are the executables that call it, each with its Runtime.
 import { parseArgs } from 'node:util'
 import { grantAdmin } from './accounts/accounts.js'
+import type { Runtime } from './assets.js'
 import { loadConfig } from './config.js'
+import { ensureWritableDir } from './data-dir.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
 import { createLogger } from './log.js'
 import { startServer, type Running } from './main.js'
-import { packageVersion } from './paths.js'
 
 export const USAGE = `usage: parley [command] [options]
 
@@ -30,7 +32,7 @@ Every setting is an environment variable; see the README's configuration table.`
 /** Where the commands write their one-line answers (the console, or a test's buffer). */
 export type CliIo = { out: (line: string) => void; err: (line: string) => void }
 
-const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }
+export const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }
 
 /** `serve` answers with the running server (the caller owns signals); other commands with an exit code. */
 export type CliResult = { code: number } | { running: Running }
@@ -45,7 +47,7 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } as const
 
-export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo = consoleIo): Promise<CliResult> {
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo, runtime: Runtime): Promise<CliResult> {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
@@ -62,7 +64,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return { code: 0 }
   }
   if (values.version) {
-    io.out(`parley ${packageVersion()}`)
+    io.out(`parley ${runtime.assets.version}`)
     return { code: 0 }
   }
   const known = (command === 'serve' || command === 'migrate') && rest.length === 0
@@ -72,8 +74,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return { code: 2 }
   }
   const config = loadConfig(env, argv)
-  if (command === 'serve') return { running: await startServer(config, { log: createLogger(config) }) }
-  const { db, close } = openDatabase(config.databaseFile)
+  ensureWritableDir(config.dataDir)
+  if (command === 'serve') return { running: await startServer(config, { runtime, log: createLogger(config) }) }
+  const { db, close } = openDatabase(config.databaseFile, runtime.sqliteAddon?.(config.dataDir))
   try {
     const applied = await migrateToLatest(db)
     if (command === 'migrate') {

@@ -1,10 +1,11 @@
 // The one place that reads the environment. Everything else receives a frozen Config.
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import proxyaddr from 'proxy-addr'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
+import { ensureWritableDir } from './data-dir.js'
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
@@ -233,7 +234,7 @@ function secretKeyFrom(given: string | undefined, production: boolean, dataDir: 
     const kept = readFileSync(file, 'utf8').trim()
     if (kept.length >= 32) return { secretKey: kept, generated: true }
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  ensureWritableDir(dataDir)
   const key = randomBytes(32).toString('base64url')
   writeFileSync(file, key + '\n', { mode: 0o600 })
   return { secretKey: key, generated: true }

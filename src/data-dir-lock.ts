@@ -5,7 +5,7 @@
 // database's, so `parley migrate`, `admin grant` or a backup still work beside the server.
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
-import SQLite from 'better-sqlite3'
+import { openSqlite } from './db/open.js'
 
 export const LOCK_FILE = 'parley.lock'
 
@@ -13,13 +13,13 @@ export class DataDirLocked extends Error {}
 
 export type DataDirLock = { release: () => void }
 
-/** Takes the lock at once, or throws DataDirLocked naming the folder (no waiting). */
-export function lockDataDir(dataDir: string): DataDirLock {
+/** Takes the lock at once, or throws DataDirLocked naming the folder (no waiting). `nativeBinding`: see openSqlite. */
+export function lockDataDir(dataDir: string, nativeBinding?: object): DataDirLock {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const file = join(dataDir, LOCK_FILE)
   closeSync(openSync(file, 'a', 0o600))
   // timeout 0: a held lock answers SQLITE_BUSY at once instead of after a busy wait.
-  const db = new SQLite(file, { timeout: 0 })
+  const db = openSqlite(file, nativeBinding, { timeout: 0 })
   try {
     db.pragma('locking_mode = EXCLUSIVE')
     db.exec('BEGIN EXCLUSIVE')

@@ -18,18 +18,29 @@ export const JOBS: Job[] = [
 ]
 
 export function startJobs(deps: AppDeps, jobs: Job[] = JOBS) {
+  // Runs still going when stop() is called: the database must outlive them.
+  const running = new Set<Promise<void>>()
   const timers = jobs.map((job) => {
-    const tick = async () => {
-      try {
-        await job.run(deps)
-      } catch (err) {
-        deps.log.error({ err, job: job.name }, 'periodic job failed')
-      }
+    const tick = () => {
+      const run = (async () => {
+        try {
+          await job.run(deps)
+        } catch (err) {
+          deps.log.error({ err, job: job.name }, 'periodic job failed')
+        }
+      })()
+      running.add(run)
+      void run.finally(() => running.delete(run))
     }
-    void tick()
+    tick()
     const t = setInterval(tick, job.everyMs)
     t.unref()
     return t
   })
-  return { stop: () => timers.forEach((t) => clearInterval(t)) }
+  /** Stops the timers; resolves once the runs in flight have finished. */
+  const stop = async () => {
+    timers.forEach((t) => clearInterval(t))
+    await Promise.all(running)
+  }
+  return { stop }
 }

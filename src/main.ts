@@ -2,90 +2,117 @@
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createServer } from 'node:http'
-import { getRequestListener } from '@hono/node-server'
 import type { Logger } from 'pino'
+import { presenceSource } from './accounts/contacts.js'
 import { SessionCache } from './accounts/sessions.js'
-import { createApp } from './app.js'
-import { HistoryCache, MemberCache } from './rooms/caches.js'
+import type { Runtime } from './assets.js'
+import { type AppOptions, createApp } from './app.js'
+import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
-import { type AppDeps, type Clock, systemClock } from './deps.js'
 import { lockDataDir } from './data-dir-lock.js'
+import type { AppDeps } from './deps.js'
+import { type BusMessage, type EventBus, LocalBus } from './events/bus.js'
 import { Hub } from './events/hub.js'
 import { EventLog } from './events/log.js'
 import { PollSlots } from './events/poll-slots.js'
 import { Presence } from './events/presence.js'
-import { LocalWakeBus } from './events/types.js'
-import { connectionBudget, guardServer, readFdLimit, requestErrorHandler, serverOptions } from './http/limits.js'
+import { connectionBudget, guardServer, readFdLimit, serverOptions } from './http/limits.js'
 import { RateLimiter } from './http/rate-limit.js'
-import { secureResponse } from './http/security-headers.js'
 import { startJobs } from './jobs.js'
 import { createLogger } from './log.js'
 import { createMetrics } from './metrics.js'
 import { createMailer } from './notify/mailer.js'
 import { Outbox } from './notify/outbox.js'
 import { createSmsSender } from './notify/sms.js'
+import { RoomCaches } from './rooms/caches.js'
+import { SqliteStore } from './store/sqlite.js'
 
 // 10 s: requests in flight get this long to finish before their connections are cut.
 const DRAIN_LIMIT_MS = 10_000
 
-export type BuildOptions = { clock?: Clock; log?: Logger }
+export type BuildOptions = { runtime: Runtime; clock?: Clock; log?: Logger } & AppOptions
 
-export async function buildDeps(config: Config, opts: BuildOptions = {}): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
+export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
   const clock = opts.clock ?? systemClock
   const log = opts.log ?? createLogger(config)
-  const { db, close } = openDatabase(config.databaseFile)
+  const { db, close } = openDatabase(config.databaseFile, opts.runtime.sqliteAddon?.(config.dataDir))
   const applied = await migrateToLatest(db).catch(async (err: unknown) => {
     await close()
     throw err
   })
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied')
-  const bus = new LocalWakeBus()
-  const events = new EventLog(db, clock, bus)
+  const store = new SqliteStore(db, close, log)
+  await store.init()
+  const bus: EventBus = new LocalBus()
+  const events = new EventLog(store, bus, clock)
   await events.init()
-  const hub = new Hub(bus, clock)
-  const presence = new Presence(db, hub, clock, log)
+  const hub = new Hub(clock)
+  const presence = new Presence(presenceSource(db), (data, users) => events.ephemeral('presence', data, users), clock, log)
   const outbox = new Outbox(config.outboxDir ?? join(config.dataDir, 'outbox'), clock, log)
   const deps: AppDeps = {
     config,
+    store,
     db,
     events,
+    bus,
     hub,
     presence,
     polls: new PollSlots({ perSession: config.maxPollsPerSession, perUser: config.maxPollsPerUser, total: connectionBudget(readFdLimit()).maxHeldPolls }),
+    caches: new RoomCaches(store, bus),
     sessions: new SessionCache(),
-    history: new HistoryCache(),
-    members: new MemberCache(),
     mailer: createMailer(config, outbox, log),
     sms: createSmsSender(config, outbox, log),
     clock,
     log,
     limiter: new RateLimiter(clock),
     metrics: createMetrics(),
+    assets: opts.runtime.assets,
   }
-  return { deps, close }
+  const unsubscribe = bus.subscribe((m) => deliver(deps, m))
+  return {
+    deps,
+    close: async () => {
+      unsubscribe()
+      await bus.close()
+      await store.close()
+    },
+  }
+}
+
+/** What each message of the bus does in this process: the whole of the bus's effect, in one place. */
+function deliver(deps: AppDeps, m: BusMessage): void {
+  switch (m.kind) {
+    case 'committed':
+      // Memory first, then the wake-up, so a woken poll finds the events.
+      deps.events.received(m.events)
+      deps.hub.committed(m.events)
+      return
+    case 'ephemeral':
+      return deps.hub.ephemeral(m.type, m.data, m.at, m.users)
+    case 'revoked':
+      deps.sessions.forget(m.sessionIds)
+      return deps.hub.revoke(m.userId, m.sessionIds)
+    case 'invalidated':
+      return deps.caches[m.cache].changed(m.roomId)
+  }
 }
 
 export type Running = { url: string; port: number; deps: AppDeps; stop: () => Promise<void> }
 
 /** Starts the whole server; stop() drains as SIGTERM does. */
-export async function startServer(config: Config, opts: BuildOptions = {}): Promise<Running> {
+export async function startServer(config: Config, opts: BuildOptions): Promise<Running> {
   // First: a second process on this DATA_DIR stops here, before it migrates or listens.
-  const lock = lockDataDir(config.dataDir)
+  const lock = lockDataDir(config.dataDir, opts.runtime.sqliteAddon?.(config.dataDir))
   const { deps, close } = await buildDeps(config, opts).catch((err: unknown) => {
     lock.release()
     throw err
   })
   if (config.generatedSecret) deps.log.warn({ dataDir: config.dataDir }, 'SECRET_KEY not set: using a generated key kept in DATA_DIR/secret.key')
-  const { app, fastPaths } = createApp(deps)
+  const { handle } = createApp(deps, opts)
   const jobs = startJobs(deps)
-  const hono = getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) })
-  const http = createServer(serverOptions(config), (req, res) => {
-    for (const fast of fastPaths) if (fast(req, res)) return
-    secureResponse(req, res)
-    void hono(req, res)
-  })
+  const http = createServer(serverOptions(config), handle)
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject)
     http.listen(config.port, config.host, () => {
@@ -93,7 +120,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       resolve()
     })
   }).catch(async (err: unknown) => {
-    jobs.stop()
+    await jobs.stop()
     await close()
     lock.release()
     throw err
@@ -120,7 +147,7 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
-      jobs.stop()
+      const jobsStopped = jobs.stop()
       // Stop accepting, answer held polls with what they have, let requests in flight finish.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()))
       draining = true
@@ -130,6 +157,8 @@ export async function startServer(config: Config, opts: BuildOptions = {}): Prom
       const force = setTimeout(() => http.closeAllConnections(), DRAIN_LIMIT_MS)
       await closed
       clearTimeout(force)
+      // A periodic job still running (pruning at start-up, say) finishes before the database closes.
+      await jobsStopped
       await close()
       lock.release()
       deps.log.info('parley stopped')

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -11,9 +11,4 @@ export function projectRoot(): string {
     dir = up
   }
   return dir
-}
-
-/** The version in package.json (for /api/openapi.json and `parley --version`). */
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version
 }

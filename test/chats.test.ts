@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
 import type { TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser } from './helpers/users.js'
-import { join, makeRoom, send, startRoomsServer } from './room-helpers.js'
+import { join, makeRoom, send, startRoomsServer } from './helpers/rooms.js'
 
 let server: TestServer
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
+import { cursorOf, eventsAfter } from './helpers/events.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser } from './helpers/users.js'
 
@@ -30,15 +31,7 @@ async function balanceOf(client: Client): Promise<number> {
   return (await client.get('/api/me')).body.data.user.balance
 }
 
-async function cursorOf(client: Client): Promise<string> {
-  return (await client.get('/api/poll')).body.data.cursor
-}
 
-async function eventsAfter(client: Client, cursor: string) {
-  const res = await client.get(`/api/poll?cursor=${cursor}&timeout=0`)
-  expect(res.status).toBe(200)
-  return res.body.data.events as { type: string; data: any }[]
-}
 
 async function newGift(price: number, name = `gift${price}`) {
   const res = await admin.post('/api/gifts', { name, image_url: 'https://cdn.example.test/rose.png', price })

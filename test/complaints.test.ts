@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError } from './helpers/users.js'
-import { cast, say, siteAdminOf, someone, type Who } from './moderation-helpers.js'
+import { cast, say, siteAdminOf, someone, type Who } from './helpers/moderation.js'
 
 let server: TestServer
 let site: Who

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import SQLite from 'better-sqlite3'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { diskRuntime } from '../src/assets.js'
 import { loadConfig } from '../src/config.js'
 import { ApiError } from '../src/errors.js'
 import { RateLimiter } from '../src/http/rate-limit.js'
@@ -202,7 +203,7 @@ describe('§1 a 500 carries a request id that the log carries too, and leaks not
     const { join } = await import('node:path')
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-500-'))
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SECRET_KEY: 'x'.repeat(40), SIGNIN_RATE_LIMIT: '0' })
-    const running = await startServer(config, { log: pino({ level: 'info' }, sink) })
+    const running = await startServer(config, { runtime: diskRuntime(), log: pino({ level: 'info' }, sink) })
     try {
       const c = new Client(running.url)
       expect((await c.post('/api/auth/guest', { name: 'doomed' })).status).toBe(201)

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { diskRuntime } from '../src/assets.js'
 import { runCli } from '../src/cli.js'
 import { loadConfig } from '../src/config.js'
 import { DataDirLocked } from '../src/data-dir-lock.js'
@@ -22,12 +23,13 @@ afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true }))
 
 const modeOf = (path: string) => statSync(path).mode & 0o777
 const quietIo = { out: () => {}, err: () => {} }
+const runtime = diskRuntime()
 
 describe('one process per DATA_DIR', () => {
   it('a second server on the same DATA_DIR fails at once with a clear message; once the first stops, a new one starts', async () => {
     const first = await startTestServer()
     const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: first.dataDir, SECRET_KEY: 'x'.repeat(40), LOG_LEVEL: 'error' }
-    const second = startServer(loadConfig(env))
+    const second = startServer(loadConfig(env), { runtime })
     await expect(second).rejects.toThrow(DataDirLocked)
     await expect(second).rejects.toThrow(`another Parley process is already serving DATA_DIR ${first.dataDir}`)
     // The first goes on serving as if nothing happened.
@@ -55,8 +57,8 @@ describe('one process per DATA_DIR', () => {
       expect(Date.now() - started).toBeLessThan(30_000)
       expect(first.alive()).toBe(true)
       const env = { DATA_DIR: dataDir, SECRET_KEY: 'x'.repeat(40) }
-      expect(await runCli(['migrate'], env, quietIo)).toEqual({ code: 0 })
-      expect(await runCli(['admin', 'grant', 'lockkeeper'], env, quietIo)).toEqual({ code: 0 })
+      expect(await runCli(['migrate'], env, quietIo, runtime)).toEqual({ code: 0 })
+      expect(await runCli(['admin', 'grant', 'lockkeeper'], env, quietIo, runtime)).toEqual({ code: 0 })
       first.proc.kill('SIGKILL')
       await new Promise((r) => first.proc.once('exit', r))
       next = await startChildServer(dataDir)
@@ -71,7 +73,7 @@ describe('one process per DATA_DIR', () => {
 describe('files that hold secrets are readable by their owner only', () => {
   const start = (dataDir: string) =>
     // No SECRET_KEY: one is generated into DATA_DIR. No provider: emails go to DATA_DIR/outbox.
-    startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'error', PASSWORD_HASH_COST: '10' }))
+    startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'error', PASSWORD_HASH_COST: '10' }), { runtime })
 
   it('a fresh DATA_DIR is 0700; the database, its WAL and SHM, the lock, the secret and the outbox files 0600', async () => {
     const dataDir = join(tempDir(), 'data')

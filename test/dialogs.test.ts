@@ -1,10 +1,10 @@
 // API.md §6: direct messages, dialogs, history, read receipts, typing, clear and delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
+import { cursorOf, eventsAfter, type Ev } from './helpers/events.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, registerUser } from './helpers/users.js'
 
-type Ev = { id: string; type: string; data: any }
 type Who = { client: Client; user: { id: number } }
 
 let server: TestServer
@@ -16,17 +16,7 @@ afterAll(() => server.close())
 
 const user = () => registerUser(server)
 
-async function cursorOf(client: Client): Promise<string> {
-  return (await client.get('/api/poll')).body.data.cursor
-}
 
-/** Every event after the cursor, at once (timeout=0). */
-async function eventsAfter(client: Client, cursor: string): Promise<Ev[]> {
-  const res = await client.get(`/api/poll?cursor=${cursor}&timeout=0`)
-  expect(res.status, JSON.stringify(res.body)).toBe(200)
-  // presence (ephemeral: each user comes online at its first poll) is presence.test.ts's.
-  return (res.body.data.events as Ev[]).filter((e) => e.type !== 'presence')
-}
 
 async function dm(from: Who, to: Who, text: string, extra: Record<string, unknown> = {}) {
   const res = await from.client.post(`/api/dialogs/${to.user.id}/messages`, { text, ...extra })

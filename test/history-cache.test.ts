@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
 import type { TestServer } from './helpers/server.js'
 import { guest } from './helpers/users.js'
-import { cursorOf, eventsAfter, roomWith, send, startRoomsServer } from './room-helpers.js'
+import { cursorOf, eventsAfter } from './helpers/events.js'
+import { roomWith, send, startRoomsServer } from './helpers/rooms.js'
 
 let server: TestServer
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 // API.md §3: POST /api/invites and the invite bonus.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { codeIn, cursorOf, eventsAfter } from './helpers/accounts.js'
+import { codeIn } from './helpers/accounts.js'
+import { cursorOf, eventsAfter } from './helpers/events.js'
 import { lastMessageTo, startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser, uniqueName } from './helpers/users.js'
 import type { Client } from './helpers/client.js'

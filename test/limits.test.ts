@@ -6,7 +6,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pollsHeld } from './helpers/accounts.js'
 import type { Client, Res } from './helpers/client.js'
-import { cursorOf } from './helpers/poll.js'
+import { cursorOf } from './helpers/events.js'
 import { firstAnswer, rawExchange } from './helpers/raw-http.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser } from './helpers/users.js'
@@ -197,11 +197,13 @@ describe('a client that goes away mid-body', () => {
     })
     const { loadConfig } = await import('../src/config.js')
     const { startServer } = await import('../src/main.js')
+    const { diskRuntime } = await import('../src/assets.js')
     const { mkdtempSync, rmSync } = await import('node:fs')
     const { tmpdir } = await import('node:os')
     const { join } = await import('node:path')
     const dataDir = mkdtempSync(join(tmpdir(), 'parley-abort-'))
     const running = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SECRET_KEY: 'x'.repeat(40), PASSWORD_HASH_COST: '10' }), {
+      runtime: diskRuntime(),
       log: pino({ level: 'info' }, sink),
     })
     try {

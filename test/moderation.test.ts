@@ -2,7 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError } from './helpers/users.js'
-import { cast, cursorOf, eventsAfter, join, makeRoom, memberIds, say, services, siteAdminOf, someone, type Who } from './moderation-helpers.js'
+import { cursorOf, eventsAfter, serviceEvents as services } from './helpers/events.js'
+import { cast, memberIds, say, siteAdminOf, someone, type Who } from './helpers/moderation.js'
+import { join, makeRoom } from './helpers/rooms.js'
 
 let server: TestServer
 let site: Who, site2: Who
@@ -34,7 +36,7 @@ describe('kick', () => {
     for (const [i, who] of [admin, x, y].entries()) expect(services(await eventsAfter(who, cursors[i]!))).toEqual([expected])
     // The kicked member's next send is refused at once; rejoining is allowed.
     expectError(await x.client.post(`/api/rooms/${id}/messages`, { text: 'still here?' }), 403, 'not_member')
-    await join(x, id)
+    await join(x.client, id)
     await say(x, id, 'back')
     // The service message is in the room's history.
     const history = await admin.client.get(`/api/rooms/${id}/messages`)
@@ -53,7 +55,7 @@ describe('kick', () => {
 
   it('refuses a ref_message_id of another room (400), bad bodies (400) and outsiders (403)', async () => {
     const { id, mod, x } = await room()
-    const other = await makeRoom(mod)
+    const other = (await makeRoom(mod.client)).id
     const elsewhere = await say(mod, other, 'in another room')
     expectError(await mod.client.post(`/api/rooms/${id}/kick`, { user_id: x.user.id, ref_message_id: elsewhere }), 400, 'invalid_request')
     expectError(await mod.client.post(`/api/rooms/${id}/kick`, { user_id: x.user.id, reason: ' ' }), 400, 'invalid_request')
@@ -86,7 +88,7 @@ describe('the rank rule: site admin > room admin > moderator > member', () => {
     const admin = await someone(server)
     const [mod1, mod2, m1, m2] = [await someone(server), await someone(server), await someone(server), await someone(server)]
     const id = await cast(admin, [mod1, mod2], [m1, m2], site)
-    await join(site2, id)
+    await join(site2.client, id)
     const who: Record<Rank, [Who, Who]> = { site: [site, site2], admin: [admin, admin], mod: [mod1, mod2], member: [m1, m2] }
     const actor = who[actorRank][0]
     const target = who[targetRank][1]
@@ -118,7 +120,7 @@ describe('ban and unban', () => {
     const cx2 = await cursorOf(x)
     expect((await mod.client.delete(`/api/rooms/${id}/bans/${x.user.id}`)).status).toBe(204)
     expect(services(await eventsAfter(x, cx2))).toEqual([{ type: 'unbanned', user_id: x.user.id, actor_id: mod.user.id }])
-    await join(x, id)
+    await join(x.client, id)
     await say(x, id, 'behaving now')
   })
 
@@ -206,7 +208,7 @@ describe('moderators', () => {
 
   it('only the room admin manages moderators: moderators, members and a site admin get 403', async () => {
     const { id, mod, x, y } = await room()
-    await join(site, id)
+    await join(site.client, id)
     expectError(await mod.client.post(`/api/rooms/${id}/moderators`, { user_id: x.user.id }), 403, 'forbidden')
     expectError(await x.client.post(`/api/rooms/${id}/moderators`, { user_id: y.user.id }), 403, 'forbidden')
     expectError(await site.client.post(`/api/rooms/${id}/moderators`, { user_id: x.user.id }), 403, 'forbidden')
@@ -224,7 +226,7 @@ describe('moderators', () => {
     expectError(await admin.client.delete(`/api/rooms/${id}/moderators/${admin.user.id}`), 400, 'invalid_request')
     expectError(await admin.client.post(`/api/rooms/${id}/moderators`, { user_id: x.user.id, role: 'admin' }), 400, 'unknown_field')
     expectError(await admin.client.post('/api/rooms/99999999/moderators', { user_id: x.user.id }), 404, 'not_found')
-    await join(site, id)
+    await join(site.client, id)
     expectError(await admin.client.post(`/api/rooms/${id}/moderators`, { user_id: site.user.id }), 403, 'forbidden')
   })
 })

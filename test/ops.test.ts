@@ -4,6 +4,7 @@ import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { diskRuntime } from '../src/assets.js'
 import { runCli, type CliIo } from '../src/cli.js'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { startServer } from '../src/main.js'
@@ -14,6 +15,7 @@ import { startTestServer, type TestServer } from './helpers/server.js'
 import { guest, registerUser } from './helpers/users.js'
 
 const SECRET = 'ops-test-secret-key-0123456789abcdef'
+const runtime = diskRuntime()
 const temps: string[] = []
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-ops-'))
@@ -209,7 +211,7 @@ describe('GET /healthz, /metrics, /api/openapi.json', () => {
       ['/api/invites', 'post'],
       ['/api/poll', 'get'],
     ]
-    for (const [path, method] of routes) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined()
+    for (const [path, method] of routes) expect(doc.paths[path]?.[method]?.summary, `${method} ${path}`).toBe(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)
     const register = doc.paths['/api/auth/register'].post.requestBody
     expect(register.required).toBe(true)
     expect(register.content['application/json'].schema).toMatchObject({
@@ -231,14 +233,14 @@ describe('migrations', () => {
   it('a database with a migration this code does not know refuses to start, with a clear message', async () => {
     const dir = tempDir()
     const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, SECRET_KEY: SECRET, LOG_LEVEL: 'error' }
-    const first = await startServer(loadConfig(env))
+    const first = await startServer(loadConfig(env), { runtime })
     await first.stop()
     const db = new SQLite(join(dir, 'parley.db'))
     db.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999_from_the_future', new Date().toISOString())
     db.close()
-    await expect(startServer(loadConfig(env))).rejects.toThrow(/database schema is newer than this code \(unknown migrations: 9999_from_the_future\)/)
+    await expect(startServer(loadConfig(env), { runtime })).rejects.toThrow(/database schema is newer than this code \(unknown migrations: 9999_from_the_future\)/)
     const io = bufferIo()
-    await expect(runCli(['migrate'], env, io.io)).rejects.toThrow(/newer than this code/)
+    await expect(runCli(['migrate'], env, io.io, runtime)).rejects.toThrow(/newer than this code/)
   })
 })
 
@@ -246,9 +248,9 @@ describe('the parley CLI', () => {
   it('parley migrate applies the migrations once, then says the database is up to date', async () => {
     const env = { DATA_DIR: tempDir(), SECRET_KEY: SECRET }
     const io = bufferIo()
-    expect(await runCli(['migrate'], env, io.io)).toEqual({ code: 0 })
+    expect(await runCli(['migrate'], env, io.io, runtime)).toEqual({ code: 0 })
     expect(io.out[0]).toMatch(/^applied: 0001_accounts, /)
-    expect(await runCli(['migrate'], env, io.io)).toEqual({ code: 0 })
+    expect(await runCli(['migrate'], env, io.io, runtime)).toEqual({ code: 0 })
     expect(io.out[1]).toBe('the database is up to date')
   })
 
@@ -259,7 +261,7 @@ describe('the parley CLI', () => {
     expect(user.role).toBe('user')
     const env = { DATA_DIR: server.dataDir, SECRET_KEY: SECRET }
     const io = bufferIo()
-    expect(await runCli(['admin', 'grant', user.username.toUpperCase()], env, io.io)).toEqual({ code: 0 })
+    expect(await runCli(['admin', 'grant', user.username.toUpperCase()], env, io.io, runtime)).toEqual({ code: 0 })
     expect(io.out).toEqual([`${user.username.toUpperCase()} is now a site admin`])
     expect((await client.get('/api/me')).body.data.user.role).toBe('admin')
   })
@@ -267,19 +269,43 @@ describe('the parley CLI', () => {
   it('parley admin grant for an unknown user exits 1; bad usage exits 2 with the usage line', async () => {
     const env = { DATA_DIR: server.dataDir, SECRET_KEY: SECRET }
     const io = bufferIo()
-    expect(await runCli(['admin', 'grant', 'nobody-at-all'], env, io.io)).toEqual({ code: 1 })
+    expect(await runCli(['admin', 'grant', 'nobody-at-all'], env, io.io, runtime)).toEqual({ code: 1 })
     expect(io.err).toEqual(['no user named nobody-at-all'])
     for (const argv of [['admin', 'grant'], ['admin', 'revoke', 'x'], ['frobnicate'], ['admin', 'grant', 'a', 'b']]) {
-      expect(await runCli(argv, env, io.io), argv.join(' ')).toEqual({ code: 2 })
+      expect(await runCli(argv, env, io.io, runtime), argv.join(' ')).toEqual({ code: 2 })
     }
     expect(io.err.at(-1)).toMatch(/^usage: parley/)
+  })
+
+  it('parley --version prints the version of package.json and exits 0, whatever else is on the line', async () => {
+    const version = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).version
+    for (const argv of [['--version'], ['serve', '--version'], ['--version', '--config', '/nonexistent.toml']]) {
+      const io = bufferIo()
+      expect(await runCli(argv, { DATA_DIR: tempDir() }, io.io, runtime), argv.join(' ')).toEqual({ code: 0 })
+      expect(io.out).toEqual([`parley ${version}`])
+    }
+  })
+
+  // Root (as these tests may run) writes through any permission bits, so the folder is made
+  // impossible instead: its path runs through a regular file (ENOTDIR for everyone).
+  it('an unwritable DATA_DIR is refused with one line naming it, before anything is written', async () => {
+    const file = join(tempDir(), 'a-file')
+    writeFileSync(file, '')
+    const dataDir = join(file, 'data')
+    const message = `DATA_DIR ${dataDir} is not writable: a part of its path is a file, not a directory`
+    // Without SECRET_KEY the generated key is the first write; with it, the database.
+    for (const env of [{ DATA_DIR: dataDir }, { DATA_DIR: dataDir, SECRET_KEY: SECRET }]) {
+      for (const command of ['migrate', 'serve']) {
+        await expect(runCli([command], env, bufferIo().io, runtime), `${command} ${JSON.stringify(env)}`).rejects.toThrow(new Error(message))
+      }
+    }
   })
 
   it('--help, -h and help print the usage and exit 0, starting and opening nothing', async () => {
     const dir = tempDir()
     for (const argv of [['--help'], ['-h'], ['help'], ['serve', '--help'], ['migrate', '-h'], ['admin', 'grant', 'someone', '--help']]) {
       const io = bufferIo()
-      expect(await runCli(argv, { DATA_DIR: dir, SECRET_KEY: SECRET }, io.io), argv.join(' ')).toEqual({ code: 0 })
+      expect(await runCli(argv, { DATA_DIR: dir, SECRET_KEY: SECRET }, io.io, runtime), argv.join(' ')).toEqual({ code: 0 })
       expect(io.out.join('\n')).toMatch(/^usage: parley \[command\] \[options\]\n[\s\S]*admin grant <username>[\s\S]*--config FILE/)
       expect(io.err).toEqual([])
     }
@@ -299,17 +325,11 @@ describe('the parley CLI', () => {
     ]
     for (const [argv, why] of cases) {
       const io = bufferIo()
-      expect(await runCli(argv, { DATA_DIR: dir, SECRET_KEY: SECRET }, io.io), argv.join(' ')).toEqual({ code: 2 })
+      expect(await runCli(argv, { DATA_DIR: dir, SECRET_KEY: SECRET }, io.io, runtime), argv.join(' ')).toEqual({ code: 2 })
       expect(io.err[0], argv.join(' ')).toMatch(why)
       expect(io.err.at(-1)).toMatch(/^usage: parley/)
     }
     expect(readdirSync(dir)).toEqual([])
-  })
-
-  it('--version prints the version of package.json', async () => {
-    const io = bufferIo()
-    expect(await runCli(['--version'], {}, io.io)).toEqual({ code: 0 })
-    expect(io.out).toEqual([`parley ${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}`])
   })
 
   it('the executable: `parley --help` exits 0 with the usage on stdout and `parley --bogus` exits 2, neither serving', async () => {
@@ -330,7 +350,7 @@ describe('the parley CLI', () => {
     const dir = tempDir()
     const file = join(dir, 'parley.toml')
     writeFileSync(file, `PORT = 0\nHOST = "127.0.0.1"\nDATA_DIR = "${dir}"\nSECRET_KEY = "${SECRET}"\nLOG_LEVEL = "error"\n`)
-    const result = await runCli(['serve', '--config', file], {}, bufferIo().io)
+    const result = await runCli(['serve', '--config', file], {}, bufferIo().io, runtime)
     if (!('running' in result)) throw new Error('serve did not start')
     try {
       expect((await fetch(`${result.running.url}/healthz`)).status).toBe(200)

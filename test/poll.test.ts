@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SESSION_TTL_MS } from '../src/http/session.js'
 import { pollsHeld } from './helpers/accounts.js'
-import { cursorOf, pollOnce } from './helpers/poll.js'
+import { cursorOf, pollOnce } from './helpers/events.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest } from './helpers/users.js'
 
@@ -93,7 +93,7 @@ describe('GET /api/poll', () => {
     const { client, user } = await guest(server)
     const cursor = await cursorOf(client)
     // Publish 520 events straight through the event log, as a domain function would.
-    await server.deps.events.transaction(async (trx) => {
+    await server.deps.store.transaction(async (trx) => {
       for (let i = 0; i < 520; i++) await server.deps.events.publish(trx, 'user.updated', { user: { id: user.id, n: i } }, [user.id])
     })
     const first = await pollOnce(client, cursor)
@@ -139,7 +139,7 @@ describe('GET /api/poll', () => {
   it('typing and presence are ephemeral: delivered to a polling session, never stored', async () => {
     const { client, user } = await guest(server)
     const cursor = await cursorOf(client)
-    server.deps.hub.emitEphemeral('typing', { user_id: 999, recipient_id: user.id }, [user.id])
+    server.deps.events.ephemeral('typing', { user_id: 999, recipient_id: user.id }, [user.id])
     const got = await pollOnce(client, cursor)
     expect(got.events.map((e) => e.type)).toEqual(['typing'])
     const stored = await server.deps.db.selectFrom('events').select('type').where('type', 'in', ['typing', 'presence']).execute()
@@ -177,7 +177,7 @@ describe('restart', () => {
     try {
       const { client, user } = await guest(s)
       const cursor = await cursorOf(client)
-      await s.deps.events.transaction(async (trx) => {
+      await s.deps.store.transaction(async (trx) => {
         for (let i = 0; i < 510; i++) await s.deps.events.publish(trx, 'user.updated', { user: { id: user.id, n: i } }, [user.id])
       })
       s = await s.restart()
@@ -196,7 +196,7 @@ describe('restart', () => {
     const { client, user } = await guest(server)
     const cursor = await cursorOf(client)
     await expect(
-      server.deps.events.transaction(async (trx) => {
+      server.deps.store.transaction(async (trx) => {
         await server.deps.events.publish(trx, 'user.updated', { user: { id: user.id, n: 'rolled back' } }, [user.id])
         throw new Error('boom')
       }),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cursorOf, pollOnce } from './helpers/poll.js'
+import { cursorOf, pollOnce } from './helpers/events.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { guest, registerUser } from './helpers/users.js'
 

@@ -1,7 +1,8 @@
 // API.md §3: GET/PATCH/DELETE /api/me, keepalive, public profiles, user search.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cloneClient, cursorOf, eventsAfter, inDb, pollsHeld } from './helpers/accounts.js'
+import { cloneClient, inDb, pollsHeld } from './helpers/accounts.js'
 import type { Client } from './helpers/client.js'
+import { cursorOf, eventsAfter } from './helpers/events.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser, uniqueName } from './helpers/users.js'
 

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
 import type { TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser } from './helpers/users.js'
-import { cursorOf, eventsAfter, join, makeRoom, roomWith, send, startRoomsServer } from './room-helpers.js'
+import { cursorOf, eventsAfter } from './helpers/events.js'
+import { join, makeRoom, roomWith, send, startRoomsServer } from './helpers/rooms.js'
 
 let server: TestServer
 let admin: { client: Client; user: { id: number } }

@@ -1,34 +1,35 @@
 import { describe, expect, it } from 'vitest'
-import { encodeCursor } from '../src/events/cursor.js'
-import { decodeAudience, encodeAudience, EventTail, hasUser, Sequencer, SortedAudience, tailEntry } from '../src/events/tail.js'
+import { committedEvent, EventTail, hasUser, SortedAudience } from '../src/events/tail.js'
+import { positionOf as p } from '../src/store/sqlite.js'
 
-const entry = (id: number, users: number[] | null) => tailEntry(id, 'message.created', 0, JSON.stringify({ id }), users && Int32Array.from(users).sort())
+const entry = (id: number, users: number[] | null) => committedEvent(p(id), 'message.created', 0, JSON.stringify({ id }), users && Int32Array.from(users).sort())
+const ids = (r: { events: { position: string }[] } | null) => r!.events.map((e) => parseInt(e.position, 36))
 
 describe('EventTail', () => {
   it('answers a user’s events after a position, skipping other users’, and says how far it scanned', () => {
-    const tail = new EventTail(10)
+    const tail = new EventTail(p(10))
     tail.append([entry(11, [1]), entry(12, [2]), entry(13, null), entry(15, [1, 2])])
-    expect(tail.after(1, 10, 500)!.events.map((e) => e.id)).toEqual([11, 13, 15])
-    expect(tail.after(2, 11, 500)!.events.map((e) => e.id)).toEqual([12, 13, 15])
-    expect(tail.after(3, 10, 500)).toEqual({ events: [expect.objectContaining({ id: 13 })], scannedTo: 15 })
-    expect(tail.after(1, 15, 500)).toEqual({ events: [], scannedTo: 15 })
+    expect(ids(tail.after(1, p(10), 500))).toEqual([11, 13, 15])
+    expect(ids(tail.after(2, p(11), 500))).toEqual([12, 13, 15])
+    expect(tail.after(3, p(10), 500)).toEqual({ events: [expect.objectContaining({ position: p(13) })], scannedTo: p(15) })
+    expect(tail.after(1, p(15), 500)).toEqual({ events: [], scannedTo: p(15) })
   })
   it('stops at the limit, and the scan position lets the next call continue', () => {
-    const tail = new EventTail(0)
+    const tail = new EventTail(p(0))
     tail.append([1, 2, 3, 4, 5].map((id) => entry(id, [7])))
-    const first = tail.after(7, 0, 2)!
-    expect(first.events.map((e) => e.id)).toEqual([1, 2])
-    expect(tail.after(7, first.scannedTo, 10)!.events.map((e) => e.id)).toEqual([3, 4, 5])
+    const first = tail.after(7, p(0), 2)!
+    expect(ids(first)).toEqual([1, 2])
+    expect(ids(tail.after(7, first.scannedTo, 10))).toEqual([3, 4, 5])
   })
   it('sends positions it no longer covers to the database', () => {
-    const tail = new EventTail(100, 4)
-    expect(tail.after(1, 99, 10)).toBeNull()
+    const tail = new EventTail(p(100), 4)
+    expect(tail.after(1, p(99), 10)).toBeNull()
     tail.append([101, 102, 103, 104, 105].map((id) => entry(id, [1])))
     // Five in a tail of four: within the quarter of slack, all still covered.
-    expect(tail.after(1, 100, 10)!.events.map((e) => e.id)).toEqual([101, 102, 103, 104, 105])
+    expect(ids(tail.after(1, p(100), 10))).toEqual([101, 102, 103, 104, 105])
     tail.append([106].map((id) => entry(id, [1])))
-    expect(tail.after(1, 101, 10)).toBeNull()
-    expect(tail.after(1, 102, 10)!.events.map((e) => e.id)).toEqual([103, 104, 105, 106])
+    expect(tail.after(1, p(101), 10)).toBeNull()
+    expect(ids(tail.after(1, p(102), 10))).toEqual([103, 104, 105, 106])
   })
   it('serializes each event once, with the same id for every recipient', () => {
     const e = entry(36, [1, 2])
@@ -37,13 +38,6 @@ describe('EventTail', () => {
 })
 
 describe('audiences', () => {
-  it('round-trip through the column, sorted, with null for everyone', () => {
-    const users = Int32Array.from([3, 17, 42, 1000])
-    expect(encodeAudience(users)).toBe(',3,17,42,1000,')
-    expect(decodeAudience(',3,17,42,1000,')).toEqual(users)
-    expect(encodeAudience(null)).toBeNull()
-    expect(decodeAudience(null)).toBeNull()
-  })
   it('are sorted, each user once, without ids below 1, whatever order they come in', () => {
     const a = new SortedAudience([42, 3, 17, 3, 0, -5, 1000, 42])
     expect([...a.users]).toEqual([3, 17, 42, 1000])
@@ -57,31 +51,10 @@ describe('audiences', () => {
   })
 })
 
-describe('Sequencer', () => {
-  it('releases completions in ticket order, whatever order they finish in', () => {
-    const out: string[] = []
-    const seq = new Sequencer<string>((x) => out.push(x))
-    const [a, b, c] = [seq.ticket(), seq.ticket(), seq.ticket()]
-    seq.complete(c, 'c')
-    seq.complete(b, 'b')
-    expect(out).toEqual([])
-    seq.complete(a, 'a')
-    expect(out).toEqual(['a', 'b', 'c'])
-  })
-  it('a rolled-back ticket holds nothing up', () => {
-    const out: string[] = []
-    const seq = new Sequencer<string>((x) => out.push(x))
-    const [a, b] = [seq.ticket(), seq.ticket()]
-    seq.complete(b, 'b')
-    seq.complete(a, null)
-    expect(out).toEqual(['b'])
-  })
-})
-
-describe('tailEntry', () => {
+describe('committedEvent', () => {
   it('serializes the event as a poll answers it, with the stored data as it was', () => {
-    const e = tailEntry(42, 'message.created', Date.UTC(2026, 0, 2, 3, 4, 5), JSON.stringify({ message: { text: 'a "quoted" é' } }), null)
+    const e = committedEvent(p(42), 'message.created', Date.UTC(2026, 0, 2, 3, 4, 5), JSON.stringify({ message: { text: 'a "quoted" é' } }), null)
     expect(Object.keys(JSON.parse(e.json))).toEqual(['id', 'type', 'at', 'data'])
-    expect(JSON.parse(e.json)).toEqual({ id: encodeCursor({ d: 42, e: 0 }), type: 'message.created', at: '2026-01-02T03:04:05.000Z', data: { message: { text: 'a "quoted" é' } } })
+    expect(JSON.parse(e.json)).toEqual({ id: `${p(42)}-000000000000`, type: 'message.created', at: '2026-01-02T03:04:05.000Z', data: { message: { text: 'a "quoted" é' } } })
   })
 })

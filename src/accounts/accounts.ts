@@ -3,15 +3,16 @@
 // invitations in invites.ts.
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
-import type { Insertable } from 'kysely'
-import type { Q, Trx, UserRow, UserTable } from '../db/schema.js'
+import type { Q, Trx, UserRow } from '../db/schema.js'
 import { hashPassword, needsRehash, randomToken, sha256, verifyPassword } from './crypto.js'
 import { rewardInviter } from './invites.js'
 import { KEEPALIVE_GRACE_MS } from '../events/presence.js'
-import { createSession, revokeSessions } from './sessions.js'
+import { revokeSessions } from './sessions.js'
+import { insertUser, limitSignIn, publicUrl, sendQuietly, type SignedIn, startSession } from './sign-in.js'
 import type { GuestLogin, Login, PatchMe, Register } from './schemas.js'
+import { fileUrl } from '../uploads/urls.js'
 import { contactsOf } from './contacts.js'
-import { fileUrl, NO_PERSONAL_DATA, toPrivateUser, toPublicUser, type PrivateUser } from './users.js'
+import { toPrivateUser, toPublicUser, type PrivateUser } from './users.js'
 
 const MINUTE = 60 * 1000
 const HOUR = 60 * MINUTE
@@ -19,48 +20,6 @@ const HOUR = 60 * MINUTE
 export const VERIFY_TTL_MS = 48 * HOUR
 // The PATCH /api/me fields that a public profile shows (bio and birth_date stay private).
 const PUBLIC_FIELDS = ['nickname', 'location', 'gender', 'photo_upload_id'] as const
-
-export function publicUrl(deps: Pick<AppDeps, 'config'>): string {
-  return deps.config.publicUrl ?? `http://localhost:${deps.config.port}`
-}
-
-/** API.md §2: sign-in attempts, 10 per minute per account and per IP (SIGNIN_RATE_LIMIT). */
-export async function limitSignIn(deps: Pick<AppDeps, 'limiter' | 'config'>, account: string, ip: string): Promise<void> {
-  const limit = deps.config.signinRateLimit
-  await deps.limiter.hit(`signin:ip:${ip}`, limit, MINUTE)
-  await deps.limiter.hit(`signin:account:${account.toLowerCase()}`, limit, MINUTE)
-}
-
-/** A new users row: every profile field empty; the first account on an empty server is site admin. */
-export async function insertUser(
-  trx: Trx,
-  now: number,
-  fields: Pick<Insertable<UserTable>, 'kind'> & Partial<Pick<Insertable<UserTable>, 'username' | 'guest_name' | 'email' | 'phone' | 'password_hash'>>,
-): Promise<UserRow> {
-  const count = await trx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-  return trx
-    .insertInto('users')
-    .values({
-      ...NO_PERSONAL_DATA,
-      ...fields,
-      email_verified: 0,
-      role: Number(count.n) === 0 ? 'admin' : 'user',
-      created_at: now,
-      last_seen_at: null,
-      deleted_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()
-}
-
-/** Delivery failures are logged, never turned into a failed request after the state changed. */
-export async function sendQuietly(deps: Pick<AppDeps, 'log'>, send: () => Promise<void>) {
-  try {
-    await send()
-  } catch (err) {
-    deps.log.error({ err }, 'outgoing message failed')
-  }
-}
 
 /** 409 when the username or email is taken: asked before any hashing, and again in the transaction. */
 async function refuseTaken(db: Q, input: Register): Promise<void> {
@@ -85,7 +44,7 @@ export async function register(deps: AppDeps, input: Register, ip: string): Prom
   await refuseTaken(deps.db, input)
   const passwordHash = await hashPassword(input.password, deps.config.passwordHashCost)
   const token = randomToken()
-  const user = await deps.events.transaction(async (trx) => {
+  const user = await deps.store.transaction(async (trx) => {
     // Again: another registration may have taken the name while this one hashed.
     await refuseTaken(trx, input)
     const now = deps.clock.now()
@@ -139,7 +98,7 @@ export async function useToken(deps: Pick<AppDeps, 'clock'>, trx: Trx, token: st
 }
 
 export async function verifyEmail(deps: AppDeps, token: string): Promise<PrivateUser> {
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const userId = await useToken(deps, trx, token, 'verify_email')
     const row = await trx.updateTable('users').set({ email_verified: 1 }).where('id', '=', userId).returningAll().executeTakeFirstOrThrow()
     // The invite bonus waits for proof that the invited address is really this account's.
@@ -149,8 +108,6 @@ export async function verifyEmail(deps: AppDeps, token: string): Promise<Private
     return user
   })
 }
-
-export type SignedIn = { user: PrivateUser; sessionId: string }
 
 export async function login(deps: AppDeps, input: Login, ip: string): Promise<SignedIn> {
   const row = await deps.db
@@ -179,15 +136,9 @@ async function upgradeHash(deps: AppDeps, userId: number, stored: string, passwo
   await deps.db.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).where('password_hash', '=', stored).execute()
 }
 
-export async function startSession(deps: AppDeps, row: UserRow): Promise<SignedIn> {
-  // Signing in alone does not make a user online (API.md §10): the first poll or keepalive does.
-  const sessionId = await createSession(deps, deps.db, row.id)
-  return { user: await toPrivateUser(deps, deps.db, row), sessionId }
-}
-
 export async function guestLogin(deps: AppDeps, input: GuestLogin, ip: string): Promise<SignedIn> {
   await limitSignIn(deps, `guest:${input.name}`, ip)
-  const row = await deps.events.transaction(async (trx) => {
+  const row = await deps.store.transaction(async (trx) => {
     const registered = await trx.selectFrom('users').select('id').where('username', '=', input.name).executeTakeFirst()
     if (registered) throw new ApiError('name_taken', 'A registered user has that name.', [{ path: 'name', message: 'Taken.' }])
     const guests = await trx
@@ -223,8 +174,7 @@ async function signedInLately(db: Q, userIds: number[], now: number): Promise<bo
 }
 
 export async function logout(deps: AppDeps, userId: number, sessionId: string, all: boolean): Promise<void> {
-  const wake = await revokeSessions(deps, deps.db, userId, all ? 'all' : { only: sessionId })
-  wake()
+  await deps.store.transaction((trx) => revokeSessions(deps, trx, userId, all ? 'all' : { only: sessionId }))
   const remaining = await deps.db
     .selectFrom('sessions')
     .select('id')
@@ -242,7 +192,7 @@ export async function getMe(deps: AppDeps, userId: number): Promise<PrivateUser>
 }
 
 export async function patchMe(deps: AppDeps, userId: number, patch: PatchMe): Promise<PrivateUser> {
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const values: Record<string, unknown> = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v === '' ? null : v]))
     if (patch.photo_upload_id !== undefined) values.photo_path = await ownPhoto(trx, userId, patch.photo_upload_id)
     const row =

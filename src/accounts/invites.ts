@@ -2,10 +2,11 @@
 import type { AppDeps } from '../deps.js'
 import type { Trx } from '../db/schema.js'
 import { forbidden } from '../errors.js'
-import { publicUrl } from './accounts.js'
-import { normalizePhone } from './phone.js'
+import { normalizePhone } from './phone-number.js'
+import { publicUrl } from './sign-in.js'
 import type { Invites, InvitesQuery } from './schemas.js'
-import { displayName, iso, isoOrNull } from './users.js'
+import { iso, isoOrNull } from '../time.js'
+import { displayName } from './users.js'
 
 export type SentInvite = { id: number; email: string | null; phone: string | null; created_at: string; joined_at: string | null }
 

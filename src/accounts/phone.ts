@@ -1,8 +1,8 @@
 // Phone sign-in by a 6-digit SMS code. API.md §3: codes stored hashed, 10 min, 5 tries.
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
-import { limitSignIn, insertUser, sendQuietly, startSession, type SignedIn } from './accounts.js'
+import { normalizePhone } from './phone-number.js'
+import { insertUser, limitSignIn, sendQuietly, type SignedIn, startSession } from './sign-in.js'
 import { randomCode, safeEqual, sha256 } from './crypto.js'
 import { rewardInviter } from './invites.js'
 import type { PhoneStart, PhoneVerify } from './schemas.js'
@@ -13,19 +13,6 @@ export const CODE_TRIES = 5
 const SMS_CODES_PER_DAY = 10
 const DAY = 24 * 3600_000
 
-/** E.164 from a phone number written with '+', '00' or no prefix before the country code; else 400 invalid_phone. */
-export function normalizePhone(input: string, path = 'phone'): string {
-  // 32: longer than any phone number written with spaces and punctuation.
-  const compact = input.trim().length > 32 ? '' : input.replace(/[\s().-]/g, '').replace(/^00/, '+')
-  const parsed = /^\+?\d{4,20}$/.test(compact) ? parsePhoneNumberFromString(compact.startsWith('+') ? compact : `+${compact}`) : undefined
-  if (!parsed || !parsed.isValid()) {
-    throw new ApiError('invalid_phone', 'Not a valid phone number (use international format, e.g. +14155552671).', [
-      { path, message: 'Not a valid phone number.' },
-    ])
-  }
-  return parsed.number
-}
-
 /** Sends a sign-in code by SMS; `created` says whether this made the account. */
 export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): Promise<{ created: boolean }> {
   const phone = normalizePhone(input.phone)
@@ -33,7 +20,7 @@ export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): 
   await deps.limiter.hit(`sms-codes:${phone}`, SMS_CODES_PER_DAY, DAY)
   const code = randomCode()
   const now = deps.clock.now()
-  const created = await deps.events.transaction(async (trx) => {
+  const created = await deps.store.transaction(async (trx) => {
     const existing = await trx.selectFrom('users').select('id').where('phone', '=', phone).where('deleted_at', 'is', null).executeTakeFirst()
     if (!existing) await insertUser(trx, now, { kind: 'phone', phone })
     // A new code replaces the old one, with fresh tries.
@@ -52,7 +39,7 @@ export async function phoneStart(deps: AppDeps, input: PhoneStart, ip: string): 
 export async function phoneVerify(deps: AppDeps, input: PhoneVerify, ip: string): Promise<SignedIn> {
   const phone = normalizePhone(input.phone)
   await limitSignIn(deps, `phone:${phone}`, ip)
-  const row = await deps.events.transaction(async (trx) => {
+  const row = await deps.store.transaction(async (trx) => {
     const code = await trx.selectFrom('phone_codes').selectAll().where('phone', '=', phone).executeTakeFirst()
     if (!code || code.expires_at <= deps.clock.now() || code.tries_left <= 0) return null
     if (!safeEqual(sha256(input.code), code.code_hash)) {

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
 import { leaveAllRooms } from '../rooms/membership.js'
-import { limitSignIn } from './accounts.js'
+import { limitSignIn } from './sign-in.js'
 import { verifyPassword } from './crypto.js'
 import { revokeSessions } from './sessions.js'
 import type { UserSearch } from './schemas.js'
@@ -46,9 +46,9 @@ export async function deleteMe(deps: AppDeps, userId: number, password: string |
     const ok = password !== undefined && (await verifyPassword(password, row.password_hash, deps.config.passwordHashCost))
     if (!ok) throw new ApiError('invalid_credentials', 'Confirm with your current password.')
   }
-  const wake = await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await leaveAllRooms(deps, trx, userId)
-    const wakeRevoked = await revokeSessions(deps, trx, userId, 'all')
+    await revokeSessions(deps, trx, userId, 'all')
     await trx.deleteFrom('sessions').where('user_id', '=', userId).execute()
     await trx.deleteFrom('tokens').where('user_id', '=', userId).execute()
     await trx
@@ -56,8 +56,6 @@ export async function deleteMe(deps: AppDeps, userId: number, password: string |
       .set({ ...NO_PERSONAL_DATA, deleted_at: deps.clock.now() })
       .where('id', '=', userId)
       .execute()
-    return wakeRevoked
   })
-  wake()
   deps.presence.forget(userId)
 }

@@ -1,6 +1,7 @@
 // Password reset by an emailed single-use link. API.md §3: 202 for any login, 1 h, revokes the other sessions.
 import type { AppDeps } from '../deps.js'
-import { limitSignIn, publicUrl, requireLiveToken, sendQuietly, useToken } from './accounts.js'
+import { requireLiveToken, useToken } from './accounts.js'
+import { limitSignIn, publicUrl, sendQuietly } from './sign-in.js'
 import { hashPassword, randomToken, sha256 } from './crypto.js'
 import { revokeSessions } from './sessions.js'
 
@@ -40,14 +41,12 @@ export async function resetPassword(deps: AppDeps, token: string, password: stri
   // A made-up token must not buy a hash's CPU: it is checked first, and used up after hashing.
   await requireLiveToken(deps, token, 'reset_password')
   const hash = await hashPassword(password, deps.config.passwordHashCost)
-  const wake = await deps.db.transaction().execute(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     const userId = await useToken(deps, trx, token, 'reset_password')
     // Following the emailed link proves the mailbox, so the address counts as verified too.
     await trx.updateTable('users').set({ password_hash: hash, email_verified: 1 }).where('id', '=', userId).execute()
-    const wakeRevoked = await revokeSessions(deps, trx, userId, currentSession ? { except: currentSession } : 'all')
+    await revokeSessions(deps, trx, userId, currentSession ? { except: currentSession } : 'all')
     // Any other reset link still in a mailbox dies with this one.
     await trx.updateTable('tokens').set({ used_at: deps.clock.now() }).where('user_id', '=', userId).where('purpose', '=', 'reset_password').where('used_at', 'is', null).execute()
-    return wakeRevoked
   })
-  wake()
 }

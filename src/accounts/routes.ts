@@ -6,6 +6,7 @@ import { clearSessionCookie, sessionIdOf, setSessionCookie } from '../http/sessi
 import { IdParam, validate } from '../http/validate.js'
 import { z } from 'zod'
 import * as accounts from './accounts.js'
+import type { SignedIn } from './sign-in.js'
 import { listInvites, sendInvites } from './invites.js'
 import { phoneStart, phoneVerify } from './phone.js'
 import { deleteMe, getPublicUser, searchUsers } from './profiles.js'
@@ -19,7 +20,7 @@ const INVALID_LINK_PAGE = `<!doctype html><meta charset="utf-8"><title>Parley: l
 <p><a href="/">Back to Parley</a></p>`
 
 export function authRoutes(deps: AppDeps, requireUser: Auth) {
-  const signedIn = async (c: Parameters<Auth>[0], result: accounts.SignedIn, status: 200 | 201) => {
+  const signedIn = async (c: Parameters<Auth>[0], result: SignedIn, status: 200 | 201) => {
     await setSessionCookie(c, deps.config, result.sessionId)
     return c.json({ data: { user: result.user } }, status)
   }

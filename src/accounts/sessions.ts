@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { AppDeps } from '../deps.js'
-import type { Q } from '../db/schema.js'
+import type { Q, Trx } from '../db/schema.js'
 import { SESSION_TTL_MS } from '../http/session.js'
 import { BoundedCache } from '../bounded-cache.js'
 
@@ -14,7 +14,8 @@ export async function createSession(deps: Pick<AppDeps, 'clock'>, db: Q, userId:
 /**
  * Live sessions already read from the database, so a long-polling client costs no query per poll.
  * Every revocation goes through revokeSessions, which drops the entries first; an entry is thus
- * never staler than the row. (With several server processes this needs the shared bus too.)
+ * never staler than the row. Other processes drop theirs when the revocation reaches them on the
+ * event bus, after its commit.
  */
 export class SessionCache {
   private readonly live: BoundedCache<string, { userId: number; expiresAt: number }>
@@ -52,21 +53,21 @@ export async function checkSession(deps: Pick<AppDeps, 'db' | 'clock' | 'session
 }
 
 /**
- * Marks sessions of a user revoked: one, all, or all but one. Returns a wake-up that ends their
- * held polls (they re-check the row and answer 401); call it once the change is committed, so a
- * woken poll never reads the row before the revocation is visible.
+ * Marks sessions of a user revoked: one, all, or all but one. Once committed, every process
+ * hears of it through the bus: their caches drop the sessions and their held polls end (they
+ * re-check the row and answer 401), never before the revocation is visible to that re-check.
  */
 export async function revokeSessions(
-  deps: Pick<AppDeps, 'clock' | 'hub' | 'sessions'>,
-  db: Q,
+  deps: Pick<AppDeps, 'clock' | 'sessions' | 'store' | 'bus'>,
+  trx: Trx,
   userId: number,
   which: { only: string } | { except: string } | 'all',
-): Promise<() => void> {
-  let q = db.updateTable('sessions').set({ revoked_at: deps.clock.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null)
+): Promise<void> {
+  let q = trx.updateTable('sessions').set({ revoked_at: deps.clock.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null)
   if (which !== 'all' && 'only' in which) q = q.where('id', '=', which.only)
   if (which !== 'all' && 'except' in which) q = q.where('id', '!=', which.except)
   const ids = (await q.returning('id').execute()).map((r) => r.id)
   // Forget before the commit: until it lands, a check reads the row (and waits for the commit).
   deps.sessions.forget(ids)
-  return () => deps.hub.revoke(userId, ids)
+  deps.store.onCommit(trx, () => void deps.bus.publish({ kind: 'revoked', userId, sessionIds: ids }))
 }

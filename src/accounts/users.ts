@@ -1,6 +1,7 @@
 // One mapper per view of a user. Public views never carry email, phone, balance or role-private data.
 import type { AppDeps } from '../deps.js'
 import { notFound } from '../errors.js'
+import { iso, isoOrNull } from '../time.js'
 import type { Q, UserRow } from '../db/schema.js'
 
 export type DeletedUser = { id: number; deleted: true }
@@ -47,17 +48,10 @@ export const NO_PERSONAL_DATA = {
   bio: null,
 } as const
 
-export const iso = (ms: number) => new Date(ms).toISOString()
-export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms))
 
 /** The name shown for a user: nickname, else username, else guest name, else a stand-in. */
 export function displayName(row: Pick<UserRow, 'id' | 'nickname' | 'username' | 'guest_name'>): string {
   return row.nickname ?? row.username ?? row.guest_name ?? `user${row.id}`
-}
-
-/** Uploaded files are served at /files/<random stored name>: unguessable, never by sequential id. */
-export function fileUrl(storedName: string): string {
-  return `/files/${storedName}`
 }
 
 export function toPublicUser(deps: Pick<AppDeps, 'presence'>, row: UserRow): PublicUser | DeletedUser {

@@ -3,7 +3,8 @@
 import type { AppDeps } from '../deps.js'
 import { ApiError, forbidden, notFound } from '../errors.js'
 import type { CallRow, Trx } from '../db/schema.js'
-import { iso, isoOrNull, requireLiveUser } from '../accounts/users.js'
+import { requireLiveUser } from '../accounts/users.js'
+import { iso, isoOrNull } from '../time.js'
 import type { AddCandidates, AnswerCall, EndCall, StartCall } from './schemas.js'
 
 // 60 s: API.md §9, an unanswered call ends as missed.
@@ -39,7 +40,7 @@ const callEnded = () => new ApiError('conflict', 'This call has ended.')
 export async function startCall(deps: AppDeps, callerId: number, input: StartCall): Promise<Call> {
   if (input.user_id === callerId) throw new ApiError('invalid_request', 'You cannot call yourself.', [{ path: 'user_id', message: 'That is you.' }])
   await deps.limiter.hit(`call:${callerId}`, CALLS_PER_MINUTE, 60_000)
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     await requireLiveUser(trx, input.user_id)
     const row = await trx
       .insertInto('calls')
@@ -82,7 +83,7 @@ async function finish(deps: AppDeps, trx: Trx, row: CallRow, reason: string, aud
 const rangOut = (deps: AppDeps, row: CallRow) => row.state === 'ringing' && deps.clock.now() - row.created_at >= RING_MS
 
 export async function answerCall(deps: AppDeps, userId: number, callId: number, input: AnswerCall): Promise<Call> {
-  const outcome = await deps.events.transaction(async (trx): Promise<{ call: Call } | { conflict: string }> => {
+  const outcome = await deps.store.transaction(async (trx): Promise<{ call: Call } | { conflict: string }> => {
     const row = await callOf(trx, callId, userId)
     if (row.callee_id !== userId) throw forbidden('Only the person called can answer.')
     if (row.state !== 'ringing') return { conflict: `This call is ${row.state === 'active' ? 'already answered' : 'over'}.` }
@@ -109,7 +110,7 @@ export async function answerCall(deps: AppDeps, userId: number, callId: number, 
 }
 
 export async function addCandidates(deps: AppDeps, userId: number, callId: number, input: AddCandidates): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     const row = await callOf(trx, callId, userId)
     if (row.state === 'ended') throw callEnded()
     await deps.events.publish(trx, 'call.candidates', { call: toCall(row), candidates: input.candidates }, [otherParty(row, userId)])
@@ -118,7 +119,7 @@ export async function addCandidates(deps: AppDeps, userId: number, callId: numbe
 
 /** Default reasons: the caller giving up is `cancelled`, the callee refusing `declined`, a hang-up in a call `hangup`. */
 export async function endCall(deps: AppDeps, userId: number, callId: number, input: EndCall): Promise<Call> {
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const row = await callOf(trx, callId, userId)
     if (row.state === 'ended') throw callEnded()
     const fallback = row.state === 'active' ? 'hangup' : row.caller_id === userId ? 'cancelled' : 'declined'
@@ -136,7 +137,7 @@ export async function endMissedCalls(deps: AppDeps): Promise<number> {
   const cutoff = deps.clock.now() - RING_MS
   const due = await deps.db.selectFrom('calls').select('id').where('state', '=', 'ringing').where('created_at', '<=', cutoff).limit(1).executeTakeFirst()
   if (!due) return 0
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const rows = await trx.selectFrom('calls').selectAll().where('state', '=', 'ringing').where('created_at', '<=', cutoff).execute()
     let n = 0
     for (const row of rows) if (await finish(deps, trx, row, 'missed', [row.caller_id, row.callee_id])) n++

@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import type { Trx } from '../db/schema.js'
 import { hmacSha256Hex, safeEqual } from '../accounts/crypto.js'
-import { iso } from '../accounts/users.js'
+import { iso } from '../time.js'
 import type { FreeCoins, TopUp } from './schemas.js'
 
 // 24 h: API.md §7, one free-coins claim per network per day.
@@ -38,7 +38,7 @@ export async function topUp(deps: AppDeps, userId: number, input: TopUp): Promis
   if (!secret || !safeEqual(expected, input.signature.toLowerCase())) {
     throw new ApiError('bad_signature', 'The payment signature does not match.')
   }
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const fresh = await trx
       .insertInto('top_ups')
       .values({ nonce: input.nonce, user_id: userId, amount: input.amount, created_at: deps.clock.now() })
@@ -56,7 +56,7 @@ export async function topUp(deps: AppDeps, userId: number, input: TopUp): Promis
  */
 export async function claimFreeCoins(deps: AppDeps, userId: number, input: FreeCoins): Promise<{ balance: number; next_at: string }> {
   const now = deps.clock.now()
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const claimed = await trx
       .insertInto('free_coin_claims')
       .values({ user_id: userId, network: input.network, claimed_at: now })

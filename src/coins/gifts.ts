@@ -3,7 +3,8 @@ import type { AppDeps } from '../deps.js'
 import { activeSilence } from '../rooms/access.js'
 import { ApiError, forbidden, notFound } from '../errors.js'
 import type { GiftRow, Q, SentGiftRow, Trx } from '../db/schema.js'
-import { iso, requireLiveUser } from '../accounts/users.js'
+import { requireLiveUser } from '../accounts/users.js'
+import { iso } from '../time.js'
 import { postServiceMessage } from '../messages/messages.js'
 import type { CreateGift, GiftsPage, SendGift } from './schemas.js'
 
@@ -78,7 +79,7 @@ export async function sendGift(deps: AppDeps, fromId: number, giftId: number, in
   if (input.user_id === fromId) {
     throw new ApiError('invalid_request', 'You cannot send a gift to yourself.', [{ path: 'user_id', message: 'That is you.' }])
   }
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const giftRow = await trx.selectFrom('gifts').selectAll().where('id', '=', giftId).executeTakeFirst()
     if (!giftRow) throw notFound('gift')
     await requireLiveUser(trx, input.user_id)

@@ -7,10 +7,11 @@ import type { Database, Db } from './schema.js'
 
 export type OpenDb = { db: Db; close: () => Promise<void> }
 
-export function openDatabase(file: string): OpenDb {
+/** `nativeBinding`: see openSqlite. */
+export function openDatabase(file: string, nativeBinding?: object): OpenDb {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
   ownerOnly(file)
-  const sqlite = new SQLite(file)
+  const sqlite = openSqlite(file, nativeBinding)
   // WAL: readers never block the writer; NORMAL sync is durable across process crashes in WAL mode.
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
@@ -23,6 +24,15 @@ export function openDatabase(file: string): OpenDb {
   sqlite.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) })
   return { db, close: () => db.destroy() }
+}
+
+/**
+ * A better-sqlite3 connection, on `nativeBinding` when given: the addon already loaded (the
+ * executable's); absent, the package finds its own build in node_modules.
+ */
+export function openSqlite(file: string, nativeBinding?: object, options: SQLite.Options = {}): SQLite.Database {
+  // The package takes the loaded addon object (lib/database.js); its types still say a path only.
+  return new SQLite(file, (nativeBinding ? { ...options, nativeBinding } : options) as SQLite.Options)
 }
 
 /**

@@ -1,5 +1,5 @@
 // Queries built and compiled by kysely once, then run many times with new values. Building and
-// compiling a query costs ~10 µs of CPU, several times what SQLite takes to run a small one; the
+// compiling a query costs several times what SQLite takes to run a small one (README, Benchmarks); the
 // hot paths (send, history, the event log) run the same few shapes thousands of times a second.
 import type { CompiledQuery, Compilable } from 'kysely'
 import type { Q } from './schema.js'

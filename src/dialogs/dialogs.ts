@@ -71,7 +71,7 @@ export type SendResult = { message: Message; created: boolean }
  * message (created: false); the same client_id used elsewhere is a conflict, never a second post.
  */
 export async function sendDirect(deps: AppDeps, me: number, peerId: number, input: SendMessage): Promise<SendResult> {
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     await requireLivePeer(trx, me, peerId)
     const [lo, hi] = pairOf(me, peerId)
     const prior = await findByClientId(trx, me, input.client_id)

@@ -13,7 +13,7 @@ export const TYPING_INTERVAL_MS = 3_000
  * message this call marked read; nothing newly read sends nothing.
  */
 export async function readDialog(deps: AppDeps, me: number, peerId: number, upTo: number | undefined): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await requirePeer(trx, me, peerId)
     if (upTo !== undefined) {
       const [lo, hi] = pairOf(me, peerId)
@@ -38,7 +38,7 @@ export async function readDialog(deps: AppDeps, me: number, peerId: number, upTo
 
 /** Marks one received direct message read; 404 unless it is a live direct message to me. */
 export async function readOneMessage(deps: AppDeps, me: number, messageId: number): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     const row = await trx
       .selectFrom('messages')
       .select(['id', 'author_id', 'read_at'])
@@ -82,7 +82,7 @@ async function hideFor(trx: Trx, users: [number, number][], upTo: number, hidden
 
 /** Clears the history for me, or for both; chat.cleared to whoever it was cleared for. */
 export async function clearDialog(deps: AppDeps, me: number, peerId: number, forEveryone: boolean): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await requirePeer(trx, me, peerId)
     const up_to = await latestId(trx, me, peerId)
     const users: [number, number][] = forEveryone ? [[me, peerId], [peerId, me]] : [[me, peerId]]
@@ -96,7 +96,7 @@ export async function clearDialog(deps: AppDeps, me: number, peerId: number, for
  * later message brings the dialog back with only what came after.
  */
 export async function deleteDialog(deps: AppDeps, me: number, peerId: number, forEveryone: boolean): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await requirePeer(trx, me, peerId)
     const upTo = await latestId(trx, me, peerId)
     const users: [number, number][] = forEveryone ? [[me, peerId], [peerId, me]] : [[me, peerId]]
@@ -110,5 +110,5 @@ export async function dialogTyping(deps: AppDeps, me: number, peerId: number): P
   await requireLivePeer(deps.db, me, peerId)
   const key = `typing:${me}:dm:${peerId}`
   if ((await deps.limiter.tryHit(key, 1, TYPING_INTERVAL_MS)) > 0) return
-  deps.hub.emitEphemeral('typing', { user_id: me, recipient_id: peerId }, [peerId])
+  deps.events.ephemeral('typing', { user_id: me, recipient_id: peerId }, [peerId])
 }

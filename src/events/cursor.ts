@@ -1,24 +1,26 @@
-// A cursor names two positions: the last durable event delivered (its id in the event log) and
-// the last ephemeral event delivered (a per-process sequence). Fixed-width base 36 keeps cursors
-// and event ids increasing as strings as well as opaque.
+// A cursor names two positions: the last durable event delivered (the store's position, opaque
+// here) and the last ephemeral event delivered (a per-process sequence, fixed-width base 36). Both
+// parts have a fixed width, so cursors and event ids increase as strings as well as being opaque.
+import type { Position } from '../store/store.js'
 
-export type Cursor = { readonly d: number; readonly e: number }
+export type Cursor = { readonly d: Position; readonly e: number }
 
-const D_WIDTH = 11 // 36^11 ≈ 1.3e17 event ids
 const E_WIDTH = 12 // 36^12 ≈ 4.7e18 > microseconds since 1970 for centuries
-const PATTERN = /^([0-9a-z]{11})-([0-9a-z]{12})$/
+const E_PATTERN = /^[0-9a-z]{12}$/
 
 export function encodeCursor(c: Cursor): string {
-  return `${c.d.toString(36).padStart(D_WIDTH, '0')}-${c.e.toString(36).padStart(E_WIDTH, '0')}`
+  return `${c.d}-${c.e.toString(36).padStart(E_WIDTH, '0')}`
 }
 
-/** null for anything that is not a cursor this server could have issued. */
-export function decodeCursor(s: string): Cursor | null {
-  const m = PATTERN.exec(s)
-  if (!m) return null
-  const d = parseInt(m[1]!, 36)
-  const e = parseInt(m[2]!, 36)
-  if (!Number.isSafeInteger(d) || !Number.isSafeInteger(e)) return null
+/** null for anything that is not a cursor this server could have issued (isPosition: the store's check). */
+export function decodeCursor(s: string, isPosition: (p: string) => boolean): Cursor | null {
+  const dash = s.lastIndexOf('-')
+  if (dash < 0) return null
+  const d = s.slice(0, dash)
+  const tail = s.slice(dash + 1)
+  if (!isPosition(d) || !E_PATTERN.test(tail)) return null
+  const e = parseInt(tail, 36)
+  if (!Number.isSafeInteger(e)) return null
   return { d, e }
 }
 

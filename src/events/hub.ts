@@ -1,8 +1,11 @@
-// The in-process hub: waiting polls per user, woken after commit; and the ephemeral events
-// (typing, presence) that are never stored.
-import type { Clock } from '../deps.js'
+// The in-process hub: waiting polls per user, woken by what the event bus delivers (committed
+// events, ephemeral events, revocations); and the ephemeral events (typing, presence) themselves,
+// which are never stored.
+import type { Clock } from '../clock.js'
+import type { Position } from '../store/store.js'
+import type { CommittedEvent } from './bus.js'
 import { EphemeralSequence } from './cursor.js'
-import type { EphemeralType, Wake, WakeBus } from './types.js'
+import type { EphemeralType } from './types.js'
 
 export type WakeReason = 'event' | 'revoked' | 'timeout' | 'shutdown' | 'aborted'
 
@@ -23,22 +26,6 @@ export interface ClientGone {
   listen(fn: () => void): void
   unlisten(fn: () => void): void
 }
-
-/** ClientGone from the node response: 'close' before the response finished means the client left. */
-class ResponseGone implements ClientGone {
-  constructor(private readonly res: import('node:http').ServerResponse) {}
-  get gone() {
-    return this.res.destroyed && !this.res.writableFinished
-  }
-  listen(fn: () => void) {
-    this.res.on('close', fn)
-  }
-  unlisten(fn: () => void) {
-    this.res.off('close', fn)
-  }
-}
-
-export const clientGoneOf = (res: import('node:http').ServerResponse): ClientGone => new ResponseGone(res)
 
 // 250 ms: held polls time out on a shared tick of this period (a poll with timeout=N answers
 // within N to N+0.25 s) instead of one timer each: 10,000 held polls keep one timer, not 10,000.
@@ -71,29 +58,26 @@ function dropExpired(list: EphemeralEvent[], now: number) {
 
 export class Hub {
   private readonly waiters = new Map<number, Set<Waiter>>()
-  private readonly latestByUser = new Map<number, number>()
-  private latestEveryone = 0
-  private readonly ephemeral = new Map<number, EphemeralEvent[]>()
+  private readonly latestByUser = new Map<number, Position>()
+  /** The newest position for every signed-in user ('' = none since start, before every position). */
+  private latestEveryone: Position = ''
+  private readonly ephemeralByUser = new Map<number, EphemeralEvent[]>()
   private readonly seq: EphemeralSequence
   private closing = false
   private ticker: ReturnType<typeof setInterval> | undefined
-  private readonly unsubscribe: () => void
 
-  constructor(
-    bus: WakeBus,
-    private readonly clock: Clock,
-  ) {
+  constructor(private readonly clock: Clock) {
     this.seq = new EphemeralSequence(() => clock.now())
-    this.unsubscribe = bus.subscribe((w) => this.onWake(w))
   }
 
   get isClosing() {
     return this.closing
   }
 
-  /** The newest durable event id announced for this user (0 if none since start). */
-  latestFor(userId: number): number {
-    return Math.max(this.latestByUser.get(userId) ?? 0, this.latestEveryone)
+  /** The newest durable position announced for this user ('' if none since start). */
+  latestFor(userId: number): Position {
+    const own = this.latestByUser.get(userId) ?? ''
+    return own > this.latestEveryone ? own : this.latestEveryone
   }
 
   /**
@@ -138,7 +122,6 @@ export class Hub {
   /** SIGTERM: every held poll answers with what it has. */
   shutdown(): void {
     this.closing = true
-    this.unsubscribe()
     for (const set of [...this.waiters.values()]) for (const w of [...set]) w.finish('shutdown')
   }
 
@@ -156,22 +139,23 @@ export class Hub {
     return this.seq.current()
   }
 
-  emitEphemeral(type: EphemeralType, data: unknown, users: Iterable<number>): void {
+  /** An ephemeral event from the bus: kept for each user for 10 s, their polls woken. */
+  ephemeral(type: EphemeralType, data: unknown, at: number, users: readonly number[]): void {
     const now = this.clock.now()
-    const event: EphemeralEvent = { seq: this.seq.next(), type, at: now, data, expires: now + EPHEMERAL_TTL_MS }
-    for (const userId of new Set(users)) {
-      const list = this.ephemeral.get(userId)
+    const event: EphemeralEvent = { seq: this.seq.next(), type, at, data, expires: now + EPHEMERAL_TTL_MS }
+    for (const userId of users) {
+      const list = this.ephemeralByUser.get(userId)
       if (list) {
         dropExpired(list, now)
         list.push(event)
-      } else this.ephemeral.set(userId, [event])
+      } else this.ephemeralByUser.set(userId, [event])
       this.wakeUser(userId)
     }
   }
 
   /** The user's ephemeral events after seq that have not expired. */
   ephemeralAfter(userId: number, seq: number): EphemeralEvent[] {
-    const list = this.ephemeral.get(userId)
+    const list = this.ephemeralByUser.get(userId)
     // Lists hold events in seq order: the common case (nothing newer than the cursor) is one compare.
     if (!list || list.length === 0 || list[list.length - 1]!.seq <= seq) return []
     dropExpired(list, this.clock.now())
@@ -183,18 +167,22 @@ export class Hub {
   /** Drops expired ephemeral events of users who stopped polling. */
   sweep(): void {
     const now = this.clock.now()
-    for (const [userId, list] of this.ephemeral) if (list.every((e) => e.expires <= now)) this.ephemeral.delete(userId)
+    for (const [userId, list] of this.ephemeralByUser) if (list.every((e) => e.expires <= now)) this.ephemeralByUser.delete(userId)
   }
 
-  private onWake(w: Wake) {
-    if (w.everyone) {
-      this.latestEveryone = Math.max(this.latestEveryone, w.maxId)
-      for (const userId of [...this.waiters.keys()]) this.wakeUser(userId)
-      return
-    }
-    for (const userId of w.users) {
-      this.latestByUser.set(userId, Math.max(this.latestByUser.get(userId) ?? 0, w.maxId))
-      this.wakeUser(userId)
+  /** Committed events from the bus, in commit order: the users' marks move on, their polls wake. */
+  committed(events: readonly CommittedEvent[]): void {
+    for (const e of events) {
+      if (e.users === null) {
+        if (e.position > this.latestEveryone) this.latestEveryone = e.position
+        for (const userId of [...this.waiters.keys()]) this.wakeUser(userId)
+        continue
+      }
+      for (const userId of e.users) {
+        const mark = this.latestByUser.get(userId)
+        if (mark === undefined || e.position > mark) this.latestByUser.set(userId, e.position)
+        this.wakeUser(userId)
+      }
     }
   }
 

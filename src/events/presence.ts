@@ -1,10 +1,15 @@
 // Who is online, by API.md §10: a poll open or ended under 30 s ago, or a keepalive in the last
 // 60 s. Transitions send `presence` (ephemeral) to everyone sharing a room or dialog.
 import type { Logger } from 'pino'
-import type { Clock } from '../deps.js'
-import { contactsOf } from '../accounts/contacts.js'
-import type { Db } from '../db/schema.js'
-import type { Hub } from './hub.js'
+import type { Clock } from '../clock.js'
+
+/** What presence needs of the people it tracks, from the areas that own them (accounts, rooms, dialogs). */
+export interface PresenceSource {
+  /** Users sharing a room or a dialog with userId: who hears of their presence. */
+  contactsOf(userId: number): Promise<number[]>
+  /** Keeps the time a user was last seen, as they go offline. */
+  saveLastSeen(userId: number, at: number): Promise<void>
+}
 
 // 30 s after a poll ends: a client between two polls (or retrying after a drop) stays online.
 export const POLL_GRACE_MS = 30_000
@@ -17,8 +22,9 @@ export class Presence {
   private readonly users = new Map<number, State>()
 
   constructor(
-    private readonly db: Db,
-    private readonly hub: Hub,
+    private readonly source: PresenceSource,
+    /** Sends the `presence` ephemeral event to the given users. */
+    private readonly tell: (data: { user_id: number; online: boolean; last_seen: string }, users: number[]) => void,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
@@ -91,9 +97,9 @@ export class Presence {
   }
 
   private async announce(userId: number, online: boolean, lastSeen: number) {
-    if (!online) await this.db.updateTable('users').set({ last_seen_at: lastSeen }).where('id', '=', userId).execute()
-    const contacts = await contactsOf(this.db, userId)
+    if (!online) await this.source.saveLastSeen(userId, lastSeen)
+    const contacts = await this.source.contactsOf(userId)
     if (contacts.length === 0) return
-    this.hub.emitEphemeral('presence', { user_id: userId, online, last_seen: new Date(lastSeen).toISOString() }, contacts)
+    this.tell({ user_id: userId, online, last_seen: new Date(lastSeen).toISOString() }, contacts)
   }
 }

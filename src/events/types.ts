@@ -33,30 +33,3 @@ export interface ApiEvent {
 
 /** Who receives an event: user ids (a SortedAudience when built once for many events), or every signed-in user. */
 export type Audience = Iterable<number> | SortedAudience | 'everyone'
-
-/** After a commit: which users have new durable events, and the newest id among them. */
-export interface Wake {
-  users: Iterable<number>
-  everyone: boolean
-  maxId: number
-}
-
-/**
- * The wake-up path, kept this small on purpose: in one process it is a direct call; with several
- * nodes on Postgres it becomes a shared bus (LISTEN/NOTIFY or similar) without touching callers.
- */
-export interface WakeBus {
-  publish(wake: Wake): void
-  subscribe(fn: (wake: Wake) => void): () => void
-}
-
-export class LocalWakeBus implements WakeBus {
-  private readonly subscribers = new Set<(wake: Wake) => void>()
-  publish(wake: Wake) {
-    for (const fn of this.subscribers) fn(wake)
-  }
-  subscribe(fn: (wake: Wake) => void) {
-    this.subscribers.add(fn)
-    return () => void this.subscribers.delete(fn)
-  }
-}

@@ -1,7 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { Context, MiddlewareHandler } from 'hono'
 import type { Config } from '../config.js'
-import type { AppEnv } from '../deps.js'
 import { ApiError } from '../errors.js'
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -44,24 +42,6 @@ export function csrfCheck({ config, multipartPaths }: CsrfOptions): (req: CsrfRe
       if (type !== wanted) throw new ApiError('unsupported_media_type', `The request body must be ${wanted}.`)
     }
   }
-}
-
-/** csrfCheck as Hono middleware, for every route under /api. */
-export function csrfGuard(opts: CsrfOptions): MiddlewareHandler<AppEnv> {
-  const check = csrfCheck(opts)
-  return async (c, next) => {
-    check({ method: c.req.method, path: c.req.path, header: (name) => header(c, name), protocol: () => new URL(c.req.url).protocol })
-    return next()
-  }
-}
-
-/**
- * A request header, from the node request when there is one: asking the web Request would build
- * its Headers object on every state-changing request just for these few reads.
- */
-function header(c: Context<AppEnv>, name: string): string | undefined {
-  const incoming = c.env?.incoming
-  return incoming ? nodeHeader(incoming, name) : c.req.header(name)
 }
 
 /** A header of a node request as one string (repeated ones joined, as a web Headers does). */

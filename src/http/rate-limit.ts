@@ -1,4 +1,4 @@
-import type { Clock } from '../deps.js'
+import type { Clock } from '../clock.js'
 import { ApiError } from '../errors.js'
 
 /**

@@ -7,6 +7,7 @@ import type { Config } from '../config.js'
 import type { AppEnv } from '../deps.js'
 import { ApiError } from '../errors.js'
 import { BoundedCache } from '../bounded-cache.js'
+import { nodeHeader } from './csrf.js'
 
 export const SESSION_COOKIE = 'parley_session'
 // 50,000 cookies of ~300 bytes: ~20 MB at most, more than the signed-in users of one box.
@@ -56,7 +57,7 @@ export type SignedInSession = { userId: number; sid: string }
  * fast path, so both use one cache of unsealed cookies.
  */
 export function sessionReader(opts: { config: Pick<Config, 'secretKey'>; check: SessionCheck }) {
-  // Unsealing costs about half a millisecond of CPU (key derivation, HMAC, AES); a long-polling
+  // Unsealing is costly (key derivation, HMAC, AES; README, Benchmarks, has the figure); a long-polling
   // client presents the same cookie every few seconds, so remember what each cookie unsealed to.
   // Only cookies that unsealed are kept; the session row still decides on every request.
   const unsealed = new BoundedCache<string, string>(UNSEAL_CACHE_SIZE)
@@ -79,14 +80,16 @@ export type SessionReader = ReturnType<typeof sessionReader>
 /** requireUser: sets c.var.userId and c.var.sessionId, or answers 401 as sessionReader says. */
 export function sessionAuth(read: SessionReader): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const session = await read(getCookie(c, SESSION_COOKIE))
+    // From the node request when there is one: no web Headers object is built just for this.
+    const incoming = c.env?.incoming
+    const session = await read(sessionCookieOf(incoming ? nodeHeader(incoming, 'cookie') : c.req.header('cookie')))
     c.set('userId', session.userId)
     c.set('sessionId', session.sid)
     await next()
   }
 }
 
-/** The sealed session value in a raw Cookie header (for the poll's fast path, which has no Context). */
+/** The sealed session value in a raw Cookie header: the one reader of the session cookie, for the router and the fast paths. */
 export function sessionCookieOf(header: string | undefined): string | undefined {
   if (!header) return undefined
   const name = `${SESSION_COOKIE}=`

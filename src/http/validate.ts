@@ -109,8 +109,14 @@ export function refuseDeclaredOverLimit(incoming: Pick<IncomingMessage, 'headers
   if (Number(incoming?.headers['content-length'] ?? 0) > JSON_BODY_LIMIT) throw tooLarge()
 }
 
-function firstValues(q: Record<string, string | string[]>): Record<string, string> {
-  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, Array.isArray(v) ? v[0]! : v]))
+/** The first value of each query key, as a route's query schema reads them. */
+export function firstValues(q: Record<string, string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const k in q) {
+    const v = q[k]!
+    out[k] = Array.isArray(v) ? v[0]! : v
+  }
+  return out
 }
 
 // Shared pieces of schemas.

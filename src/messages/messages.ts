@@ -4,8 +4,9 @@ import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import { prepared } from '../db/prepared.js'
 import type { MessageRow, Q, Trx } from '../db/schema.js'
-import { fileUrl, iso } from '../accounts/users.js'
 import { textChars } from '../http/text.js'
+import { iso } from '../time.js'
+import { fileUrl } from '../uploads/urls.js'
 
 // 4000: API.md §2's cap on message text, counted after trimming.
 export const MAX_TEXT = 4000
@@ -139,7 +140,7 @@ export function retryOf(prior: MessageRow, sameChat: boolean): MessageRow {
 const byClientId = prepared((db, v: { authorId: number; clientId: string }) =>
   db.selectFrom('messages').selectAll().where('author_id', '=', v.authorId).where('client_id', '=', v.clientId),
 )
-// One string of ids instead of a row per member: a quarter of the cost for a room of 50.
+// One string of ids instead of a row per member: far cheaper for a room of many (README, Benchmarks).
 // (Postgres would say string_agg(user_id::text, ',').)
 const memberIds = prepared((db, v: { roomId: number }) =>
   db
@@ -182,10 +183,10 @@ export async function roomMemberIds(trx: Q, roomId: number): Promise<number[]> {
 
 /**
  * Writes a service message into a room's history and publishes message.created to the room's
- * current members plus `alsoTo` (e.g. the member who was just removed). Inside events.transaction.
+ * current members plus `alsoTo` (e.g. the member who was just removed). Inside store.transaction.
  */
 export async function postServiceMessage(
-  deps: Pick<AppDeps, 'events' | 'clock' | 'history'>,
+  deps: Pick<AppDeps, 'events' | 'clock' | 'caches'>,
   trx: Trx,
   roomId: number,
   service: Service,
@@ -206,10 +207,13 @@ export async function postServiceMessage(
 type NewMessage = Pick<MessageRow, 'author_id' | 'kind' | 'created_at'> &
   Partial<Pick<MessageRow, 'room_id' | 'recipient_id' | 'text' | 'attachment_id' | 'reply_to_id' | 'service' | 'client_id'>>
 
-/** Inserts a room message (room_id) or a direct message (recipient_id); returns the stored row. */
-export async function insertMessage(deps: Pick<AppDeps, 'history'>, trx: Trx, m: NewMessage): Promise<MessageRow> {
+/**
+ * Inserts a room message (room_id) or a direct message (recipient_id); returns the stored row.
+ * This and markDeleted are the only writers of what a message shows, and drop the room's cached page.
+ */
+export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: NewMessage): Promise<MessageRow> {
   const dm = m.recipient_id != null
-  if (m.room_id != null) deps.history.changed(m.room_id)
+  if (m.room_id != null) deps.caches.invalidate(trx, 'history', m.room_id)
   const row = await insertRow.first(trx, {
     room_id: m.room_id ?? null,
     recipient_id: m.recipient_id ?? null,
@@ -234,4 +238,10 @@ export async function insertMessage(deps: Pick<AppDeps, 'history'>, trx: Trx, m:
 /** Loads a live message by id, or undefined. */
 export async function findMessage(db: Q, id: number): Promise<MessageRow | undefined> {
   return db.selectFrom('messages').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()
+}
+
+/** Soft-deletes a message (it leaves every history and list). */
+export async function markDeleted(deps: Pick<AppDeps, 'caches' | 'clock'>, trx: Trx, row: Pick<MessageRow, 'id' | 'room_id'>): Promise<void> {
+  if (row.room_id !== null) deps.caches.invalidate(trx, 'history', row.room_id)
+  await trx.updateTable('messages').set({ deleted_at: deps.clock.now() }).where('id', '=', row.id).execute()
 }

@@ -4,7 +4,7 @@
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
 import type { Trx } from '../db/schema.js'
-import { iso } from '../accounts/users.js'
+import { iso } from '../time.js'
 import { postServiceMessage, type Service } from '../messages/messages.js'
 import { activeSilence } from '../rooms/access.js'
 import { removeMember } from '../rooms/membership.js'
@@ -47,7 +47,7 @@ function service(type: Service['type'], actorId: number, input: { user_id: numbe
 
 /** Removes the member; they may rejoin. */
 export async function kick(deps: AppDeps, actorId: number, roomId: number, input: ModerationAction): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await actOnMember(trx, roomId, actorId, input.user_id)
     await checkRef(trx, roomId, input.ref_message_id)
     await removeMember(deps, trx, roomId, input.user_id)
@@ -57,7 +57,7 @@ export async function kick(deps: AppDeps, actorId: number, roomId: number, input
 
 /** Removes the member and blocks rejoining until unbanned. */
 export async function ban(deps: AppDeps, actorId: number, roomId: number, input: ModerationAction): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await actOnMember(trx, roomId, actorId, input.user_id)
     await checkRef(trx, roomId, input.ref_message_id)
     const row = { room_id: roomId, user_id: input.user_id, actor_id: actorId, reason: input.reason ?? null, created_at: deps.clock.now() }
@@ -73,7 +73,7 @@ export async function ban(deps: AppDeps, actorId: number, roomId: number, input:
 
 /** Lifts a ban; 404 when the user is not banned here. */
 export async function unban(deps: AppDeps, actorId: number, roomId: number, targetId: number): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await requireRoom(trx, roomId)
     await requireStaff(trx, roomId, actorId)
     if (targetId === actorId) throw notYourself()
@@ -89,7 +89,7 @@ export async function silence(deps: AppDeps, actorId: number, roomId: number, in
   if (input.until <= now) {
     throw new ApiError('invalid_request', 'until must lie in the future.', [{ path: 'until', message: 'In the past.' }])
   }
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await actOnMember(trx, roomId, actorId, input.user_id)
     await checkRef(trx, roomId, input.ref_message_id)
     const row = { room_id: roomId, user_id: input.user_id, actor_id: actorId, until: input.until, reason: input.reason ?? null, created_at: now }
@@ -104,7 +104,7 @@ export async function silence(deps: AppDeps, actorId: number, roomId: number, in
 
 /** Lifts a running silence early; 404 when none runs. Works after the member left, too. */
 export async function unsilence(deps: AppDeps, actorId: number, roomId: number, targetId: number): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await requireRoom(trx, roomId)
     const actor = await requireStaff(trx, roomId, actorId)
     if (targetId === actorId) throw notYourself()

@@ -3,7 +3,7 @@
 import type { AppDeps } from '../deps.js'
 import { ApiError, forbidden, notFound } from '../errors.js'
 import type { ComplaintRow, Q } from '../db/schema.js'
-import { iso, isoOrNull } from '../accounts/users.js'
+import { iso, isoOrNull } from '../time.js'
 import { toMessages, type Message } from '../messages/messages.js'
 import type { ComplaintList, NewComplaint, PatchComplaint } from './schemas.js'
 
@@ -59,7 +59,7 @@ async function requireVisibleMessage(db: Q, userId: number, messageId: number) {
 
 /** Files a complaint; 409 while the same reporter's earlier complaint about it is still open. */
 export async function fileComplaint(deps: AppDeps, reporterId: number, input: NewComplaint): Promise<Complaint> {
-  return deps.db.transaction().execute(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const message = await requireVisibleMessage(trx, reporterId, input.message_id)
     const open = await trx
       .selectFrom('complaints')
@@ -100,7 +100,7 @@ export async function listComplaints(deps: AppDeps, userId: number, q: Complaint
 
 /** Resolves or dismisses. The reporter knows the complaint exists (403); anyone else gets 404. */
 export async function setComplaintStatus(deps: AppDeps, userId: number, complaintId: number, input: PatchComplaint): Promise<Complaint> {
-  return deps.db.transaction().execute(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const row = await trx.selectFrom('complaints').selectAll().where('id', '=', complaintId).executeTakeFirst()
     if (!row) throw notFound('complaint')
     let allowed = await isSiteAdmin(trx, userId)

@@ -10,7 +10,7 @@ export type ModeratorItem = { user: PublicUser | DeletedUser; role: 'moderator' 
 
 /** Makes a member a moderator; 409 if they already are one. Answers them as a members-list item. */
 export async function addModerator(deps: AppDeps, actorId: number, roomId: number, targetId: number): Promise<ModeratorItem> {
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const room = await requireRoom(trx, roomId)
     const actor = await requireRoomAdmin(trx, room, actorId)
     if (targetId === actorId) throw notYourself()
@@ -32,7 +32,7 @@ export async function addModerator(deps: AppDeps, actorId: number, roomId: numbe
 
 /** Makes a moderator a plain member again; 404 when the user is not a moderator of this room. */
 export async function removeModerator(deps: AppDeps, actorId: number, roomId: number, targetId: number): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     const room = await requireRoom(trx, roomId)
     await requireRoomAdmin(trx, room, actorId)
     if (targetId === actorId) throw notYourself()

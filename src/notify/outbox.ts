@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import type { Clock } from '../deps.js'
+import type { Clock } from '../clock.js'
 import type { Email, Sms } from './types.js'
 
 type OutboxEntry = ({ channel: 'email' } & Email) | ({ channel: 'sms' } & Sms)

@@ -1,7 +1,13 @@
 // Caches of what rooms are made of, read on every send or room open and changed rarely: the
-// newest page of a room's history (serialized), and the ids of a room's members.
+// newest page of a room's history, and the ids of a room's members. Each belongs to the table it
+// copies: the repository functions that write `messages` and `room_members` drop it (through
+// RoomCaches.invalidate); no caller has to remember.
 import { BoundedCache } from '../bounded-cache.js'
+import type { Trx } from '../db/schema.js'
+import type { CacheName, EventBus } from '../events/bus.js'
 import type { SortedAudience } from '../events/tail.js'
+import type { Message } from '../messages/messages.js'
+import type { Store } from '../store/store.js'
 
 /**
  * Values kept per room, each with the room's version when it was read. Every change bumps the
@@ -39,16 +45,19 @@ class RoomVersioned<K, V> {
 // 2,000 pages: the busy rooms of one box, a few MB.
 const PAGES = 2_000
 
+/** One page of history, as the room's members see it who have not cleared it. Never changed once built. */
+export type HistoryPage = Readonly<{ items: readonly Message[]; has_more: boolean }>
+
 /** The newest page of each room's history: it only changes when a message of the room does. */
-export class HistoryCache extends RoomVersioned<string, string> {
+export class HistoryCache extends RoomVersioned<string, HistoryPage> {
   constructor() {
     super(PAGES)
   }
-  get(roomId: number, limit: number): string | undefined {
+  get(roomId: number, limit: number): HistoryPage | undefined {
     return this.read(roomId, `${roomId}:${limit}`)
   }
-  put(roomId: number, limit: number, version: number, body: string) {
-    this.keep(roomId, `${roomId}:${limit}`, version, body)
+  put(roomId: number, limit: number, version: number, page: HistoryPage) {
+    this.keep(roomId, `${roomId}:${limit}`, version, page)
   }
 }
 
@@ -57,7 +66,7 @@ const ROOMS = 10_000
 
 /**
  * The members of each room, sorted and encoded as the audience of every message sent to it
- * (reading and encoding them cost a send ~10 µs in a room of 50). Changed by every join and leave. A send fills it only after its
+ * (reading and encoding them is a good part of a send's CPU; README, Benchmarks). Changed by every join and leave. A send fills it only after its
  * transaction committed, so a list is never kept from a transaction that rolled back.
  */
 export class MemberCache extends RoomVersioned<number, SortedAudience> {
@@ -69,5 +78,27 @@ export class MemberCache extends RoomVersioned<number, SortedAudience> {
   }
   put(roomId: number, version: number, members: SortedAudience) {
     this.keep(roomId, roomId, version, members)
+  }
+}
+
+/** Both room caches, and the one way to say a room's table changed. */
+export class RoomCaches {
+  readonly history = new HistoryCache()
+  readonly members = new MemberCache()
+
+  constructor(
+    private readonly store: Pick<Store, 'onCommit'>,
+    private readonly bus: Pick<EventBus, 'publish'>,
+  ) {}
+
+  /**
+   * Called by the repository function writing a room's messages or members, inside its
+   * transaction: this process's cache drops the room's value now (a send later in the same
+   * transaction, or grouped after it, must not see the old members), and after the commit every
+   * process's does, through the bus (readers that ran beside the transaction, other processes).
+   */
+  invalidate(trx: Trx, cache: CacheName, roomId: number): void {
+    this[cache].changed(roomId)
+    this.store.onCommit(trx, () => void this.bus.publish({ kind: 'invalidated', cache, roomId }))
   }
 }

@@ -36,7 +36,7 @@ export async function joinRoom(deps: AppDeps, userId: number, roomId: number, in
     await deps.limiter.hit(`room-password:${roomId}:${userId}`, ROOM_PASSWORD_TRIES, ROOM_PASSWORD_WINDOW_MS)
     if (!(await verifyPassword(input.password, room.password_hash, deps.config.passwordHashCost))) throw wrongPassword()
   }
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     // Checked again inside the transaction: the scrypt above yields to other requests.
     const current = await requireRoom(trx, roomId)
     const again = await findMember(trx, roomId, userId)
@@ -53,12 +53,12 @@ export async function joinRoom(deps: AppDeps, userId: number, roomId: number, in
 /** Leaving a room one is not in is a no-op (like joining twice). */
 export async function leave(deps: AppDeps, userId: number, roomId: number): Promise<void> {
   await requireRoom(deps.db, roomId)
-  await deps.events.transaction((trx) => leaveRoom(deps, trx, roomId, userId))
+  await deps.store.transaction((trx) => leaveRoom(deps, trx, roomId, userId))
 }
 
 /** The room's admin or a moderator (or a site admin) adds a user, who need not know the password. */
 export async function addMember(deps: AppDeps, actorId: number, roomId: number, targetId: number): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     const room = await requireRoom(trx, roomId)
     const actor = await findMember(trx, roomId, actorId)
     const mayAdd = actor?.role === 'admin' || actor?.role === 'moderator' || (await isSiteAdmin(trx, actorId))

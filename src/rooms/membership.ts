@@ -1,12 +1,14 @@
-// Joining and leaving a room at the row level, with API.md §4's admin hand-over. Used by join,
-// add member, leave, kick/ban and account deletion; all run inside events.transaction.
+// The rows of room membership: joining and leaving (with API.md §4's admin hand-over), a room's
+// creator, a room's removal. Used by create, join, add member, leave, kick/ban, delete and account
+// deletion, inside store.transaction. Every insert or delete of `room_members` is here, and drops
+// the room's cached member list.
 import type { AppDeps } from '../deps.js'
 import type { RoomRow, Trx } from '../db/schema.js'
 import { postServiceMessage } from '../messages/messages.js'
 import { latestMessageId } from './access.js'
 import { toRoom } from './views.js'
 
-type MemberDeps = Pick<AppDeps, 'clock' | 'events' | 'history' | 'members'>
+type MemberDeps = Pick<AppDeps, 'clock' | 'events' | 'caches'>
 
 /** Tells everyone the room's admin changed (hand-over, or an admin-less room's next joiner). */
 async function announceAdmin(deps: MemberDeps, trx: Trx, roomId: number): Promise<void> {
@@ -20,7 +22,7 @@ async function announceAdmin(deps: MemberDeps, trx: Trx, roomId: number): Promis
  */
 export async function insertMember(deps: MemberDeps, trx: Trx, room: RoomRow, userId: number): Promise<void> {
   const becomesAdmin = room.admin_id === null
-  deps.members.changed(room.id)
+  deps.caches.invalidate(trx, 'members', room.id)
   await trx
     .insertInto('room_members')
     .values({
@@ -46,7 +48,7 @@ export async function insertMember(deps: MemberDeps, trx: Trx, room: RoomRow, us
  * Returns whether a membership was removed.
  */
 export async function removeMember(deps: MemberDeps, trx: Trx, roomId: number, userId: number): Promise<boolean> {
-  deps.members.changed(roomId)
+  deps.caches.invalidate(trx, 'members', roomId)
   const gone = await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).returning('role').executeTakeFirst()
   if (!gone) return false
   await trx.updateTable('rooms').set((eb) => ({ member_count: eb('member_count', '-', 1) })).where('id', '=', roomId).execute()
@@ -90,4 +92,22 @@ export async function leaveAllRooms(deps: MemberDeps, trx: Trx, userId: number):
   const rooms = await trx.selectFrom('room_members').select('room_id').where('user_id', '=', userId).orderBy('room_id').execute()
   for (const r of rooms) await leaveRoom(deps, trx, r.room_id, userId)
   return rooms.map((r) => r.room_id)
+}
+
+/** A new room's first member: its creator, as its admin. */
+export async function insertCreator(deps: MemberDeps, trx: Trx, roomId: number, userId: number, now: number): Promise<void> {
+  deps.caches.invalidate(trx, 'members', roomId)
+  await trx.insertInto('room_members').values({ room_id: roomId, user_id: userId, role: 'admin', joined_at: now, moderator_since: null }).execute()
+}
+
+/** Deletes a room with its members, bans, silences, messages (cascades) and the complaints about them. */
+export async function removeRoom(deps: MemberDeps, trx: Trx, roomId: number): Promise<void> {
+  // Complaints point at the room's messages without a cascade; they go with the room.
+  await trx
+    .deleteFrom('complaints')
+    .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('id').where('room_id', '=', roomId))
+    .execute()
+  deps.caches.invalidate(trx, 'members', roomId)
+  deps.caches.invalidate(trx, 'history', roomId)
+  await trx.deleteFrom('rooms').where('id', '=', roomId).execute()
 }

@@ -1,7 +1,7 @@
 // Room messages: send, history, read, clear, typing. API.md §4.
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
-import { iso } from '../accounts/users.js'
+import { iso } from '../time.js'
 import {
   checkAttachment,
   checkReply,
@@ -18,7 +18,8 @@ import {
 } from '../messages/messages.js'
 import { bannedError, isBanned, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
 import { prepared } from '../db/prepared.js'
-import type { Q } from '../db/schema.js'
+import type { Q, Trx } from '../db/schema.js'
+import type { HistoryPage } from './caches.js'
 import { SortedAudience } from '../events/tail.js'
 import type { HistoryQuery } from './schemas.js'
 import type { TypingThrottle } from './typing.js'
@@ -46,8 +47,7 @@ const newestPage = prepared((db, v: { roomId: number; clearedUpTo: number; limit
  * message (created: false) without posting again or spending the rate limit.
  */
 export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: number, input: SendMessage): Promise<{ message: Message; created: boolean }> {
-  let read: { version: number; members: SortedAudience } | undefined
-  const sent = await deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const now = deps.clock.now()
     const sender = await senderIn.first(trx, { roomId, userId, now })
     if (!sender) throw notFound('room')
@@ -71,35 +71,46 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     })
     await touchRoom.run(trx, { roomId, now })
     const message = await toOneMessage(trx, row)
-    // The members at this moment, in the same transaction as the row (API.md §10): from memory
-    // unless a join or leave came since they were read, even one not yet committed.
-    const members = deps.members.get(roomId) ?? (read = { version: deps.members.version(roomId), members: new SortedAudience(await roomMemberIds(trx, roomId)) }).members
-    await deps.events.publish(trx, 'message.created', { message }, members)
+    await deps.events.publish(trx, 'message.created', { message }, await membersNow(deps, trx, roomId))
     return { message, created: true }
   })
-  if (read) deps.members.put(roomId, read.version, read.members)
-  return sent
 }
 
 /**
- * Room history, serialized as the answer's body. The newest page (neither before nor after) is
- * the same for every member who has not cleared the room, so it is served from memory until a
- * message of the room is written or deleted.
+ * The room's members at this moment, in the transaction of the message (API.md §10): from memory
+ * unless a join or leave came since they were read, even one not yet committed. A list read here
+ * is kept only once this transaction commits, so none is kept from one that rolled back.
  */
-export async function roomHistory(deps: AppDeps, userId: number, roomId: number, q: HistoryQuery): Promise<string> {
+async function membersNow(deps: AppDeps, trx: Trx, roomId: number): Promise<SortedAudience> {
+  const cache = deps.caches.members
+  const known = cache.get(roomId)
+  if (known) return known
+  const version = cache.version(roomId)
+  const members = new SortedAudience(await roomMemberIds(trx, roomId))
+  deps.store.onCommit(trx, () => cache.put(roomId, version, members))
+  return members
+}
+
+/**
+ * A page of room history. The newest page (neither before nor after) is the same for every
+ * member who has not cleared the room, so it is kept in memory until a message of the room is
+ * written or deleted, and the same (frozen) object is answered to each of them.
+ */
+export async function roomHistory(deps: AppDeps, userId: number, roomId: number, q: HistoryQuery): Promise<HistoryPage> {
   const member = await requireRoomMember(deps.db, roomId, userId)
   const shared = q.before === undefined && q.after === undefined && member.cleared_up_to === 0
+  const cache = deps.caches.history
   if (shared) {
-    const cached = deps.history.get(roomId, q.limit)
+    const cached = cache.get(roomId, q.limit)
     if (cached !== undefined) return cached
   }
-  const version = deps.history.version(roomId)
+  const version = cache.version(roomId)
   const rows = await historyRows(deps, roomId, member.cleared_up_to, q)
-  const page = rows.slice(0, q.limit)
-  if (q.after === undefined) page.reverse()
-  const body = JSON.stringify({ data: { items: await toMessages(deps.db, page), has_more: rows.length > q.limit } })
-  if (shared) deps.history.put(roomId, q.limit, version, body)
-  return body
+  const items = rows.slice(0, q.limit)
+  if (q.after === undefined) items.reverse()
+  const page: HistoryPage = Object.freeze({ items: Object.freeze(await toMessages(deps.db, items)), has_more: rows.length > q.limit })
+  if (shared) cache.put(roomId, q.limit, version, page)
+  return page
 }
 
 /** Up to limit + 1 rows (the extra one tells has_more), newest first unless reading after a message. */
@@ -116,7 +127,7 @@ function historyRows(deps: AppDeps, roomId: number, clearedUpTo: number, q: Hist
  * the latest). up_to must name a message of this room. The reader's other sessions get message.read.
  */
 export async function markRoomRead(deps: AppDeps, userId: number, roomId: number, upTo: number | undefined): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await requireRoom(trx, roomId)
     await requireMember(trx, roomId, userId)
     if (upTo !== undefined) {
@@ -131,7 +142,7 @@ export async function markRoomRead(deps: AppDeps, userId: number, roomId: number
 
 /** Hides the room's history so far for the caller only; their sessions get chat.cleared. */
 export async function clearRoom(deps: AppDeps, userId: number, roomId: number): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     await requireRoom(trx, roomId)
     const member = await requireMember(trx, roomId, userId)
     const upTo = await latestMessageId(trx, roomId)
@@ -151,5 +162,5 @@ export async function roomTyping(deps: AppDeps, throttle: TypingThrottle, userId
   await requireMember(deps.db, roomId, userId)
   if (!throttle.allow(`room:${roomId}:${userId}`)) return
   const others = (await roomMemberIds(deps.db, roomId)).filter((id) => id !== userId)
-  deps.hub.emitEphemeral('typing', { user_id: userId, room_id: roomId }, others)
+  deps.events.ephemeral('typing', { user_id: userId, room_id: roomId }, others)
 }

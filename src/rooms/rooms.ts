@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps.js'
 import type { Q } from '../db/schema.js'
 import { ApiError, forbidden } from '../errors.js'
 import { findMember, requireRoom } from './access.js'
+import { insertCreator, removeRoom } from './membership.js'
 import type { CreateRoom, PatchRoom, RoomListQuery, RoomSort } from './schemas.js'
 import { joinedAmong, type Room, roomView, type RoomView, toRoom } from './views.js'
 
@@ -26,7 +27,7 @@ export async function createRoom(deps: AppDeps, userId: number, input: CreateRoo
   await deps.limiter.hit(`room-create:${userId}`, deps.config.roomCreateRateLimit, HOUR)
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password, deps.config.passwordHashCost)
   const now = deps.clock.now()
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     const row = await trx
       .insertInto('rooms')
       .values({
@@ -42,7 +43,7 @@ export async function createRoom(deps: AppDeps, userId: number, input: CreateRoo
       })
       .returningAll()
       .executeTakeFirstOrThrow()
-    await trx.insertInto('room_members').values({ room_id: row.id, user_id: userId, role: 'admin', joined_at: now, moderator_since: null }).execute()
+    await insertCreator(deps, trx, row.id, userId, now)
     await deps.events.publish(trx, 'room.created', { room: toRoom(row) }, 'everyone')
     return roomView(trx, row, await findMember(trx, row.id, userId), now)
   })
@@ -106,7 +107,7 @@ export async function patchRoom(deps: AppDeps, userId: number, roomId: number, i
     ...(passwordHash !== undefined && { password_hash: passwordHash }),
     ...(input.max_users !== undefined && { max_users: input.max_users }),
   }
-  return deps.events.transaction(async (trx) => {
+  return deps.store.transaction(async (trx) => {
     // Re-read inside the transaction: the admin may have changed while the password hashed.
     const current = await requireRoom(trx, roomId)
     await requireRoomAdmin(trx, current.admin_id, userId, 'change it')
@@ -120,17 +121,10 @@ export async function patchRoom(deps: AppDeps, userId: number, roomId: number, i
 }
 
 export async function deleteRoom(deps: AppDeps, userId: number, roomId: number): Promise<void> {
-  await deps.events.transaction(async (trx) => {
+  await deps.store.transaction(async (trx) => {
     const room = await requireRoom(trx, roomId)
     await requireRoomAdmin(trx, room.admin_id, userId, 'delete it')
-    // Complaints point at the room's messages without a cascade; they go with the room.
-    await trx
-      .deleteFrom('complaints')
-      .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('id').where('room_id', '=', roomId))
-      .execute()
-    // Members, bans, silences and messages cascade.
-    deps.members.changed(roomId)
-    await trx.deleteFrom('rooms').where('id', '=', roomId).execute()
+    await removeRoom(deps, trx, roomId)
     // Every signed-in user (members included) learns the room is gone: API.md §10.
     await deps.events.publish(trx, 'room.deleted', { room_id: roomId }, 'everyone')
   })

@@ -1,8 +1,9 @@
 // /api/rooms — API.md §4. Handlers stay thin: validate, call the domain, shape the answer.
 import { Hono, type MiddlewareHandler } from 'hono'
 import type { AppDeps, AppEnv } from '../deps.js'
-import type { CsrfRequest } from '../http/csrf.js'
-import { fastGet, fastPost, type FastPath, JSON_TYPE, JSON_TYPE_PLAIN } from '../http/fast.js'
+import { bodyOf, fastPath, paramsOf, queryOf, sessionOf } from '../http/fast.js'
+import type { DataBodies } from '../http/json.js'
+import { type FastPath, JSON_TYPE, JSON_TYPE_PLAIN } from '../http/pipeline.js'
 import type { SessionReader } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import { SendMessage } from '../messages/messages.js'
@@ -12,7 +13,7 @@ import { createRoom, deleteRoom, getRoom, listRooms, patchRoom } from './rooms.j
 import * as S from './schemas.js'
 import { TypingThrottle } from './typing.js'
 
-export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>) {
+export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>, bodies: DataBodies) {
   const typing = new TypingThrottle(deps.clock)
   // requireUser on each route, not .use(): moderation routes share the /api/rooms prefix.
   const room = validate('param', S.RoomIdParam)
@@ -46,7 +47,7 @@ export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
       return c.json({ data: { message } }, created ? 201 : 200)
     })
     .get('/:id/messages', requireUser, room, validate('query', S.HistoryQuery), async (c) =>
-      c.body(await roomHistory(deps, c.var.userId, c.req.valid('param').id, c.req.valid('query')), 200, { 'Content-Type': JSON_TYPE }),
+      c.body(bodies.of(await roomHistory(deps, c.var.userId, c.req.valid('param').id, c.req.valid('query'))), 200, { 'Content-Type': JSON_TYPE }),
     )
     .post('/:id/read', requireUser, room, validate('json', S.MarkRead), async (c) => {
       await markRoomRead(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json').up_to)
@@ -62,41 +63,35 @@ export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
     })
 }
 
-// GET /api/rooms/:id/messages, at most with ?limit=N: the newest page, which every client
-// opening a room asks for (and which is served from memory). POST to the same path, without a
-// query: a send. Other forms go through the routes above.
-const HISTORY_URL = /^\/api\/rooms\/([1-9]\d{0,14})\/messages(?:\?limit=(\d{1,3}))?$/
-const SEND_URL = /^\/api\/rooms\/([1-9]\d{0,14})\/messages$/
+// GET and POST /api/rooms/:id/messages: a room's history (every client opening a room asks for
+// its newest page, which is served from memory) and a send, answered ahead of the router.
+const MESSAGES_ROUTE = '/api/rooms/:id/messages'
+const MESSAGES_PATH = /^\/api\/rooms\/(?<id>[^/]+)\/messages$/
 
-/** Room requests node:http answers ahead of Hono (see http/fast.ts). */
-export function roomFastPaths(deps: AppDeps, readSession: SessionReader, csrf: (req: CsrfRequest) => void): FastPath[] {
-  const route = '/api/rooms/:id/messages'
-  const history = fastGet(
-    deps,
-    readSession,
-    route,
-    (url) => {
-      const m = HISTORY_URL.exec(url)
-      if (!m) return undefined
-      const q = S.HistoryQuery.safeParse(m[2] === undefined ? {} : { limit: m[2] })
-      return q.success ? { roomId: Number(m[1]), q: q.data } : undefined
+/** Room requests node:http answers ahead of the router (see http/fast.ts). */
+export function roomFastPaths(deps: AppDeps, readSession: SessionReader, bodies: DataBodies): FastPath[] {
+  const history = fastPath({
+    method: 'GET',
+    route: MESSAGES_ROUTE,
+    match: (ex) => {
+      const param = paramsOf(ex, MESSAGES_PATH, S.RoomIdParam)
+      const query = param && queryOf(ex, S.HistoryQuery)
+      return query && { roomId: param.id, query }
     },
-    (session, v) => roomHistory(deps, session.userId, v.roomId, v.q),
-  )
-  const send = fastPost(
-    deps,
-    readSession,
-    csrf,
-    route,
-    (url) => {
-      const m = SEND_URL.exec(url)
-      return m ? Number(m[1]) : undefined
+    answer: async (ex, v) => {
+      const session = await sessionOf(ex, readSession)
+      return { status: 200, body: bodies.of(await roomHistory(deps, session.userId, v.roomId, v.query)) }
     },
-    SendMessage,
-    async (session, roomId, input) => {
-      const { message, created } = await sendRoomMessage(deps, session.userId, roomId, input)
+  })
+  const send = fastPath({
+    method: 'POST',
+    route: MESSAGES_ROUTE,
+    match: (ex) => paramsOf(ex, MESSAGES_PATH, S.RoomIdParam),
+    answer: async (ex, param) => {
+      const session = await sessionOf(ex, readSession)
+      const { message, created } = await sendRoomMessage(deps, session.userId, param.id, await bodyOf(ex, SendMessage))
       return { status: created ? 201 : 200, body: JSON.stringify({ data: { message } }), type: JSON_TYPE_PLAIN }
     },
-  )
+  })
   return [history, send]
 }

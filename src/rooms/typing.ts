@@ -1,6 +1,6 @@
 // The typing throttle: API.md §4 allows at most one `typing` event per user per 3 s. One instance
 // per app (created by the route factory), never module state.
-import type { Clock } from '../deps.js'
+import type { Clock } from '../clock.js'
 
 // 3 s: API.md §4's cap on typing events per user.
 export const TYPING_INTERVAL_MS = 3_000

@@ -1,5 +1,5 @@
 // The room mapper: the public view every signed-in user may see, and the fuller view by role.
-import { iso } from '../accounts/users.js'
+import { iso } from '../time.js'
 import type { Q, RoomRow } from '../db/schema.js'
 import type { MemberRow } from './access.js'
 

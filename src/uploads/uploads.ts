@@ -12,7 +12,7 @@ import type { Config } from '../config.js'
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import type { UploadRow } from '../db/schema.js'
-import { fileUrl } from '../accounts/users.js'
+import { fileUrl } from './urls.js'
 import { ImageSniffer, type ImageType } from './sniff.js'
 
 // 64 KiB: room for the multipart boundaries and part headers around the file itself.

@@ -1,6 +1,7 @@
 // Turns the rounds into the printed tables (Markdown, ready for the README) and the JSON summary.
 import type { FanoutRound } from './benches/fanout.js'
 import type { IdleRound } from './benches/idle.js'
+import { type PathsRound, SIDES, type Side } from './benches/paths.js'
 import type { ThroughputRound } from './benches/send.js'
 import { fmt, ratios, type Spread, spread } from './lib/stats.js'
 
@@ -18,6 +19,7 @@ export type Report = {
     send?: ThroughputRound[]
     idle?: IdleRound[]
     history?: { rounds: ThroughputRound[]; seedMs: number; dbMB: number }
+    paths?: PathsRound[]
   }
 }
 
@@ -119,6 +121,23 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     summary.idle = { kibPerPoll: { parley: spread(kib('parley')), bare: spread(kib('bare')), ratio: ra }, wakeAllMs: { parley: spread(wake('parley')), bare: spread(wake('bare')) } }
     targets.push(target('idle RSS per held poll, Parley / bare', ra, '≤', 1.5))
     targets.push(target('waking all held polls (ms)', spread(wake('parley')), '<', 1000, ' ms'))
+  }
+
+  const fp = r.results.paths
+  if (fp?.length) {
+    out.push('', '### Fast paths (one process, 50 connections; the same request three ways)', '')
+    out.push('| request | fast path | router (the app without fast paths) | plain Hono (single-handler route) | plain / fast | router / fast |')
+    out.push('|---|---|---|---|---|---|')
+    const s: Record<string, unknown> = {}
+    for (const name of Object.keys(fp[0]!)) {
+      const cpu = (side: Side) => fp.map((x) => x[name]![side].cpuUsPerOk)
+      const rate = (side: Side) => fp.map((x) => x[name]![side].perSecond)
+      out.push(`| ${name}: server CPU per request (µs) | ${mmm(spread(cpu('fast')), 1)} | ${mmm(spread(cpu('router')), 1)} | ${mmm(spread(cpu('plain')), 1)} | ${fmt(ratios(cpu('plain'), cpu('fast')).median, 2)} | ${fmt(ratios(cpu('router'), cpu('fast')).median, 2)} |`)
+      out.push(`| ${name}: requests/s | ${mmm(spread(rate('fast')))} | ${mmm(spread(rate('router')))} | ${mmm(spread(rate('plain')))} | ${fmt(ratios(rate('fast'), rate('plain')).median, 2)} | ${fmt(ratios(rate('fast'), rate('router')).median, 2)} |`)
+      s[name] = Object.fromEntries(SIDES.map((side) => [side, { cpuUsPerRequest: spread(cpu(side)), perSecond: spread(rate(side)) }]))
+    }
+    out.push('', '(ratios are of CPU per request, and of requests/s fast over the other: above 1 means the fast path pays)')
+    summary.paths = s
   }
 
   out.push('', '### Targets (median over rounds)', '', '| target | measured (min–max) | limit | met |', '|---|---|---|---|')

@@ -4,7 +4,7 @@
 //
 //   BENCH_ROUNDS=n     rounds per benchmark (default 3; 1 with BENCH_QUICK)
 //   BENCH_QUICK=1      shorter phases and smaller loads, for a smoke run (~2 min)
-//   BENCH_ONLY=a,b     some of: fanout, send, idle, history
+//   BENCH_ONLY=a,b     some of: fanout, send, idle, history, paths
 //   BENCH_PROFILE=1    run Parley's servers under --cpu-prof and print where the time went
 //   BENCH_KEEP=1       keep the scratch directory (databases, profiles)
 import { execFileSync } from 'node:child_process'
@@ -14,13 +14,14 @@ import { join } from 'node:path'
 import { fanout } from './benches/fanout.js'
 import { history } from './benches/history.js'
 import { idle } from './benches/idle.js'
+import { paths } from './benches/paths.js'
 import { send } from './benches/send.js'
 import type { BenchContext } from './lib/common.js'
 import { ROOT } from './lib/parley.js'
 import { formatProfile, type ProfileSummary, summarizeDir } from './lib/profile.js'
 import { type Report, report } from './report.js'
 
-const BENCHES = ['fanout', 'send', 'idle', 'history'] as const
+const BENCHES = ['fanout', 'send', 'idle', 'history', 'paths'] as const
 type Bench = (typeof BENCHES)[number]
 
 // Node raises its own soft descriptor limit to the hard limit at start-up, and children inherit
@@ -75,6 +76,7 @@ async function main() {
     send: { connections: 50, durationS: quick ? 3 : 10, warmupS: quick ? 1 : 2 },
     idle: { polls: quick ? 2000 : 10_000, clientProcs: 4 },
     history: { connections: 50, durationS: quick ? 3 : 10, warmupS: quick ? 1 : 2, rooms: 1000, messages: quick ? 100_000 : 1_000_000 },
+    paths: { connections: 50, durationS: quick ? 3 : 5, warmupS: 1 },
   }
   // Held polls need a descriptor each in the server, plus headroom.
   if (Number.isFinite(m.fdLimit) && m.fdLimit < params.idle.polls + 1000) {
@@ -99,6 +101,7 @@ async function main() {
       if (b === 'send') results.send = await send(ctx, params.send)
       if (b === 'idle') results.idle = await idle(ctx, params.idle)
       if (b === 'history') results.history = await history(ctx, params.history)
+      if (b === 'paths') results.paths = await paths(ctx, params.paths)
       timings[b] = Math.round((Date.now() - t) / 1000)
       console.log(`  (${timings[b]} s)\n`)
     }

@@ -79,19 +79,6 @@ export function codeIn(text: string): string {
   return codes[0]!
 }
 
-/** A fresh cursor for the client's event stream. */
-export async function cursorOf(client: Client): Promise<string> {
-  const res = await client.get('/api/poll')
-  return res.body.data.cursor as string
-}
-
-/** The events after `cursor`, at once. */
-export async function eventsAfter(client: Client, cursor: string): Promise<{ type: string; data: any }[]> {
-  const res = await client.get(`/api/poll?cursor=${encodeURIComponent(cursor)}&timeout=0`)
-  if (res.status !== 200) throw new Error(`poll answered ${res.status}: ${JSON.stringify(res.body)}`)
-  return res.body.data.events
-}
-
 /** Resolves once the server holds at least `n` polls (instead of sleeping and hoping). */
 export async function pollsHeld(server: TestServer, n = 1): Promise<void> {
   for (let i = 0; i < 500; i++) {

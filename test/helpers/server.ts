@@ -3,8 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
+import { diskRuntime } from '../../src/assets.js'
 import { loadConfig } from '../../src/config.js'
-import type { Clock } from '../../src/deps.js'
+import type { Clock } from '../../src/clock.js'
 import { startServer, type Running } from '../../src/main.js'
 import { Client } from './client.js'
 
@@ -55,7 +56,7 @@ export async function startTestServer(env: Record<string, string> = {}, existing
   }
   const config = loadConfig(fullEnv)
   const clock = existing?.clock ?? new TestClock()
-  const running = await startServer(config, { clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+  const running = await startServer(config, { runtime: diskRuntime(), clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
   const server: TestServer = {
     ...running,
     dataDir,

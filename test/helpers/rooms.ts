@@ -1,9 +1,8 @@
-// Shared by the rooms, room-messages and chats tests: a server, rooms, and reading events.
+// Rooms through the API: a server for the room tests, rooms, members and messages.
 import { expect } from 'vitest'
-import type { Client } from './helpers/client.js'
-import { startTestServer } from './helpers/server.js'
-import { guest } from './helpers/users.js'
-import type { TestServer } from './helpers/server.js'
+import type { Client } from './client.js'
+import { startTestServer, type TestServer } from './server.js'
+import { guest } from './users.js'
 
 /** Many guests sign in from one IP in these tests: the sign-in limit is off. */
 export const startRoomsServer = (env: Record<string, string> = {}) => startTestServer({ SIGNIN_RATE_LIMIT: '0', ...env })
@@ -32,27 +31,6 @@ export async function send(client: Client, roomId: number, text: string, extra: 
   expect(res.status, JSON.stringify(res.body)).toBe(201)
   return res.body.data.message as { id: number; text: string; [k: string]: unknown }
 }
-
-export async function cursorOf(client: Client): Promise<string> {
-  const res = await client.get('/api/poll')
-  expect(res.status).toBe(200)
-  return res.body.data.cursor
-}
-
-export type Ev = { id: string; type: string; data: any }
-
-/**
- * Everything delivered after the cursor right now (no waiting), optionally of some types only.
- * Presence is left out: it depends on who polled when, not on the action under test.
- */
-export async function eventsAfter(client: Client, cursor: string, types?: string): Promise<Ev[]> {
-  const res = await client.get(`/api/poll?cursor=${cursor}&timeout=0${types ? `&types=${types}` : ''}`)
-  expect(res.status, JSON.stringify(res.body)).toBe(200)
-  return (res.body.data.events as Ev[]).filter((e) => e.type !== 'presence')
-}
-
-/** The service messages among message.created events. */
-export const serviceEvents = (events: Ev[]) => events.filter((e) => e.type === 'message.created' && e.data.message.kind === 'service').map((e) => e.data.message.service)
 
 export async function guests(server: TestServer, n: number) {
   const out = []

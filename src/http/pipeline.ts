@@ -1,0 +1,161 @@
+// The one request pipeline. Every request, whoever answers it (a fast path straight from
+// node:http, or the Hono app), goes through the same steps, written once here:
+//
+//   1. an Exchange: the request id (X-Request-Id on every answer), the start time, and the
+//      security headers of API.md §13 on every answer;
+//   2. the guards every /api request passes before any route: CSRF and content type (API.md §2),
+//      a declared body length over 64 KiB;
+//   3. dispatch: the first fast path that takes the request, else the router (Hono);
+//   4. an error from any of these answered by the one error answer (errors.ts), as Hono's onError
+//      answers errors thrown inside the router;
+//   5. once the answer is decided (written, or refused for a client already gone): the request
+//      metrics and the log line.
+//
+// A fast path is a branch of this dispatcher, as Hono's single-handler routes are a branch of its
+// own: it skips the router, never the steps around it.
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import { errorAnswer } from '../errors.js'
+import type { Metrics } from '../metrics.js'
+import type { ClientGone } from '../events/hub.js'
+import { API_HEADERS, PAGE_HEADERS, secureResponse } from './security-headers.js'
+
+export const JSON_TYPE = 'application/json; charset=UTF-8'
+// What Hono's c.json() says, which the error answers (and most routes) use.
+export const JSON_TYPE_PLAIN = 'application/json'
+
+/** The routes whose answers are polls held open: not timed, and logged at debug when they succeed. */
+const POLL_ROUTE = '/api/poll'
+/** Where a request carries its exchange (a property, not a WeakMap: V8 collects those slowly). */
+const EXCHANGE = Symbol('parley.exchange')
+type Carrier = IncomingMessage & { [EXCHANGE]?: Exchange }
+
+/** One request on its way through the pipeline. Also what a held poll watches for its client leaving. */
+export class Exchange implements ClientGone {
+  private requestId: string | undefined
+  readonly started = performance.now()
+  /** The path without the query. */
+  readonly path: string
+  /** The route pattern that answered (the metrics label): set by a fast path, or read from the router. */
+  route: string | undefined
+  /** The router's request, once the router took the exchange: its routePath is the label. */
+  routed: { readonly routePath: string } | undefined
+  /** Headers every answer of this exchange carries, whatever it is (set by the route that took it). */
+  always: Record<string, string> | undefined
+  /** The status answered (the router's, as its app decided it, even for a client already gone). */
+  status: number | undefined
+  /** Whether the metrics and the log line are written. */
+  logged = false
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    private readonly pipeline: Pipeline,
+  ) {
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    this.path = q === -1 ? url : url.slice(0, q)
+  }
+
+  /** The request id, made when first needed (a held poll needs none until it answers). */
+  get id(): string {
+    return (this.requestId ??= randomUUID())
+  }
+
+  get method(): string {
+    return this.req.method ?? 'GET'
+  }
+
+  /**
+   * Answers with a whole body, unless the client is gone or something answered already. Every
+   * header goes into the one writeHead (node:http merges headers set beforehand more slowly).
+   */
+  send(status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>): void {
+    const security = this.path.startsWith('/api/') ? API_HEADERS : PAGE_HEADERS
+    writeAnswer(this.res, status, body, { ...security, 'Content-Type': type, 'X-Request-Id': this.id, ...this.always, ...headers })
+    this.status ??= status
+    this.pipeline.finished(this)
+  }
+
+  /** Answers an error: an ApiError's own answer, anything else a logged 500 naming this request. */
+  fail(err: unknown): void {
+    const a = errorAnswer(this.pipeline.log, err, this)
+    this.send(a.status, JSON.stringify(a.body), JSON_TYPE_PLAIN, a.headers)
+  }
+
+  // ClientGone: 'close' before the response finished means the client left.
+  get gone(): boolean {
+    return this.res.destroyed && !this.res.writableFinished
+  }
+  listen(fn: () => void): void {
+    this.res.on('close', fn)
+  }
+  unlisten(fn: () => void): void {
+    this.res.off('close', fn)
+  }
+}
+
+/** A fast path: takes the request (true) and answers it through ex.send / ex.fail, or leaves it (false). */
+export type FastPath = (ex: Exchange) => boolean
+
+export type PipelineParts = {
+  /** Checks run on every request before dispatch; they throw the ApiError to answer. */
+  guards: ReadonlyArray<(ex: Exchange) => void>
+  fast: readonly FastPath[]
+  /** The router: answers whatever no fast path took. */
+  router: (req: IncomingMessage, res: ServerResponse) => unknown
+}
+
+export class Pipeline {
+  constructor(
+    readonly log: Logger,
+    private readonly metrics: Pick<Metrics, 'requests' | 'duration'>,
+    private readonly parts: PipelineParts,
+  ) {}
+
+  /** The node:http request listener. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const ex = new Exchange(req, res, this)
+    ;(req as Carrier)[EXCHANGE] = ex
+    try {
+      for (const guard of this.parts.guards) guard(ex)
+      for (const fast of this.parts.fast) if (fast(ex)) return
+      // The router writes its own answers: the id and the security headers go on beforehand.
+      res.setHeader('X-Request-Id', ex.id)
+      secureResponse(req, res)
+      void Promise.resolve(this.parts.router(req, res)).then(() => this.finished(ex))
+    } catch (err) {
+      ex.fail(err)
+    }
+  }
+
+  /** The exchange of a request the router is answering. */
+  exchangeOf(req: IncomingMessage | undefined): Exchange {
+    const ex = req && (req as Carrier)[EXCHANGE]
+    if (!ex) throw new Error('a request that did not come through the pipeline')
+    return ex
+  }
+
+  /** The request metrics and log line, once per exchange. */
+  finished(ex: Exchange): void {
+    if (ex.logged) return
+    ex.logged = true
+    const ms = performance.now() - ex.started
+    const route = ex.route ?? ex.routed?.routePath ?? '*'
+    const status = ex.status ?? ex.res.statusCode
+    const method = ex.method
+    this.metrics.requests.inc({ method, route, status: String(status) })
+    if (route !== POLL_ROUTE) this.metrics.duration.observe({ method, route }, ms / 1000)
+    const level = route === POLL_ROUTE && status < 400 ? 'debug' : 'info'
+    // Checked first: the log line's object is not even built when the level is off.
+    if (this.log.isLevelEnabled(level)) this.log[level]({ reqId: ex.id, method, path: ex.path, status, ms: Math.round(ms) }, 'request')
+  }
+}
+
+/** Writes a whole answer from node:http, unless the client is gone or something answered already. */
+export function writeAnswer(res: ServerResponse, status: number, body: string, headers: Record<string, string>) {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) })
+  res.end(body)
+}
