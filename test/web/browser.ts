@@ -97,3 +97,16 @@ export async function twoInARoom(room: { name: string; topic?: string }, names: 
   }
   return { server, browser, alice, bob, roomId, close }
 }
+
+const POLLS = '**/api/poll?*'
+
+/**
+ * Cuts the page off its live events: the route refuses every poll, `endHeldPoll` (a message sent)
+ * ends the one held now, and the page shows it is reconnecting. Returns the way back.
+ */
+export async function cutPolls(page: Page, endHeldPoll: () => Promise<unknown>): Promise<() => Promise<void>> {
+  await page.route(POLLS, (route) => route.abort())
+  await endHeldPoll()
+  await page.locator('.conn-status').waitFor({ state: 'visible' })
+  return () => page.unroute(POLLS)
+}

@@ -3,7 +3,7 @@
 import type { Browser, Route } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
-import { expectNoPageErrors, messageTexts, openAs, screenshot, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
+import { cutPolls, expectNoPageErrors, messageTexts, openAs, screenshot, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
 
 let close = async () => {}
 let server: TestServer
@@ -89,9 +89,7 @@ describe('web client: a composer that never loses text', () => {
 
   it('a refused send stays on screen with the reason, and "Try again" sends it once allowed', async () => {
     // The page misses the live events (its polls are cut), so only the refusal can tell it.
-    await b.page.route('**/api/poll?*', (route) => route.abort())
-    await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'ends the held poll' })
-    await b.page.locator('.conn-status').waitFor({ state: 'visible' })
+    const reconnect = await cutPolls(b.page, () => alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'ends the held poll' }))
     const until = new Date(Date.now() + 3600_000).toISOString()
     expect((await alice.client.post(`/api/rooms/${roomId}/silence`, { user_id: bob.user.id, until })).status).toBeLessThan(300)
     await b.page.locator('.composer textarea').fill('let me speak')
@@ -101,7 +99,7 @@ describe('web client: a composer that never loses text', () => {
     expect(await stored()).not.toContain('let me speak')
 
     expect((await alice.client.delete(`/api/rooms/${roomId}/silence/${bob.user.id}`)).status).toBe(204)
-    await b.page.unroute('**/api/poll?*')
+    await reconnect()
     await b.page.locator('.conn-status').waitFor({ state: 'hidden', timeout: WAIT_MS })
     await b.page.locator('.composer-notice').waitFor({ state: 'hidden' })
     await screenshot(b.page, 'not-sent')

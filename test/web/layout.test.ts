@@ -3,7 +3,7 @@
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
-import { expectNoPageErrors, openAs, screenshot, twoInARoom, type User, WAIT_MS } from './browser.js'
+import { cutPolls, expectNoPageErrors, openAs, screenshot, twoInARoom, type User, WAIT_MS } from './browser.js'
 
 let close = async () => {}
 let server: TestServer
@@ -213,15 +213,13 @@ describe('web client: every width, every input', () => {
     const tab = await openAs(browser, server, bob.client, `/room/${roomId}`, { width: 375, height: 700 })
     const page = tab.page
     await page.locator('.messages .text', { hasText: `message ${MESSAGES}` }).waitFor()
-    await page.route('**/api/poll?*', (route) => route.abort())
-    // A message ends the poll in flight; the route refuses the next ones.
-    await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'ends the held poll' })
+    const reconnect = await cutPolls(page, () => alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'ends the held poll' }))
     const status = page.getByRole('status').filter({ hasText: 'Reconnecting…' })
     await status.waitFor({ state: 'visible' })
     const box = (await status.boundingBox())!
     expect(inside(box, 375) && box.y >= 0 && box.y + box.height <= 700).toBe(true)
     await screenshot(page, 'phone-reconnecting')
-    await page.unroute('**/api/poll?*')
+    await reconnect()
     await status.waitFor({ state: 'hidden', timeout: WAIT_MS })
     expectNoPageErrors(tab)
     await tab.context.close()
