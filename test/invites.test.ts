@@ -193,3 +193,41 @@ describe('the invite bonus', () => {
     }
   })
 })
+
+describe('GET /api/invites', () => {
+  it('lists the caller’s invitations newest first; joined_at is set once the invited address proves a new account', async () => {
+    const inviter = await registerUser(server)
+    const other = await registerUser(server)
+    const email = `${uniqueName('joiner')}@example.test`
+    const phone = freshPhone()
+    expect((await inviter.client.post('/api/invites', { emails: [email], phones: [phone] })).status).toBe(202)
+    expect((await other.client.post('/api/invites', { emails: [`${uniqueName('theirs')}@example.test`] })).status).toBe(202)
+    const before = await inviter.client.get('/api/invites')
+    expect(before.status).toBe(200)
+    expect(before.body.data.has_more).toBe(false)
+    expect(before.body.data.items.map((i: any) => [i.email, i.phone, i.joined_at])).toEqual([
+      [null, phone, null],
+      [email, null, null],
+    ])
+    expect(before.body.data.items[0].created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+
+    const invitee = await registerAndVerify(email)
+    expect((await inviter.client.get('/api/invites')).body.data.items[1].joined_at).toBeNull() // registered, not proven
+    expect((await invitee.verify()).status).toBe(200)
+    const after = (await inviter.client.get('/api/invites')).body.data.items
+    expect(after[1]).toMatchObject({ email, joined_at: expect.stringMatching(/Z$/) })
+    expect(after[0].joined_at).toBeNull()
+    // Paging, and nobody else's invitations.
+    const page = (await inviter.client.get('/api/invites?limit=1&offset=1')).body.data
+    expect(page).toMatchObject({ items: [{ email }], has_more: false })
+    expect((await inviter.client.get('/api/invites?limit=1')).body.data.has_more).toBe(true)
+    expect((await other.client.get('/api/invites')).body.data.items.map((i: any) => i.email)).not.toContain(email)
+  })
+
+  it('401 when signed out; a limit out of range is 400', async () => {
+    expectError(await server.client().get('/api/invites'), 401, 'not_signed_in')
+    const { client } = await registerUser(server)
+    expectError(await client.get('/api/invites?limit=500'), 400, 'invalid_request')
+    expectError(await client.get('/api/invites?offset=-1'), 400, 'invalid_request')
+  })
+})

@@ -1,6 +1,7 @@
 // API.md §3: GET/PATCH/DELETE /api/me, keepalive, public profiles, user search.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cloneClient, inDb, pollsHeld } from './helpers/accounts.js'
+import type { Client } from './helpers/client.js'
 import { cursorOf, eventsAfter } from './helpers/events.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser, uniqueName } from './helpers/users.js'
@@ -113,6 +114,38 @@ describe('PATCH /api/me', () => {
     expect(ok.body.data.user.photo_url).toBe(`/files/${mine.stored_name}`)
     expect((await b.client.get(`/api/users/${a.user.id}`)).body.data.user.photo_url).toBe(`/files/${mine.stored_name}`)
     expect((await a.client.patch('/api/me', { photo_upload_id: null })).body.data.user.photo_url).toBeNull()
+  })
+
+  it('a public profile change reaches users sharing a room or dialog as user.updated with the public user', async () => {
+    const a = await guest(server)
+    const roomMate = await guest(server)
+    const peer = await guest(server)
+    const stranger = await guest(server)
+    const room = (await a.client.post('/api/rooms', { name: uniqueName('r') })).body.data.room
+    expect((await roomMate.client.post(`/api/rooms/${room.id}/join`)).status).toBe(200)
+    expect((await peer.client.post(`/api/dialogs/${a.user.id}/messages`, { text: 'hi' })).status).toBe(201)
+    const tabs = [roomMate, peer, stranger].map((x) => x.client)
+    const cursors = await Promise.all(tabs.map((c) => cursorOf(c)))
+    const own = await cursorOf(a.client)
+    const photo = await uploadOf(a.user.id)
+    expect((await a.client.patch('/api/me', { photo_upload_id: photo.id, nickname: 'Pictured' })).status).toBe(200)
+    // Presence comes and goes with polls; what matters here is the profile event.
+    const durable = async (c: Client, cursor: string) => (await eventsAfter(c, cursor)).filter((e) => e.type !== 'presence')
+    for (const i of [0, 1]) {
+      const events = await durable(tabs[i]!, cursors[i]!)
+      expect(events.map((e) => e.type)).toEqual(['user.updated'])
+      expect(events[0]!.data.user).toMatchObject({ id: a.user.id, nickname: 'Pictured', photo_url: `/files/${photo.stored_name}` })
+      expect(Object.keys(events[0]!.data.user).sort()).toEqual(PUBLIC_KEYS)
+    }
+    expect(await durable(stranger.client, cursors[2]!)).toEqual([])
+    // The user's own sessions get the private view once.
+    const mine = await durable(a.client, own)
+    expect(mine.map((e) => e.type)).toEqual(['user.updated'])
+    expect(mine[0]!.data.user).toHaveProperty('balance')
+    // A change of private fields only (bio, birth_date) tells nobody else.
+    const again = await Promise.all(tabs.map((c) => cursorOf(c)))
+    expect((await a.client.patch('/api/me', { bio: 'secret', birth_date: '2000-01-01' })).status).toBe(200)
+    for (const i of [0, 1, 2]) expect(await durable(tabs[i]!, again[i]!)).toEqual([])
   })
 
   it('an empty patch changes nothing and answers the user', async () => {

@@ -25,6 +25,8 @@ function directivesOf(headers: Headers): Map<string | undefined, string> {
 function expectPageHeaders(headers: Headers, what: string) {
   const d = directivesOf(headers)
   expect([d.get('default-src'), d.get('script-src'), d.get('style-src'), d.get('frame-ancestors')], what).toEqual(["'self'", "'self'", "'self'", "'none'"])
+  // No inline styles either, attributes included: the client colours and sizes through the CSSOM.
+  expect(d.has('style-src-attr'), what).toBe(false)
   expect(headers.get('x-content-type-options'), what).toBe('nosniff')
   expect(headers.get('referrer-policy'), what).toBe('no-referrer')
   expect(headers.get('x-frame-options'), what).toBe('DENY')

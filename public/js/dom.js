@@ -49,14 +49,25 @@ export function timeEl(iso) {
   return h('time', { datetime: iso, title: fmtDateTime(iso) }, fmtTime(iso))
 }
 
-/** A short-lived notice in the polite live region at the bottom of the screen. */
+/**
+ * A short-lived notice in the polite live region. The region sits in the page's flow under the top
+ * bar (views/shell.js), so a toast pushes the layout down for a moment and never covers a control.
+ */
 export function toast(text, kind = 'info') {
   const root = document.getElementById('toasts')
   if (!root) return
   const el = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text)
   root.append(el)
-  setTimeout(() => el.remove(), 5000)
+  setTimeout(() => el.remove(), TOAST_MS)
 }
+// 5 s: long enough to read a sentence, short enough not to pile up.
+const TOAST_MS = 5000
+
+/** "1 coin", "3 coins": English plurals through Intl.PluralRules. */
+export function plural(n, one, many = `${one}s`) {
+  return `${n} ${PLURALS.select(n) === 'one' ? one : many}`
+}
+const PLURALS = new Intl.PluralRules('en')
 
 /**
  * A modal form in a native <dialog> (focus is trapped, Esc cancels).
@@ -127,12 +138,26 @@ function field({ name, label, type = 'text', value, required, options, hint, att
   return { name, wrap, read: () => (type === 'file' ? input.files?.[0] ?? null : input.value) }
 }
 
-/** Initials in a coloured circle, or the photo. */
+/**
+ * Initials in a coloured circle, or the photo. Marked with the user's id, so store.rememberUser can
+ * swap it when their photo changes. Colour and size go through the CSSOM (allowed by a CSP that
+ * refuses style attributes).
+ */
 export function avatar(user, size = 36) {
   const name = user?.name ?? '?'
-  if (user?.photo_url) return h('img', { class: 'avatar', src: user.photo_url, alt: '', width: size, height: size, loading: 'lazy' })
-  const hue = ((user?.id ?? 0) * 47) % 360
-  return h('span', { class: 'avatar', style: `--hue:${hue};width:${size}px;height:${size}px`, 'aria-hidden': 'true' }, initials(name))
+  const dataset = user?.id ? { avatar: user.id, size } : undefined
+  if (user?.photo_url) return h('img', { class: 'avatar', src: user.photo_url, alt: '', width: size, height: size, loading: 'lazy', dataset })
+  const el = h('span', { class: 'avatar', 'aria-hidden': 'true', dataset }, initials(name))
+  el.style.setProperty('--hue', String(((user?.id ?? 0) * 47) % 360))
+  el.style.width = el.style.height = `${size}px`
+  return el
+}
+
+/** A room's picture: '#' on a colour of its own. */
+export function roomAvatar(roomId) {
+  const el = h('span', { class: 'avatar room-avatar', 'aria-hidden': 'true' }, '#')
+  el.style.setProperty('--hue', String((roomId * 67) % 360))
+  return el
 }
 
 function initials(name) {

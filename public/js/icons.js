@@ -1,9 +1,6 @@
 // A few line icons drawn on a 24-unit grid (emoji fonts are not on every system).
 
 const PATHS = {
-  reply: 'M10 7L5 12l5 5M5 12h9a5 5 0 0 1 5 5v1',
-  flag: 'M6 21V4M6 4h11l-2.5 4L17 12H6',
-  trash: 'M4 7h16M9 7V4h6v3M6.5 7l1 13h9l1-13',
   clip: 'M16 7.5l-7.2 7.2a2 2 0 0 0 2.8 2.8l7.6-7.6a4 4 0 0 0-5.7-5.7l-7.8 7.8a6 6 0 0 0 8.5 8.5L20 14.7',
   phone: 'M5 4h3.5l2 5-2.3 1.4a11 11 0 0 0 5.4 5.4L15 13.5l5 2V19a2 2 0 0 1-2 2A15 15 0 0 1 3 6a2 2 0 0 1 2-2z',
   gift: 'M4 11h16v9H4zM3 7h18v4H3zM12 7v13M12 7C10.5 3.5 7 3.5 7 5.5S12 7 12 7M12 7c1.5-3.5 5-3.5 5-1.5S12 7 12 7',
@@ -13,12 +10,11 @@ const PATHS = {
   send: 'M4 12l16-8-6 16-2.5-6.5zM11.5 13.5L20 4',
   users: 'M9 11a3.5 3.5 0 1 0 0-7a3.5 3.5 0 1 0 0 7M2.5 20c.5-3.5 3.2-5.5 6.5-5.5s6 2 6.5 5.5M16 4.5a3.5 3.5 0 0 1 0 6.5M18 14.8c2 .6 3.2 2.4 3.5 5.2',
   dots: 'M5 12h.01M12 12h.01M19 12h.01',
-  gear: 'M12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1',
-  leave: 'M14 4h5v16h-5M10 8l-4 4 4 4M6 12h10',
   image: 'M4 5h16v14H4zM4 16l5-5 4 4 2.5-2.5L20 16M15.5 8.5h.01',
+  menu: 'M4 7h16M4 12h16M4 17h16',
 }
 
-/** icon('reply') → an inline SVG, hidden from assistive tech (the button carries the label). */
+/** icon('gift') → an inline SVG, hidden from assistive tech (the button carries the label). */
 export function icon(name, size = 18) {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg')
   svg.setAttribute('viewBox', '0 0 24 24')

@@ -1,15 +1,20 @@
 // Boot: find out who is signed in, then run the app on the poll loop (API.md §10).
 import { get, post, setSessionGoneHandler } from './api.js'
 import { h, toast } from './dom.js'
+import { maybeNotify } from './notify.js'
+import { startOutbox, stopOutbox } from './outbox.js'
 import { startPolling } from './poll.js'
 import * as router from './router.js'
 import { displayName, emit, loadUser, paintPresence, rememberUser, setChats, setMe, state } from './store.js'
+import { setTitle, setUnread } from './title.js'
 import { showAuth, showReset } from './views/auth.js'
 import { mountCalls } from './views/call.js'
 import { mountDialog } from './views/dm.js'
 import { mountRoom } from './views/room.js'
 import { mountComplaints } from './views/complaints.js'
 import { mountDirectory } from './views/directory.js'
+import { mountGiftCatalogue } from './views/gift-catalogue.js'
+import { mountInvites } from './views/invites.js'
 import { mountProfile } from './views/profile.js'
 import { renderShell, mountHome } from './views/shell.js'
 import { mountUser } from './views/user.js'
@@ -21,6 +26,8 @@ router.route(/^\/dm\/(\d+)$/, 'dm', mountDialog)
 router.route(/^\/profile$/, 'profile', mountProfile)
 router.route(/^\/user\/(\d+)$/, 'user', mountUser)
 router.route(/^\/complaints$/, 'complaints', mountComplaints)
+router.route(/^\/invite$/, 'invite', mountInvites)
+router.route(/^\/gifts$/, 'gifts', mountGiftCatalogue)
 router.interceptLinks()
 
 let stopPolling = null
@@ -45,6 +52,7 @@ async function boot() {
 function startApp() {
   screen = 'app'
   renderShell({ signOut })
+  startOutbox(state.me.id)
   stopCalls = mountCalls()
   stopPolling = startPolling({
     loadState,
@@ -89,7 +97,9 @@ function applyGlobal({ type, data }) {
     if (known) rememberUser({ id: data.user_id, online: data.online, last_seen: data.last_seen })
     else paintPresence({ id: data.user_id, online: data.online })
   } else if (type === 'user.updated') {
-    setMe({ ...state.me, ...data.user })
+    // Own sessions get the private view; people sharing a room or dialog get the public one.
+    if (data.user.id === state.me.id) setMe({ ...state.me, ...data.user })
+    else rememberUser(data.user)
   } else if (type === 'balance.changed') {
     setMe({ ...state.me, balance: data.balance })
   } else if (type === 'gift.received') {
@@ -98,7 +108,19 @@ function applyGlobal({ type, data }) {
   } else if (type === 'message.created' && data.message.author_id) {
     const m = data.message
     if (!state.users.has(m.author_id)) loadUser(m.author_id).catch(() => {})
+    maybeNotify(m)
+  } else if (type === 'room.created' || type === 'room.updated') {
+    // Rooms one administers (created_rooms) decide whether the Complaints screen is offered.
+    adminOf(data.room.id, data.room.admin_id === state.me.id)
+  } else if (type === 'room.deleted') {
+    adminOf(data.room_id, false)
   }
+}
+
+function adminOf(roomId, yes) {
+  const rooms = state.me.created_rooms ?? []
+  if (rooms.includes(roomId) === yes) return
+  setMe({ ...state.me, created_rooms: yes ? [...rooms, roomId] : rooms.filter((id) => id !== roomId) })
 }
 
 async function signOut(all = false) {
@@ -116,7 +138,10 @@ function signedOut() {
   screen = 'auth'
   stopPolling?.()
   stopCalls?.()
+  stopOutbox()
   stopPolling = stopCalls = null
+  setUnread(0)
+  setTitle(null)
   router.unmount()
   state.me = null
   state.users.clear()

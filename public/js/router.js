@@ -24,12 +24,24 @@ export function render({ focus = false } = {}) {
   const path = location.pathname
   const match = routes.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m) ?? { r: routes[0], m: [path] }
   document.body.dataset.view = match.r.name
+  wantsFocus = focus
   cleanup = match.r.view(main, ...match.m.slice(1)) ?? null
   window.dispatchEvent(new CustomEvent('routechange'))
   if (focus) {
-    const target = main.querySelector('[data-autofocus]') ?? main.querySelector('h1')
-    target?.focus({ preventScroll: true })
+    const ready = main.querySelector('[data-autofocus]')
+    if (ready) focusWhenReady(ready)
+    else main.querySelector('h1')?.focus({ preventScroll: true })
   }
+}
+
+// A navigation's focus target may arrive later (a chat's composer, once the room has loaded).
+let wantsFocus = false
+
+/** Focuses el if the current view was opened by navigation and nothing claimed the focus yet. */
+export function focusWhenReady(el) {
+  if (!wantsFocus) return
+  wantsFocus = false
+  el.focus({ preventScroll: true })
 }
 
 export function unmount() {

@@ -1,6 +1,7 @@
 // What the client knows: the signed-in user, a cache of other users, the chat list,
 // and a tiny event bus that fans poll events out to whichever views are mounted.
 import { get } from './api.js'
+import { avatar } from './dom.js'
 
 export const state = {
   me: null,
@@ -37,8 +38,11 @@ export function rememberUser(user) {
   const known = state.users.get(user.id)
   const merged = known ? { ...known, ...user } : user
   state.users.set(user.id, merged)
-  // Every name label and presence dot of this user on screen follows.
+  // Every name label, picture and presence dot of this user on screen follows.
   for (const el of document.querySelectorAll(`[data-uname="${user.id}"]`)) el.textContent = displayName(merged)
+  if (known && (known.photo_url !== merged.photo_url || known.name !== merged.name)) {
+    for (const el of document.querySelectorAll(`[data-avatar="${user.id}"]`)) el.replaceWith(avatar(merged, Number(el.dataset.size) || 36))
+  }
   paintPresence(merged)
   return merged
 }

@@ -11,12 +11,15 @@ import { revokeSessions } from './sessions.js'
 import { insertUser, limitSignIn, publicUrl, sendQuietly, type SignedIn, startSession } from './sign-in.js'
 import type { GuestLogin, Login, PatchMe, Register } from './schemas.js'
 import { fileUrl } from '../uploads/urls.js'
-import { toPrivateUser, type PrivateUser } from './users.js'
+import { contactsOf } from './contacts.js'
+import { toPrivateUser, toPublicUser, type PrivateUser } from './users.js'
 
 const MINUTE = 60 * 1000
 const HOUR = 60 * MINUTE
 // 48 h: API.md §3's lifetime of an email verification link.
 export const VERIFY_TTL_MS = 48 * HOUR
+// The PATCH /api/me fields that a public profile shows (bio and birth_date stay private).
+const PUBLIC_FIELDS = ['nickname', 'location', 'gender', 'photo_upload_id'] as const
 
 /** 409 when the username or email is taken: asked before any hashing, and again in the transaction. */
 async function refuseTaken(db: Q, input: Register): Promise<void> {
@@ -198,6 +201,11 @@ export async function patchMe(deps: AppDeps, userId: number, patch: PatchMe): Pr
         : await trx.updateTable('users').set(values).where('id', '=', userId).returningAll().executeTakeFirstOrThrow()
     const user = await toPrivateUser(deps, trx, row)
     await deps.events.publish(trx, 'user.updated', { user }, [userId])
+    // Others see the public profile change live: the same audience as presence.
+    if (PUBLIC_FIELDS.some((k) => k in patch)) {
+      const contacts = await contactsOf(trx, userId)
+      if (contacts.length > 0) await deps.events.publish(trx, 'user.updated', { user: toPublicUser(deps, row) }, contacts)
+    }
     return user
   })
 }

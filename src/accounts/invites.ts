@@ -4,8 +4,11 @@ import type { Trx } from '../db/schema.js'
 import { forbidden } from '../errors.js'
 import { normalizePhone } from './phone-number.js'
 import { publicUrl } from './sign-in.js'
-import type { Invites } from './schemas.js'
+import type { Invites, InvitesQuery } from './schemas.js'
+import { iso, isoOrNull } from '../time.js'
 import { displayName } from './users.js'
+
+export type SentInvite = { id: number; email: string | null; phone: string | null; created_at: string; joined_at: string | null }
 
 // INVITE_DAILY_LIMIT counts addresses and phones per 24 h.
 const DAY = 24 * 3600_000
@@ -44,6 +47,24 @@ export async function sendInvites(deps: AppDeps, inviterId: number, input: Invit
     }
   }
   return sent
+}
+
+/**
+ * The caller's invitations, newest first. `joined_at` is when the invited address or phone proved
+ * a new account (the moment rewardInviter marks it), so the inviter sees who joined; it stays null
+ * for an address that already had an account when invited.
+ */
+export async function listInvites(deps: Pick<AppDeps, 'db'>, inviterId: number, q: InvitesQuery): Promise<{ items: SentInvite[]; has_more: boolean }> {
+  const rows = await deps.db
+    .selectFrom('invites')
+    .select(['id', 'email', 'phone', 'created_at', 'rewarded_at'])
+    .where('inviter_id', '=', inviterId)
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+    .offset(q.offset)
+    .execute()
+  const items = rows.slice(0, q.limit).map((r) => ({ id: r.id, email: r.email, phone: r.phone, created_at: iso(r.created_at), joined_at: isoOrNull(r.rewarded_at) }))
+  return { items, has_more: rows.length > q.limit }
 }
 
 /**

@@ -7,7 +7,7 @@ import { IdParam, validate } from '../http/validate.js'
 import { z } from 'zod'
 import * as accounts from './accounts.js'
 import type { SignedIn } from './sign-in.js'
-import { sendInvites } from './invites.js'
+import { listInvites, sendInvites } from './invites.js'
 import { phoneStart, phoneVerify } from './phone.js'
 import { deleteMe, getPublicUser, searchUsers } from './profiles.js'
 import { requestPasswordReset, resetPassword } from './reset.js'
@@ -94,8 +94,10 @@ export function userRoutes(deps: AppDeps, requireUser: Auth) {
 }
 
 export function inviteRoutes(deps: AppDeps, requireUser: Auth) {
-  return new Hono<AppEnv>().post('/', requireUser, validate('json', S.Invites), async (c) => {
-    const sent = await sendInvites(deps, c.var.userId, c.req.valid('json'))
-    return c.json({ data: { sent } }, 202)
-  })
+  return new Hono<AppEnv>()
+    .post('/', requireUser, validate('json', S.Invites), async (c) => {
+      const sent = await sendInvites(deps, c.var.userId, c.req.valid('json'))
+      return c.json({ data: { sent } }, 202)
+    })
+    .get('/', requireUser, validate('query', S.InvitesQuery), async (c) => c.json({ data: await listInvites(deps, c.var.userId, c.req.valid('query')) }))
 }

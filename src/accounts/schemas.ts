@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { nameChars, textChars } from '../http/text.js'
+import { Paging } from '../http/validate.js'
 
 export const Username = z.string().regex(/^[A-Za-z0-9_.-]{3,32}$/, 'Username: 3–32 of letters, digits, _ . -')
 export const Email = z.string().trim().max(254).pipe(z.email('Not an email address.')).transform((s) => s.toLowerCase())
@@ -66,3 +67,6 @@ export const Invites = z
   .refine((v) => (v.emails?.length ?? 0) + (v.phones?.length ?? 0) <= 50, { message: 'At most 50 invitations at once.', path: ['emails'] })
   .refine((v) => (v.emails?.length ?? 0) + (v.phones?.length ?? 0) >= 1, { message: 'Name at least one email or phone.', path: ['emails'] })
 export type Invites = z.infer<typeof Invites>
+
+export const InvitesQuery = Paging
+export type InvitesQuery = z.infer<typeof InvitesQuery>

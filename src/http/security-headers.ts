@@ -7,9 +7,6 @@ const PAGE_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  // Stopgap: the web client sets avatar colours and sizes through style attributes
-  // (public/js/dom.js h()); once it sets them through el.style instead, this line goes.
-  "style-src-attr 'unsafe-inline'",
   'img-src * data: blob:',
   "media-src 'self' blob:",
   "connect-src 'self'",

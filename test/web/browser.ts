@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 import type { Client } from '../helpers/client.js'
-import type { TestServer } from '../helpers/server.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { registerUser } from '../helpers/users.js'
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -33,11 +34,20 @@ export function launch(): Promise<Browser> {
 
 export type Tab = { context: BrowserContext; page: Page; errors: string[] }
 
+export type OpenOptions = {
+  /** Where the browser goes instead of the server itself (a proxy in front of it). */
+  baseURL?: string
+  /** A touch screen (matches `(hover: none)`), as on a phone. */
+  hasTouch?: boolean
+  colorScheme?: 'light' | 'dark'
+}
+
 /** A browser context signed in with the session of an API client (its cookie copied over). */
-export async function openAs(browser: Browser, server: TestServer, client: Client | null, path = '/', viewport = { width: 1100, height: 720 }): Promise<Tab> {
-  const context = await browser.newContext({ viewport, baseURL: server.url })
+export async function openAs(browser: Browser, server: TestServer, client: Client | null, path = '/', viewport = { width: 1100, height: 720 }, opts: OpenOptions = {}): Promise<Tab> {
+  const baseURL = opts.baseURL ?? server.url
+  const context = await browser.newContext({ viewport, baseURL, hasTouch: opts.hasTouch, colorScheme: opts.colorScheme })
   const session = client?.cookies.get('parley_session')
-  if (session) await context.addCookies([{ name: 'parley_session', value: session, url: server.url, httpOnly: true, sameSite: 'Lax' }])
+  if (session) await context.addCookies([{ name: 'parley_session', value: session, url: baseURL, httpOnly: true, sameSite: 'Lax' }])
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (err) => errors.push(String(err)))
@@ -66,4 +76,37 @@ export async function screenshot(page: Page, name: string) {
 
 export function expectNoPageErrors(...tabs: Tab[]) {
   expect(tabs.flatMap((t) => t.errors)).toEqual([])
+}
+
+export type User = Awaited<ReturnType<typeof registerUser>>
+
+/**
+ * A server (no send limit), a browser, and two registered users in one room: the first (the site
+ * admin, being the first account) created it, the second joined.
+ */
+export async function twoInARoom(room: { name: string; topic?: string }, names: [string, string] = ['alice', 'bob']) {
+  const server = await startTestServer({ SEND_RATE_LIMIT: '0' })
+  const browser = await launch()
+  const alice = await registerUser(server, names[0])
+  const bob = await registerUser(server, names[1])
+  const roomId: number = (await alice.client.post('/api/rooms', room)).body.data.room.id
+  expect((await bob.client.post(`/api/rooms/${roomId}/join`)).status).toBe(200)
+  const close = async () => {
+    await browser.close()
+    await server.close()
+  }
+  return { server, browser, alice, bob, roomId, close }
+}
+
+const POLLS = '**/api/poll?*'
+
+/**
+ * Cuts the page off its live events: the route refuses every poll, `endHeldPoll` (a message sent)
+ * ends the one held now, and the page shows it is reconnecting. Returns the way back.
+ */
+export async function cutPolls(page: Page, endHeldPoll: () => Promise<unknown>): Promise<() => Promise<void>> {
+  await page.route(POLLS, (route) => route.abort())
+  await endHeldPoll()
+  await page.locator('.conn-status').waitFor({ state: 'visible' })
+  return () => page.unroute(POLLS)
 }

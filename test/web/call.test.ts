@@ -27,7 +27,7 @@ describe('web client: calls', () => {
     await send(a.page, 'Can I call you?')
     await b.page.locator('.messages .text', { hasText: 'Can I call you?' }).waitFor()
 
-    await a.page.getByRole('button', { name: 'Call' }).click()
+    await a.page.getByRole('button', { name: 'Call', exact: true }).click()
     const incoming = b.page.getByRole('dialog', { name: 'Call with alice' })
     await incoming.getByText('alice is calling').waitFor()
     await incoming.getByRole('button', { name: 'Accept' }).click()
@@ -52,7 +52,7 @@ describe('web client: calls', () => {
     const dave = await registerUser(server, 'dave')
     const c = await openAs(browser, server, carol.client, `/user/${dave.user.id}`)
     const d = await openAs(browser, server, dave.client, '/')
-    await c.page.getByRole('button', { name: 'Call' }).click()
+    await c.page.getByRole('button', { name: 'Call', exact: true }).click()
     await d.page.getByRole('button', { name: 'Decline' }).click()
     await c.page.locator('.toast', { hasText: 'declined' }).waitFor()
     expectNoPageErrors(c, d)

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, launch, messageTexts, openAs, screenshot, send, WAIT_MS, type Tab } from './browser.js'
+import { cutPolls, expectNoPageErrors, launch, messageTexts, openAs, screenshot, send, type Tab, WAIT_MS } from './browser.js'
 
 let server: TestServer
 let browser: Browser
@@ -62,10 +62,7 @@ describe('web client: moderation', () => {
 
   it('a send refused with 403 silenced shows the reason and the time in the composer', async () => {
     // Bob's page misses the live event (its polls are cut), so only the refusal can tell it.
-    await b.page.route('**/api/poll?*', (route) => route.abort())
-    // A message ends the poll in flight (if one is held now); the route refuses the next ones.
-    await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'ping' })
-    await b.page.locator('.conn-banner').waitFor({ state: 'visible' })
+    const reconnect = await cutPolls(b.page, () => alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'ping' }))
     const until = new Date(Date.now() + 3600_000).toISOString()
     const res = await alice.client.post(`/api/rooms/${roomId}/silence`, { user_id: bob.user.id, until, reason: 'second time' })
     expect(res.status).toBeLessThan(300)
@@ -75,7 +72,7 @@ describe('web client: moderation', () => {
     await expect.poll(() => notice.textContent(), { timeout: WAIT_MS }).toMatch(/You are silenced in this room until /)
     expect(await notice.textContent()).not.toContain('by alice') // it came from the 403, not the event
     expect(await messageTexts(b.page)).not.toContain('can I talk?')
-    await b.page.unroute('**/api/poll?*')
+    await reconnect()
     // Once polling resumes, the event fills in who did it and why.
     await expect.poll(() => notice.textContent(), { timeout: WAIT_MS }).toContain('by alice')
     await alice.client.delete(`/api/rooms/${roomId}/silence/${bob.user.id}`)
@@ -85,8 +82,8 @@ describe('web client: moderation', () => {
   it('staff delete a message and kick a member; the member sees both live', async () => {
     await send(b.page, 'delete me please')
     const line = a.page.locator('.messages li.msg', { hasText: 'delete me please' })
-    await line.hover()
-    await line.getByRole('button', { name: 'Delete message' }).click()
+    await line.getByRole('button', { name: /Message actions/ }).click()
+    await a.page.getByRole('menuitem', { name: 'Delete…' }).click()
     await a.page.locator('dialog').getByRole('button', { name: 'Delete', exact: true }).click()
     await b.page.locator('.messages .text', { hasText: 'delete me please' }).waitFor({ state: 'detached' })
 
@@ -104,8 +101,8 @@ describe('web client: moderation', () => {
     const msg = (await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'questionable claim' })).body.data.message
     await b.page.goto(`/room/${roomId}`)
     const line = b.page.locator(`#m${msg.id}`)
-    await line.hover()
-    await line.getByRole('button', { name: 'Report message' }).click()
+    await line.getByRole('button', { name: /Message actions/ }).click()
+    await b.page.getByRole('menuitem', { name: 'Report…' }).click()
     await b.page.getByLabel('What is wrong with it? (optional)').fill('misleading')
     await b.page.getByRole('button', { name: 'Send report' }).click()
     await b.page.locator('.toast', { hasText: 'moderators will look' }).waitFor()

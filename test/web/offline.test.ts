@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, launch, messageTexts, openAs, WAIT_MS, type Tab } from './browser.js'
+import { cutPolls, expectNoPageErrors, launch, messageTexts, openAs, type Tab, WAIT_MS } from './browser.js'
 
 let server: TestServer
 let browser: Browser
@@ -47,7 +47,7 @@ describe('web client: network drops', () => {
       sent.push(text)
     }
     // The page notices the drop: its poll fails and it says it is reconnecting.
-    await b.page.locator('.conn-banner').waitFor({ state: 'visible', timeout: 40_000 })
+    await b.page.locator('.conn-status').waitFor({ state: 'visible', timeout: 40_000 })
     // Nothing of the outage got through yet, so what follows is the resume from the cursor.
     expect((await messageTexts(b.page)).filter((t) => t.startsWith('outage message')).length).toBeLessThan(20)
     await b.context.setOffline(false)
@@ -56,7 +56,7 @@ describe('web client: network drops', () => {
     await expect.poll(outage, { timeout: 30_000 }).toHaveLength(20)
     expect(await outage()).toEqual(sent)
     expect(await messageTexts(b.page)).toEqual(['before the outage', 'still live', ...sent])
-    await b.page.locator('.conn-banner').waitFor({ state: 'hidden', timeout: WAIT_MS })
+    await b.page.locator('.conn-status').waitFor({ state: 'hidden', timeout: WAIT_MS })
 
     // And it keeps going live afterwards, still without duplicates.
     await alice.client.post(`/api/rooms/${room.id}/messages`, { text: 'after the outage' })
@@ -69,20 +69,17 @@ describe('web client: network drops', () => {
 
   it('a cursor older than the retention window (410) reloads the state in place', async () => {
     await b.page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true))
-    // Cut the polls: a message ends the one in flight (if one is held now), the route refuses the next.
-    await b.page.route('**/api/poll?*', (route) => route.abort())
-    await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'last one seen live' })
-    await b.page.locator('.conn-banner').waitFor({ state: 'visible' })
+    const reconnect = await cutPolls(b.page, () => alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'last one seen live' }))
 
     await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'sent while the cursor expired' })
     server.clock.advance(8 * 24 * 3600_000)
     expect(await server.deps.events.prune(7)).toBeGreaterThan(0)
     const pollStatuses: number[] = []
     b.page.on('response', (r) => r.url().includes('/api/poll') && pollStatuses.push(r.status()))
-    await b.page.unroute('**/api/poll?*')
+    await reconnect()
 
     await b.page.locator('.messages .text', { hasText: 'sent while the cursor expired' }).waitFor({ timeout: 30_000 })
-    await b.page.locator('.conn-banner').waitFor({ state: 'hidden' })
+    await b.page.locator('.conn-status').waitFor({ state: 'hidden' })
     expect(pollStatuses).toContain(410)
     expect(await b.page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true)
     const texts = await messageTexts(b.page)

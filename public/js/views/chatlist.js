@@ -2,14 +2,14 @@
 // It follows poll events itself; anything it cannot patch locally reloads /api/chats.
 import { get } from '../api.js'
 import { icon } from '../icons.js'
-import { avatar, h, timeEl } from '../dom.js'
+import { avatar, h, plural, roomAvatar, timeEl } from '../dom.js'
 import { navigate } from '../router.js'
 import { chatKey, displayName, messageChatKey, on, setChats, state } from '../store.js'
-import { previewText } from './message.js'
+import { setUnread } from '../title.js'
+import { previewParts } from './message.js'
 import { pickUser } from './userpick.js'
 
 export function mountChatList(el) {
-  const conn = h('p', { class: 'conn-banner', role: 'status', hidden: true }, 'Reconnecting…')
   const list = h('ul', { class: 'chat-list', 'aria-label': 'Your chats' })
   const empty = h('p', { class: 'muted empty', hidden: true }, 'No chats yet. Join a room or start a conversation.')
   const newDm = async () => {
@@ -23,7 +23,6 @@ export function mountChatList(el) {
       h('h2', {}, 'Chats'),
       h('div', { class: 'row' }, h('a', { class: 'btn btn-small', href: '/rooms' }, 'Rooms'), h('button', { class: 'btn btn-small btn-primary', type: 'button', onClick: newDm }, 'New message')),
     ),
-    conn,
     empty,
     list,
   )
@@ -31,6 +30,7 @@ export function mountChatList(el) {
   const render = () => {
     empty.hidden = state.chats.length > 0
     list.replaceChildren(...state.chats.map(renderItem))
+    setUnread(state.chats.reduce((n, c) => n + (c.unread ?? 0), 0))
   }
 
   let timer = null
@@ -52,7 +52,9 @@ export function mountChatList(el) {
     if (!chat || (aboutMe && ['kicked', 'banned', 'left', 'joined'].includes(m.service.type))) return refreshSoon()
     if (chat.last_message && chat.last_message.id > m.id) return
     chat.last_message = m
-    if (m.kind === 'user' && m.author_id !== state.me.id && state.openChat !== key) chat.unread = (chat.unread ?? 0) + 1
+    // The open chat counts too while the tab is hidden: nobody has seen it yet.
+    const seen = state.openChat === key && document.visibilityState === 'visible'
+    if (m.kind === 'user' && m.author_id !== state.me.id && !seen) chat.unread = (chat.unread ?? 0) + 1
     // Activity is what people write (as the server orders it); service lines do not reorder.
     if (m.kind === 'user') state.chats = [chat, ...state.chats.filter((c) => c !== chat)]
     render()
@@ -80,7 +82,6 @@ export function mountChatList(el) {
       }
     }),
     on('chats.reload', refreshSoon),
-    on('connection', (s) => (conn.hidden = s !== 'reconnecting')),
   ]
   const onRoute = () => {
     for (const a of list.querySelectorAll('a.chat-item')) {
@@ -103,7 +104,7 @@ function renderItem(chat) {
   const name = chat.kind === 'room' ? chat.room.name : displayName(state.users.get(chat.user.id) ?? chat.user)
   const pic =
     chat.kind === 'room'
-      ? h('span', { class: 'avatar room-avatar', style: `--hue:${(chat.room.id * 67) % 360}`, 'aria-hidden': 'true' }, '#')
+      ? roomAvatar(chat.room.id)
       : h('span', { class: 'avatar-wrap' }, avatar(chat.user, 40), presenceDot(chat.user))
   const unread = chat.unread ?? 0
   const last = chat.last_message
@@ -127,8 +128,8 @@ function renderItem(chat) {
         h(
           'span',
           { class: 'chat-bottom' },
-          h('span', { class: 'preview' }, last ? previewText(last) : chat.kind === 'room' ? chat.room.topic || 'No messages yet' : 'No messages yet'),
-          unread > 0 ? h('span', { class: 'badge', 'aria-label': `${unread} unread` }, unread > 99 ? '99+' : String(unread)) : null,
+          h('span', { class: 'preview' }, last ? previewParts(last) : chat.kind === 'room' ? chat.room.topic || 'No messages yet' : 'No messages yet'),
+          unread > 0 ? h('span', { class: 'badge', 'aria-label': `${plural(unread, 'unread message')}` }, unread > 99 ? '99+' : String(unread)) : null,
         ),
       ),
     ),

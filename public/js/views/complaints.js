@@ -1,6 +1,6 @@
 // Complaints about messages, for site admins (all) and room admins (their rooms).
 import { get, patch, qs } from '../api.js'
-import { h, timeEl, toast, uid } from '../dom.js'
+import { h, plural, timeEl, toast, uid } from '../dom.js'
 import { displayName, loadUser, state } from '../store.js'
 
 export function mountComplaints(el) {
@@ -24,7 +24,7 @@ export function mountComplaints(el) {
     try {
       const data = await get(`/complaints${qs({ status: filter.value, limit: 100 })}`)
       const items = data.items ?? []
-      status.textContent = items.length ? `${items.length} complaint${items.length === 1 ? '' : 's'}` : 'Nothing here.'
+      status.textContent = items.length ? plural(items.length, 'complaint') : 'Nothing here.'
       list.replaceChildren(...items.map(row))
     } catch (err) {
       status.textContent = err.status === 403 ? 'Only site admins and room admins see complaints.' : err.message

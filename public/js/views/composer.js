@@ -1,23 +1,26 @@
 // The message composer: text, one image attachment, a reply target, and the reason a send
-// cannot happen (silenced, not a member, offline). Enter sends, Shift+Enter starts a new line.
+// cannot happen (silenced, not a member). Enter sends, Shift+Enter starts a new line.
+// Sending hands the message to the outbox (outbox.js) and clears the box at once, so what is typed
+// next is never touched by the send before it; the text being written is kept as the chat's draft.
 import { upload } from '../api.js'
 import { icon } from '../icons.js'
 import { clientId, fmtTime, h, uid } from '../dom.js'
+import { loadDraft, saveDraft } from '../drafts.js'
 import { displayName, state } from '../store.js'
 
 // 3 s: the server sends at most one typing event per user per 3 s anyway.
 const TYPING_EVERY_MS = 3000
 
 /**
- * createComposer({send, typing}) → {el, setReply, setBlock, focus}
- * send({text?, attachment_id?, reply_to_id?, client_id}) → Promise<message>; throws ApiError.
+ * createComposer({chat, send, typing, label}) → {el, input, setReply, setBlock, focus}
+ * send(payload, attachment): queues {text?, attachment_id?, reply_to_id?, client_id}; attachment
+ * is {url} for the pending preview, or null.
  */
-export function createComposer({ send, typing, label = 'Message' }) {
+export function createComposer({ chat, send, typing, label = 'Message' }) {
   const textId = uid('compose')
   const fileId = uid('attach')
   let reply = null
   let attachment = null // {id, url} once uploaded
-  let pendingId = null // client_id kept until a send succeeds, so a retry never posts twice
   let block = null
   let lastTyping = 0
 
@@ -54,13 +57,15 @@ export function createComposer({ send, typing, label = 'Message' }) {
   }
 
   const autosize = () => {
+    if (!text.isConnected) return
     text.style.height = 'auto'
     text.style.height = `${Math.min(text.scrollHeight, 160)}px`
   }
 
+  text.value = loadDraft(chat)
   text.addEventListener('input', () => {
     autosize()
-    pendingId = null
+    saveDraft(chat, text.value)
     if (text.value.trim() && Date.now() - lastTyping > TYPING_EVERY_MS && !block) {
       lastTyping = Date.now()
       typing?.().catch(() => {})
@@ -71,6 +76,7 @@ export function createComposer({ send, typing, label = 'Message' }) {
       ev.preventDefault()
       form.requestSubmit()
     } else if (ev.key === 'Escape' && reply) {
+      ev.preventDefault() // the reply, not the panel around
       setReply(null)
     }
   })
@@ -80,7 +86,6 @@ export function createComposer({ send, typing, label = 'Message' }) {
     file.value = ''
     if (!f) return
     attachment = null
-    pendingId = null
     attachBox.hidden = false
     attachBox.dataset.busy = '1'
     refreshSend()
@@ -103,7 +108,6 @@ export function createComposer({ send, typing, label = 'Message' }) {
 
   function clearAttachment() {
     attachment = null
-    pendingId = null
     attachBox.hidden = true
     attachBox.replaceChildren()
     text.focus()
@@ -111,7 +115,6 @@ export function createComposer({ send, typing, label = 'Message' }) {
 
   function setReply(m) {
     reply = m
-    pendingId = null
     replyBox.hidden = !m
     if (!m) return replyBox.replaceChildren()
     const who = displayName(state.users.get(m.author_id))
@@ -129,42 +132,29 @@ export function createComposer({ send, typing, label = 'Message' }) {
     refreshSend()
   }
 
-  form.addEventListener('submit', async (ev) => {
+  form.addEventListener('submit', (ev) => {
     ev.preventDefault()
     if (block) return
+    if (attachBox.dataset.busy === '1') return showNotice('Wait for the picture to finish uploading, then send.', 'warn')
     const body = text.value.trim()
     if (!body && !attachment) return text.focus()
-    pendingId ??= clientId()
-    const payload = { client_id: pendingId }
+    const payload = { client_id: clientId() }
     if (body) payload.text = body
     if (attachment) payload.attachment_id = attachment.id
     if (reply) payload.reply_to_id = reply.id
-    sendBtn.disabled = true
-    try {
-      await send(payload)
-      text.value = ''
-      autosize()
-      pendingId = null
-      clearAttachment()
-      setReply(null)
-      if (!block) showNotice(null)
-    } catch (err) {
-      if (err.code === 'silenced') {
-        setBlock(silencedBlock(err.details?.until))
-      } else if (err.code === 'rate_limited') {
-        showNotice(`Slow down: you can send again in ${err.retryAfter ?? 'a few'} s.`, 'warn')
-      } else if (err.status === 0) {
-        showNotice('Not sent: no connection. Press Send to try again.', 'error')
-      } else {
-        showNotice(`Not sent: ${err.message}`, 'error')
-      }
-    } finally {
-      refreshSend()
-      text.focus()
-    }
+    send(payload, attachment ? { url: attachment.url } : null)
+    text.value = ''
+    saveDraft(chat, '')
+    autosize()
+    clearAttachment()
+    setReply(null)
+    showNotice(null)
+    text.focus()
   })
 
-  return { el: form, setReply, setBlock, focus: () => text.focus() }
+  // A restored draft of several lines opens at its height.
+  requestAnimationFrame(autosize)
+  return { el: form, input: text, setReply, setBlock, focus: () => text.focus() }
 }
 
 /** The notice for a silenced member: why, and until when. */

@@ -2,10 +2,12 @@
 // by id, typing, read marks and the composer. room.js and dm.js wrap it with their header.
 import { get, post, qs } from '../api.js'
 import { h, toast } from '../dom.js'
+import { enqueue } from '../outbox.js'
 import { displayName, emit, loadUser, on, state } from '../store.js'
-import { createComposer } from './composer.js'
+import { createComposer, silencedBlock } from './composer.js'
 import { deleteMessage, reportMessage } from './message-actions.js'
 import { renderMessage, previewText } from './message.js'
+import { createPendingList } from './pending.js'
 import { createTypingIndicator } from './typing.js'
 
 // 50: a screenful or two per page; the API's default too.
@@ -31,9 +33,16 @@ export function createConversation(opts) {
   const offs = []
 
   const list = h('ol', { class: 'messages', 'aria-label': 'Messages' })
+  const pending = createPendingList(opts.key, {
+    onPaint: (paint) => {
+      const wasNear = nearBottom()
+      paint()
+      if (wasNear) scrollToBottom()
+    },
+  })
   const olderBtn = h('button', { type: 'button', class: 'btn btn-small older-btn', hidden: true, onClick: () => loadOlder() }, 'Load older messages')
   const historyNote = h('p', { class: 'history-note muted', role: 'status' }, 'Loading messages…')
-  const scroller = h('div', { class: 'scroller', tabindex: '0', 'aria-label': `${opts.label} — message history` }, h('div', { class: 'history-top' }, olderBtn, historyNote), list)
+  const scroller = h('div', { class: 'scroller', tabindex: '0', 'aria-label': `${opts.label} — message history` }, h('div', { class: 'history-top' }, olderBtn, historyNote), list, pending.el)
   const jump = h('button', { type: 'button', class: 'jump-btn', hidden: true, onClick: () => scrollToBottom(true) }, 'New messages ↓')
   const typing = createTypingIndicator()
   const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' })
@@ -50,13 +59,13 @@ export function createConversation(opts) {
     onReport: (m) => reportMessage(m),
     onMediaLoad: () => stick && scrollToBottom(),
   }
+  const path = `${opts.base}/messages`
   const composer = createComposer({
+    chat: opts.key,
     label: `Message ${opts.label}`,
-    send: async (payload) => {
-      const data = await post(`${opts.base}/messages`, payload)
-      insert(data.message, { live: false })
+    send: (payload, attachment) => {
+      enqueue({ client_id: payload.client_id, chat: opts.key, path, payload, attachment })
       scrollToBottom()
-      return data.message
     },
     typing: () => post(`${opts.base}/typing`),
   })
@@ -102,6 +111,7 @@ export function createConversation(opts) {
     if (loaded && !loadingOlder) paintHistoryState()
     if (live) {
       const mine = m.author_id === state.me.id
+      if (mine && m.kind === 'user') pending.settleByContent(m)
       if (m.kind === 'user' && !mine) {
         typing.clear(m.author_id)
         // Room previews name the author already; a dialog's do not.
@@ -195,6 +205,10 @@ export function createConversation(opts) {
     }
   }
 
+  // The view shrinks when a notice or a reply shows under it: the newest message stays in sight.
+  const resized = new ResizeObserver(() => stick && scrollToBottom())
+  resized.observe(scroller)
+
   scroller.addEventListener('scroll', () => {
     stick = nearBottom()
     if (stick) {
@@ -212,6 +226,7 @@ export function createConversation(opts) {
     readTimer = setTimeout(markRead, 300)
   }
   async function markRead() {
+    readTimer = null
     // Read means seen: the tab is visible and the newest messages are on screen.
     if (document.visibilityState !== 'visible' || messages.size === 0 || !nearBottom()) return
     const latest = Math.max(...messages.keys())
@@ -231,6 +246,14 @@ export function createConversation(opts) {
 
   offs.push(
     on('message.created', ({ message }) => insert(message, { live: true })),
+    on('outbox.sent', ({ entry, message }) => {
+      if (entry.chat !== opts.key) return
+      insert(message, { live: false })
+      scrollToBottom()
+    }),
+    on('outbox.failed', ({ entry, error }) => {
+      if (entry.chat === opts.key && error.code === 'silenced') composer.setBlock(silencedBlock(error.details?.until))
+    }),
     on('message.deleted', (d) => {
       if (messages.has(d.message_id)) remove(d.message_id)
     }),
@@ -239,6 +262,8 @@ export function createConversation(opts) {
       if (from && from !== state.me.id) typing.show(from)
     }),
   )
+
+  pending.paint()
 
   return {
     el,
@@ -252,7 +277,11 @@ export function createConversation(opts) {
     markRead: markReadSoon,
     destroy() {
       for (const off of offs) off()
+      pending.destroy()
+      resized.disconnect()
       typing.destroy()
+      // Leaving right after a message came in: it was on screen, so it counts as read.
+      if (readTimer !== null) markRead()
       clearTimeout(readTimer)
       document.removeEventListener('visibilitychange', onVisible)
     },

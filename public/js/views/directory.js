@@ -1,7 +1,7 @@
 // The room directory: search, browse by activity, join (with a password for private rooms), create.
 import { get, post, qs } from '../api.js'
 import { icon } from '../icons.js'
-import { formDialog, h, timeEl, uid } from '../dom.js'
+import { formDialog, h, plural, roomAvatar, timeEl, uid } from '../dom.js'
 import { navigate } from '../router.js'
 import { emit, on } from '../store.js'
 
@@ -50,7 +50,7 @@ export function mountDirectory(el) {
       if (p === 1) list.replaceChildren(...rows)
       else list.append(...rows)
       more.hidden = page * PER_PAGE >= data.total
-      status.textContent = data.total === 0 ? (q.value.trim() ? 'No room matches that search.' : 'No rooms yet. Create the first one!') : `${data.total} room${data.total === 1 ? '' : 's'}`
+      status.textContent = data.total === 0 ? (q.value.trim() ? 'No room matches that search.' : 'No rooms yet. Create the first one!') : plural(data.total, 'room')
     } catch (err) {
       if (mine === seq) status.textContent = `Could not load rooms: ${err.message}`
     }
@@ -60,13 +60,13 @@ export function mountDirectory(el) {
     return h(
       'li',
       { class: 'room-row' },
-      h('span', { class: 'avatar room-avatar', style: `--hue:${(room.id * 67) % 360}`, 'aria-hidden': 'true' }, '#'),
+      roomAvatar(room.id),
       h(
         'div',
         { class: 'room-main' },
         h('a', { class: 'room-name', href: `/room/${room.id}` }, room.name, room.is_private ? h('span', { class: 'lock', title: 'Private room' }, ' ', icon('lock', 14), h('span', { class: 'sr-only' }, ' (private)')) : null),
         room.topic ? h('p', { class: 'muted room-topic' }, room.topic) : null,
-        h('p', { class: 'room-meta muted' }, `${room.member_count}/${room.max_users} members · active `, timeEl(room.last_activity_at)),
+        h('p', { class: 'room-meta muted' }, `${room.member_count}/${plural(room.max_users, 'member')} · active `, timeEl(room.last_activity_at)),
       ),
       room.joined ? h('a', { class: 'btn btn-small', href: `/room/${room.id}` }, 'Open') : h('button', { type: 'button', class: 'btn btn-small btn-primary', onClick: () => join(room) }, 'Join'),
     )

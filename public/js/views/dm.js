@@ -1,9 +1,11 @@
 // A direct conversation: the peer's presence, read receipts on my messages, call and gift.
 import { del, get, post, qs } from '../api.js'
 import { iconLabel } from '../icons.js'
-import { avatar, fmtTime, formDialog, h, toast, uid } from '../dom.js'
+import { avatar, confirmDialog, fmtTime, h, toast, uid } from '../dom.js'
+import { openMenu } from '../menu.js'
 import { navigate } from '../router.js'
 import { displayName, emit, loadUser, on, state } from '../store.js'
+import { setTitle } from '../title.js'
 import { startCall } from './call.js'
 import { presenceDot } from './chatlist.js'
 import { createConversation } from './conversation.js'
@@ -24,7 +26,7 @@ export function mountDialog(el, idText) {
   const picWrap = h('span', { class: 'avatar-wrap' })
   const callBtn = h('button', { type: 'button', class: 'btn btn-small', onClick: () => startCall(state.users.get(peerId)) }, iconLabel('phone', 'Call'))
   const giftBtn = h('button', { type: 'button', class: 'btn btn-small', onClick: () => openGiftDialog(state.users.get(peerId)) }, iconLabel('gift', 'Gift'))
-  const moreBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', onClick: () => more() }, iconLabel('dots', 'More'))
+  const moreBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-haspopup': 'menu', 'aria-expanded': 'false', onClick: () => more() }, iconLabel('dots', 'More'))
   const header = h(
     'header',
     { class: 'chat-head' },
@@ -50,7 +52,7 @@ export function mountDialog(el, idText) {
     const u = state.users.get(peerId)
     if (!u) return
     title.textContent = displayName(u)
-    document.title = `${displayName(u)} · Parley`
+    setTitle(displayName(u))
     picWrap.replaceChildren(avatar(u, 40), presenceDot(u))
     subtitle.textContent = u.deleted ? 'This account was deleted' : u.online ? 'online' : u.last_seen ? `last seen ${fmtTime(u.last_seen)}` : 'offline'
     callBtn.disabled = giftBtn.disabled = !!u.deleted
@@ -73,32 +75,29 @@ export function mountDialog(el, idText) {
     }
   }
 
-  async function more() {
-    const choice = await formDialog({
-      title: 'Conversation',
-      fields: [
-        {
-          name: 'action',
-          label: 'What to do',
-          options: [
-            ['clear', 'Clear the history for me'],
-            ['clear_all', 'Clear the history for both of us'],
-            ['delete', 'Remove this chat from my list'],
-            ['delete_all', 'Remove this chat for both of us'],
-          ],
-        },
+  function more() {
+    const name = displayName(state.users.get(peerId))
+    openMenu(
+      moreBtn,
+      [
+        { label: 'Clear history for me…', onSelect: () => act('Clear the history for you?', 'The messages so far disappear for you; they keep theirs.', 'Clear history', () => post(`/dialogs/${peerId}/clear`, {})) },
+        { label: 'Clear history for both…', onSelect: () => act(`Clear the history for you and ${name}?`, 'The messages so far disappear on both sides.', 'Clear for both', () => post(`/dialogs/${peerId}/clear`, { for_everyone: true })) },
+        { label: 'Remove chat from my list…', danger: true, onSelect: () => act('Remove this chat from your list?', 'It comes back with the next message.', 'Remove', () => del(`/dialogs/${peerId}`), true) },
+        { label: 'Remove chat for both…', danger: true, onSelect: () => act(`Remove this chat for you and ${name}?`, 'The conversation is removed on both sides.', 'Remove for both', () => del(`/dialogs/${peerId}?for_everyone=true`), true) },
       ],
-      submitLabel: 'Go',
-      danger: true,
-      onSubmit: async ({ action }) => {
-        if (action.startsWith('clear')) await post(`/dialogs/${peerId}/clear`, action === 'clear_all' ? { for_everyone: true } : {})
-        else await del(`/dialogs/${peerId}${action === 'delete_all' ? '?for_everyone=true' : ''}`)
-        return action
-      },
-    })
-    if (!choice) return
+      { label: 'Conversation' },
+    )
+  }
+
+  async function act(title, intro, label, request, leaves = false) {
+    if (!(await confirmDialog(title, intro, label))) return
+    try {
+      await request()
+    } catch (err) {
+      return toast(err.message, 'error')
+    }
     emit('chats.reload')
-    if (choice.startsWith('delete')) navigate('/')
+    if (leaves) navigate('/')
     else conv.removeUpTo(Number.MAX_SAFE_INTEGER)
   }
 
@@ -130,6 +129,6 @@ export function mountDialog(el, idText) {
     for (const off of offs) off()
     conv.destroy()
     if (state.openChat === key) state.openChat = null
-    document.title = 'Parley'
+    setTitle(null)
   }
 }

@@ -1,7 +1,7 @@
 // Sending a gift: pick one from the catalogue, pay from the balance (API.md §7).
 import { get, post } from '../api.js'
 import { icon } from '../icons.js'
-import { formDialog, h, toast, uid } from '../dom.js'
+import { formDialog, h, plural, toast, uid } from '../dom.js'
 import { displayName, setMe, state } from '../store.js'
 
 export async function openGiftDialog(user, roomId) {
@@ -17,7 +17,7 @@ export async function openGiftDialog(user, roomId) {
   const grid = h(
     'fieldset',
     { class: 'gift-grid' },
-    h('legend', {}, `Choose a gift · you have ${state.me.balance ?? 0} coins`),
+    h('legend', {}, `Choose a gift · you have ${plural(state.me.balance ?? 0, 'coin')}`),
     gifts.map((g, i) =>
       h(
         'label',
@@ -25,7 +25,7 @@ export async function openGiftDialog(user, roomId) {
         h('input', { type: 'radio', name: group, value: String(g.id), checked: i === 0 }),
         g.image_url ? h('img', { src: g.image_url, alt: '', width: 48, height: 48 }) : h('span', { class: 'gift-emoji' }, icon('gift', 40)),
         h('span', { class: 'gift-name' }, g.name),
-        h('span', { class: 'gift-price' }, `${g.price} coins`),
+        h('span', { class: 'gift-price' }, plural(g.price, 'coin')),
       ),
     ),
   )

@@ -43,7 +43,18 @@ export function createMembersPanel({ room, rank, onChange, button }) {
       refresh()
       heading.setAttribute('tabindex', '-1')
       heading.focus()
-    } else button.focus()
+      document.addEventListener('keydown', onEscape)
+    } else {
+      document.removeEventListener('keydown', onEscape)
+      button.focus()
+    }
+  }
+
+  // Escape closes the panel, unless something on top of it (a dialog, a menu, the composer's reply) used it.
+  function onEscape(ev) {
+    if (ev.key !== 'Escape' || ev.defaultPrevented || document.querySelector('dialog[open]')) return
+    ev.preventDefault()
+    toggle(false)
   }
 
   async function refresh() {
@@ -208,6 +219,7 @@ export function createMembersPanel({ room, rank, onChange, button }) {
     },
     destroy() {
       clearTimeout(timer)
+      document.removeEventListener('keydown', onEscape)
     },
   }
 }

@@ -2,9 +2,11 @@
 // and the member's own standing (silenced, removed) shown in the composer.
 import { del, get, patch, post } from '../api.js'
 import { iconLabel } from '../icons.js'
-import { confirmDialog, formDialog, h, toast, uid } from '../dom.js'
-import { navigate } from '../router.js'
+import { confirmDialog, formDialog, h, plural, roomAvatar, toast, uid } from '../dom.js'
+import { openMenu } from '../menu.js'
+import { focusWhenReady, navigate } from '../router.js'
 import { displayName, emit, on, state } from '../store.js'
+import { setTitle } from '../title.js'
 import { silencedBlock } from './composer.js'
 import { createConversation } from './conversation.js'
 import { createMembersPanel } from './members.js'
@@ -32,28 +34,49 @@ export function mountRoom(el, idText) {
   const title = h('h1', { id: titleId, tabindex: '-1' }, 'Loading…')
   const subtitle = h('p', { class: 'subtitle' })
   const membersBtn = h('button', { type: 'button', class: 'btn btn-small', 'aria-expanded': 'false', hidden: true, onClick: () => panel?.toggle() }, iconLabel('users', 'Members'))
-  const settingsBtn = h('button', { type: 'button', class: 'btn btn-small', hidden: true, onClick: () => settings() }, iconLabel('gear', 'Settings'))
-  const leaveBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', hidden: true, onClick: () => leave() }, iconLabel('leave', 'Leave'))
-  const pic = h('span', { class: 'avatar room-avatar', style: `--hue:${(id * 67) % 360}`, 'aria-hidden': 'true' }, '#')
+  const moreBtn = h('button', { type: 'button', class: 'btn btn-small btn-ghost', hidden: true, 'aria-haspopup': 'menu', 'aria-expanded': 'false', onClick: () => moreMenu() }, iconLabel('dots', 'More'))
+  const pic = roomAvatar(id)
   const body = h('div', { class: 'chat-body' })
   el.append(
     h(
       'section',
       { class: 'chat', 'aria-labelledby': titleId },
-      h('header', { class: 'chat-head' }, h('a', { class: 'back-link', href: '/', 'aria-label': 'Back to chats' }, '‹'), pic, h('div', { class: 'chat-title' }, title, subtitle), h('div', { class: 'chat-actions' }, membersBtn, settingsBtn, leaveBtn)),
+      h('header', { class: 'chat-head' }, h('a', { class: 'back-link', href: '/', 'aria-label': 'Back to chats' }, '‹'), pic, h('div', { class: 'chat-title' }, title, subtitle), h('div', { class: 'chat-actions' }, membersBtn, moreBtn)),
       body,
     ),
   )
 
   const paintHeader = () => {
     title.textContent = room.name
-    document.title = `${room.name} · Parley`
-    const bits = [`${room.member_count} member${room.member_count === 1 ? '' : 's'}`]
+    setTitle(room.name)
+    const bits = [plural(room.member_count, 'member')]
     if (room.is_private) bits.push('private')
     if (room.topic) bits.push(room.topic)
     subtitle.textContent = bits.join(' · ')
-    membersBtn.hidden = leaveBtn.hidden = !room.joined
-    settingsBtn.hidden = !(room.joined && rankIn(room, state.me.id) >= 2)
+    membersBtn.hidden = moreBtn.hidden = !room.joined
+  }
+
+  function moreMenu() {
+    openMenu(
+      moreBtn,
+      [
+        rankIn(room, state.me.id) >= 2 && { label: 'Room settings…', onSelect: () => settings() },
+        { label: 'Clear history for me…', onSelect: () => clearHistory() },
+        { label: 'Leave room…', danger: true, onSelect: () => leave() },
+      ],
+      { label: 'Room' },
+    )
+  }
+
+  async function clearHistory() {
+    if (!(await confirmDialog('Clear this room’s history?', 'The messages so far disappear for you only; everyone else keeps them.', 'Clear history'))) return
+    try {
+      await post(`/rooms/${id}/clear`)
+      conv?.removeUpTo(Number.MAX_SAFE_INTEGER)
+      emit('chats.reload')
+    } catch (err) {
+      toast(err.message, 'error')
+    }
   }
 
   // Who silenced me and why, or why I was removed: known from the service message, not the room.
@@ -109,6 +132,7 @@ export function mountRoom(el, idText) {
     })
     panel = createMembersPanel({ room: () => room, rank: (uid) => rankIn(room, uid), onChange: refreshSoon, button: membersBtn })
     body.replaceChildren(conv.el, panel.el)
+    focusWhenReady(conv.composer.input)
     paintStanding()
     conv.load().catch(() => {})
   }
@@ -140,7 +164,7 @@ export function mountRoom(el, idText) {
       { class: 'join-card stack' },
       h('h2', {}, room.name),
       room.topic ? h('p', {}, room.topic) : null,
-      h('p', { class: 'muted' }, `${room.member_count} of ${room.max_users} members${room.is_private ? ' · private room' : ''}`),
+      h('p', { class: 'muted' }, `${room.member_count} of ${plural(room.max_users, 'member')}${room.is_private ? ' · private room' : ''}`),
       pw ? h('div', { class: 'field' }, h('label', { for: pwId }, 'Room password'), pw) : null,
       error,
       h('button', { type: 'submit', class: 'btn btn-primary', 'data-autofocus': '' }, 'Join room'),
@@ -237,6 +261,6 @@ export function mountRoom(el, idText) {
     clearTimeout(liftTimer)
     clearTimeout(refreshTimer)
     if (state.openChat === key) state.openChat = null
-    document.title = 'Parley'
+    setTitle(null)
   }
 }
