@@ -35,6 +35,8 @@ const RawConfig = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
+  // API.md §14: where uploaded files live; shared storage when processes run on several machines.
+  UPLOAD_DIR: z.string().optional(),
   SECRET_KEY: z.string().min(32, 'SECRET_KEY must be at least 32 characters').optional(),
   PUBLIC_URL: z.url().optional(),
   SENDGRID_KEY: z.string().optional(),
@@ -82,7 +84,11 @@ export type Config = Readonly<{
   port: number
   host: string
   dataDir: string
+  /** The SQLite file (unused when postgresUrl is set). */
   databaseFile: string
+  /** DATABASE_URL when it names PostgreSQL (API.md §14); undefined: SQLite. */
+  postgresUrl: string | undefined
+  uploadDir: string
   secretKey: string
   generatedSecret: boolean
   publicUrl: string | undefined
@@ -170,7 +176,10 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   const raw = result.data
   const production = raw.NODE_ENV === 'production'
   const dataDir = resolve(raw.DATA_DIR)
-  const databaseFile = databaseFileFrom(raw.DATABASE_URL, dataDir)
+  const postgresUrl = raw.DATABASE_URL && /^postgres(?:ql)?:\/\//.test(raw.DATABASE_URL) ? raw.DATABASE_URL : undefined
+  const databaseFile = databaseFileFrom(postgresUrl ? undefined : raw.DATABASE_URL, dataDir)
+  // Every process of a site must share the key, so none may make up its own.
+  if (postgresUrl && !raw.SECRET_KEY) throw new ConfigError('SECRET_KEY is required with a PostgreSQL DATABASE_URL (every process must use the same one)')
   if (production && raw.PASSWORD_HASH_COST < MIN_PRODUCTION_HASH_COST) {
     throw new ConfigError(`PASSWORD_HASH_COST must be at least ${MIN_PRODUCTION_HASH_COST} when NODE_ENV=production`)
   }
@@ -186,6 +195,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     host: raw.HOST,
     dataDir,
     databaseFile,
+    postgresUrl,
+    uploadDir: raw.UPLOAD_DIR ? resolve(raw.UPLOAD_DIR) : join(dataDir, 'uploads'),
     secretKey,
     generatedSecret: generated,
     publicUrl: raw.PUBLIC_URL?.replace(/\/+$/, ''),
@@ -221,7 +232,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
 function databaseFileFrom(url: string | undefined, dataDir: string): string {
   if (!url) return join(dataDir, 'parley.db')
   const m = /^(?:sqlite|file):(?:\/\/)?(.+)$/.exec(url)
-  if (!m) throw new ConfigError('DATABASE_URL: only sqlite:<path> is supported by this build')
+  if (!m) throw new ConfigError('DATABASE_URL: sqlite:<path> or postgres://user:password@host:port/database')
   return resolve(m[1]!)
 }
 

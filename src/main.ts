@@ -10,10 +10,11 @@ import { type AppOptions, createApp } from './app.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
-import { openDatabase } from './db/open.js'
+import { openConfigured } from './db/connect.js'
 import { lockDataDir } from './data-dir-lock.js'
 import type { AppDeps } from './deps.js'
 import { type BusMessage, type EventBus, LocalBus } from './events/bus.js'
+import { HorizonBus } from './events/horizon.js'
 import { Hub } from './events/hub.js'
 import { EventLog } from './events/log.js'
 import { PollSlots } from './events/poll-slots.js'
@@ -27,6 +28,7 @@ import { createMailer } from './notify/mailer.js'
 import { Outbox } from './notify/outbox.js'
 import { createSmsSender } from './notify/sms.js'
 import { RoomCaches } from './rooms/caches.js'
+import { PostgresStore } from './store/postgres.js'
 import { SqliteStore } from './store/sqlite.js'
 
 // 10 s: requests in flight get this long to finish before their connections are cut.
@@ -37,17 +39,20 @@ export type BuildOptions = { runtime: Runtime; clock?: Clock; log?: Logger } & A
 export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
   const clock = opts.clock ?? systemClock
   const log = opts.log ?? createLogger(config)
-  const { db, close } = openDatabase(config.databaseFile, opts.runtime.sqliteAddon?.(config.dataDir))
+  const { db, close } = openConfigured(config, opts.runtime)
   const applied = await migrateToLatest(db).catch(async (err: unknown) => {
     await close()
     throw err
   })
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied')
-  const store = new SqliteStore(db, close, log)
+  const store = config.postgresUrl ? new PostgresStore(db, close, log) : new SqliteStore(db, close, log)
   await store.init()
-  const bus: EventBus = new LocalBus()
+  const shared: EventBus = new LocalBus()
+  // Postgres commits out of position order: events reach the tails through the horizon.
+  const bus = store instanceof PostgresStore ? store.orderedBus(shared, log) : shared
   const events = new EventLog(store, bus, clock)
   await events.init()
+  if (bus instanceof HorizonBus) bus.start(events.latestPosition())
   const hub = new Hub(clock)
   const presence = new Presence(presenceSource(db), (data, users) => events.ephemeral('presence', data, users), clock, log)
   const outbox = new Outbox(config.outboxDir ?? join(config.dataDir, 'outbox'), clock, log)
@@ -103,8 +108,9 @@ export type Running = { url: string; port: number; deps: AppDeps; stop: () => Pr
 
 /** Starts the whole server; stop() drains as SIGTERM does. */
 export async function startServer(config: Config, opts: BuildOptions): Promise<Running> {
-  // First: a second process on this DATA_DIR stops here, before it migrates or listens.
-  const lock = lockDataDir(config.dataDir, opts.runtime.sqliteAddon?.(config.dataDir))
+  // First: a second process on this DATA_DIR stops here, before it migrates or listens. On
+  // Postgres, processes share the database (and may share DATA_DIR): no lock.
+  const lock = config.postgresUrl ? { release: () => undefined } : lockDataDir(config.dataDir, opts.runtime.sqliteAddon?.(config.dataDir))
   const { deps, close } = await buildDeps(config, opts).catch((err: unknown) => {
     lock.release()
     throw err
@@ -143,7 +149,7 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
   const port = (http.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-  deps.log.info({ url, database: config.databaseFile }, 'parley listening')
+  deps.log.info({ url, database: config.postgresUrl ? 'postgres' : config.databaseFile }, 'parley listening')
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {

@@ -51,6 +51,7 @@ const decodeUsers = (column: string | null): Int32Array | null => (column === nu
 
 export class SqliteStore implements Store {
   readonly origin = positionOf(0)
+  readonly shared = false
   /** The job whose function runs now, by transaction (a group shares one kysely transaction). */
   private readonly running = new WeakMap<Trx, Job>()
   private readonly queue: Job[] = []
@@ -213,6 +214,12 @@ export class SqliteStore implements Store {
         .execute()
       return { through: positionOf(through), deleted: Number(res.numDeletedRows) }
     })
+  }
+
+  /** One process per database file (the DATA_DIR lock): nothing else can be running it. */
+  async exclusive(_name: string, fn: () => Promise<unknown>): Promise<boolean> {
+    await fn()
+    return true
   }
 
   close(): Promise<void> {

@@ -46,6 +46,12 @@ export interface Store {
    */
   onCommit(trx: Trx, fn: () => void): void
 
+  /**
+   * Whether other processes write the same log (Postgres): a cursor may then name a position
+   * another process has released and this one not yet, which is no sign of a foreign cursor.
+   */
+  readonly shared: boolean
+
   /** The position before every event: where an empty log's readers start. */
   readonly origin: Position
   /** Whether s is a position this store could have issued (a cursor's durable part). */
@@ -73,6 +79,12 @@ export interface Store {
 
   /** Deletes the events created before `before` (epoch ms); answers the new prunedThrough, or null if nothing went. */
   pruneEvents(before: number): Promise<{ through: Position; deleted: number } | null>
+
+  /**
+   * Runs fn unless another process is running work of this name now (API.md §14: periodic work
+   * on one process at a time); resolves with whether it ran. SQLite: one process, so it always runs.
+   */
+  exclusive(name: string, fn: () => Promise<unknown>): Promise<boolean>
 
   close(): Promise<void>
 }
