@@ -203,6 +203,7 @@ describe('/api/openapi.json', () => {
       ['/api/messages/{id}', 'patch'],
       ['/api/messages/{id}/reactions/{emoji}', 'put'],
       ['/api/messages/{id}/reactions/{emoji}', 'delete'],
+      ['/api/search', 'get'],
     ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined()
     }
@@ -210,6 +211,7 @@ describe('/api/openapi.json', () => {
     expect(put.parameters.find((p: any) => p.name === 'emoji').schema.type).toBe('string')
     expect(put.parameters.find((p: any) => p.name === 'id').schema.type).toBe('integer')
     expect(doc.paths['/api/messages/{id}'].patch.requestBody.content['application/json'].schema.required).toEqual(['text'])
+    expect(doc.paths['/api/search'].get.parameters.map((p: any) => p.name)).toEqual(['q', 'room_id', 'with_user_id', 'before', 'limit'])
     expect(Object.keys(doc.components.schemas.Message.properties)).toEqual(expect.arrayContaining(['edited_at', 'reactions', 'mentions']))
     expect(doc['x-events']['message.updated'].schema.properties.message.$ref).toBe('#/components/schemas/Message')
   })
