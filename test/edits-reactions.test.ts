@@ -204,6 +204,7 @@ describe('/api/openapi.json', () => {
       ['/api/messages/{id}/reactions/{emoji}', 'put'],
       ['/api/messages/{id}/reactions/{emoji}', 'delete'],
       ['/api/search', 'get'],
+      ['/api/auth/verify-email/resend', 'post'],
     ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined()
     }
@@ -212,6 +213,7 @@ describe('/api/openapi.json', () => {
     expect(put.parameters.find((p: any) => p.name === 'id').schema.type).toBe('integer')
     expect(doc.paths['/api/messages/{id}'].patch.requestBody.content['application/json'].schema.required).toEqual(['text'])
     expect(doc.paths['/api/search'].get.parameters.map((p: any) => p.name)).toEqual(['q', 'room_id', 'with_user_id', 'before', 'limit'])
+    expect(doc.paths['/api/auth/verify-email/resend'].post.requestBody.content['application/json'].schema.required).toEqual(['email'])
     expect(Object.keys(doc.components.schemas.Message.properties)).toEqual(expect.arrayContaining(['edited_at', 'reactions', 'mentions']))
     expect(doc['x-events']['message.updated'].schema.properties.message.$ref).toBe('#/components/schemas/Message')
   })
