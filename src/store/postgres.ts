@@ -13,7 +13,8 @@ import type { Db, Trx } from '../db/schema.js'
 import type { EventBus } from '../events/bus.js'
 import { HorizonBus } from '../events/horizon.js'
 import type { DurableType } from '../events/types.js'
-import type { EventAudience, Position, Store, StoredEvent } from './store.js'
+import { postgresSearch } from './postgres-search.js'
+import type { EventAudience, Position, SearchSpec, Store, StoredEvent } from './store.js'
 
 // Two numbers of 11 base-36 digits each (36^11 ≈ 1.3e17, past 2^53): the transaction, then the
 // event's id. Fixed width, so a later position compares greater as a string.
@@ -207,6 +208,10 @@ export class PostgresStore implements Store {
         await sql`select pg_advisory_unlock(${key})`.execute(conn)
       }
     })
+  }
+
+  searchMessages(q: SearchSpec) {
+    return postgresSearch(this.db, q)
   }
 
   close(): Promise<void> {

@@ -12,7 +12,8 @@ import type { Logger } from 'pino'
 import { prepared } from '../db/prepared.js'
 import type { Db, Trx } from '../db/schema.js'
 import type { DurableType } from '../events/types.js'
-import type { EventAudience, Position, Store, StoredEvent } from './store.js'
+import { sqliteSearch } from './sqlite-search.js'
+import type { EventAudience, Position, SearchSpec, Store, StoredEvent } from './store.js'
 
 // 11 base-36 digits: 36^11 ≈ 1.3e17 event ids, and a position that sorts as a string.
 const WIDTH = 11
@@ -220,6 +221,10 @@ export class SqliteStore implements Store {
   async exclusive(_name: string, fn: () => Promise<unknown>): Promise<boolean> {
     await fn()
     return true
+  }
+
+  searchMessages(q: SearchSpec) {
+    return sqliteSearch(this.db, q)
   }
 
   close(): Promise<void> {

@@ -7,8 +7,10 @@ import { adminQuery, queryOn } from '../helpers/postgres.js'
 export async function setup() {
   const name = `parley_test_${randomBytes(8).toString('hex')}`
   await adminQuery(`create database ${name}`)
-  // citext (usernames): in public, which every test schema's search_path ends with.
+  // citext (usernames) and unaccent (search): in public, which every test schema's search_path
+  // ends with (an extension lives in one schema per database).
   await queryOn(name, 'create extension if not exists citext')
+  await queryOn(name, 'create extension if not exists unaccent')
   process.env.TEST_POSTGRES_DATABASE = name
   return async () => {
     await adminQuery(`drop database if exists ${name} with (force)`)
