@@ -35,6 +35,16 @@ const RawConfig = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
+  // API.md §14: the Redis that several processes of one site share; absent, one process keeps it all in memory.
+  EVENT_BUS: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'EVENT_BUS must be a redis:// or rediss:// URL')
+    .optional(),
+  // Names every key and channel of this site in that Redis, so several sites (or test runs) can share one.
+  EVENT_BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'EVENT_BUS_PREFIX: letters, digits and : _ . - (at most 64)')
+    .default('parley:'),
   SECRET_KEY: z.string().min(32, 'SECRET_KEY must be at least 32 characters').optional(),
   PUBLIC_URL: z.url().optional(),
   SENDGRID_KEY: z.string().optional(),
@@ -83,6 +93,8 @@ export type Config = Readonly<{
   host: string
   dataDir: string
   databaseFile: string
+  /** The shared Redis (API.md §14), or undefined for one process with everything in memory. */
+  eventBus: { url: string; prefix: string } | undefined
   secretKey: string
   generatedSecret: boolean
   publicUrl: string | undefined
@@ -186,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     host: raw.HOST,
     dataDir,
     databaseFile,
+    eventBus: raw.EVENT_BUS ? Object.freeze({ url: raw.EVENT_BUS, prefix: raw.EVENT_BUS_PREFIX }) : undefined,
     secretKey,
     generatedSecret: generated,
     publicUrl: raw.PUBLIC_URL?.replace(/\/+$/, ''),

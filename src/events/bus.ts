@@ -25,7 +25,15 @@ export type BusMessage =
   /** Events just committed, in position order. */
   | { kind: 'committed'; events: readonly CommittedEvent[] }
   /** typing / presence: never stored, for whoever polls now or within 10 s. */
-  | { kind: 'ephemeral'; type: EphemeralType; data: unknown; at: number; users: readonly number[] }
+  | {
+      kind: 'ephemeral'
+      type: EphemeralType
+      data: unknown
+      at: number
+      users: readonly number[]
+      /** Its place among ephemeral events, set by a network bus so that every process numbers it alike. */
+      seq?: number
+    }
   /** Sessions signed out: refuse them, end their held polls. */
   | { kind: 'revoked'; userId: number; sessionIds: readonly string[] }
   /** A room's cached value is stale. */
@@ -43,6 +51,11 @@ export interface EventBus {
    */
   publish(message: BusMessage): Promise<void>
   subscribe(fn: (message: BusMessage) => void): () => void
+  /**
+   * Resolves once every event committed before the call has reached the subscribers: a poll whose
+   * cursor another process issued, past what this process has heard of, waits for it.
+   */
+  sync(): Promise<void>
   close(): Promise<void>
 }
 
@@ -58,6 +71,11 @@ export class LocalBus implements EventBus {
   subscribe(fn: (message: BusMessage) => void): () => void {
     this.subscribers.add(fn)
     return () => void this.subscribers.delete(fn)
+  }
+
+  /** Every commit of this process was delivered as it happened: nothing to wait for. */
+  sync(): Promise<void> {
+    return Promise.resolve()
   }
 
   async close(): Promise<void> {

@@ -79,8 +79,11 @@ export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck:
 /** Called once with the answer's body, or with the error to answer instead (ApiError: its 4xx). */
 export type PollDone = (error: unknown, body?: string) => void
 
-/** One poll, from a signed-in session and a validated query to the answer's body. */
-export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, recheck: Recheck, done: PollDone): void {
+/**
+ * One poll, from a signed-in session and a validated query to the answer's body. `synced`: this
+ * process has caught up with the log since the poll came in.
+ */
+export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, recheck: Recheck, done: PollDone, synced = false): void {
   if (q.cursor === undefined) {
     // A poll without a cursor is a poll too: the user is active from it (API.md §10).
     deps.presence.pollStarted(session.userId)
@@ -89,6 +92,11 @@ export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery,
   }
   const start = decodeCursor(q.cursor, (p) => deps.events.isPosition(p))
   if (!start) return done(new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.'))
+  if (start.d > deps.events.latestPosition() && !synced) {
+    // A cursor another process issued, past what this one has heard of: catch up, then look again.
+    deps.bus.sync().then(() => startPoll(deps, session, q, gone, recheck, done, true), done)
+    return
+  }
   if (deps.events.isExpired(start.d) || start.d > deps.events.latestPosition()) {
     return done(new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.'))
   }

@@ -49,6 +49,14 @@ type Job = {
 
 const decodeUsers = (column: string | null): Int32Array | null => (column === null ? null : Int32Array.from(column.split(',').filter(Boolean), Number))
 
+const toStoredWithUsers = (r: { id: number; type: string; data: string; created_at: number; audience: string | null }) => ({
+  position: positionOf(r.id),
+  type: r.type as DurableType,
+  data: r.data,
+  createdAt: r.created_at,
+  users: decodeUsers(r.audience),
+})
+
 export class SqliteStore implements Store {
   readonly origin = positionOf(0)
   /** The job whose function runs now, by transaction (a group shares one kysely transaction). */
@@ -189,9 +197,17 @@ export class SqliteStore implements Store {
     return { events, scannedTo: positionOf(rows.length === limit ? rows.at(-1)!.id : Math.max(upTo, from)) }
   }
 
+  async committedAfter(after: Position, limit: number) {
+    // Another process may have written these (a test's second server on one file): SQLite's write
+    // lock still commits them in id order, and reads past them move maxId on.
+    const rows = await this.db.selectFrom('events').selectAll().where('id', '>', idOf(after)).orderBy('id').limit(limit).execute()
+    if (rows.length > 0) this.maxId = Math.max(this.maxId, rows.at(-1)!.id)
+    return rows.map(toStoredWithUsers)
+  }
+
   async newestEvents(limit: number) {
     const rows = await this.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(limit).execute()
-    return rows.reverse().map((r) => ({ position: positionOf(r.id), type: r.type as DurableType, data: r.data, createdAt: r.created_at, users: decodeUsers(r.audience) }))
+    return rows.reverse().map(toStoredWithUsers)
   }
 
   async prunedThrough(): Promise<Position> {

@@ -65,6 +65,13 @@ export interface Store {
    */
   eventsAfter(userId: number, after: Position, limit: number): Promise<{ events: StoredEvent[]; scannedTo: Position }>
 
+  /**
+   * Every committed event after `after` (whoever it is for), oldest first, at most `limit`, with
+   * its audience: what a process reads to learn what other processes committed. The same rule as
+   * eventsAfter: once read past a position, no event with a smaller one appears later.
+   */
+  committedAfter(after: Position, limit: number): Promise<Array<StoredEvent & { users: Int32Array | null }>>
+
   /** The newest `limit` events, oldest first, with their audiences (to fill memory at start). */
   newestEvents(limit: number): Promise<Array<StoredEvent & { users: Int32Array | null }>>
 
