@@ -98,7 +98,6 @@ export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ d
     deps,
     close: async () => {
       unsubscribe()
-      if (presence instanceof SharedPresence) presence.stop()
       await bus.close()
       await redis?.close()
       await store.close()

@@ -10,8 +10,8 @@ import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import { KEEPALIVE_GRACE_MS, POLL_GRACE_MS, type Presence, type PresenceData, type PresenceSource } from './presence.js'
 
-// 5 s: how often held polls are vouched for and lapsed users are sent offline; and the slack under
-// which a user's time is not pushed again (a busy poller costs Redis a call per 5 s, not per poll).
+// 5 s: the presence job's period (jobs.ts), and the slack under which a user's time is not pushed
+// again (a busy poller costs Redis a call per 5 s, not one per poll).
 export const SHARED_PRESENCE_TICK_MS = 5_000
 
 // KEYS: until-set, seen-hash. ARGV: user, until, now. 1 when the user was offline before.
@@ -55,7 +55,6 @@ export class SharedPresence implements Presence {
   private readonly pushed = new Map<number, number>()
   /** What every process announced (the bus's `presence` events). */
   private readonly known = new Map<number, { online: boolean; lastSeen: number }>()
-  private timer: ReturnType<typeof setInterval> | undefined
 
   constructor(
     redis: Redis,
@@ -73,18 +72,11 @@ export class SharedPresence implements Presence {
     this.redis = redis as Scripts
   }
 
-  /** Learns who is online now, and starts this process's share of the periodic work. */
+  /** Learns who is online now (a process started later has heard no announcement of theirs). */
   async start(): Promise<void> {
     const now = this.clock.now()
     const online = await this.redis.zrangebyscore(this.untilKey, now, '+inf').catch(() => [] as string[])
     for (const u of online) this.known.set(Number(u), { online: true, lastSeen: now })
-    // Every process runs it: the scripts make each change happen once whichever process runs them.
-    this.timer = setInterval(() => this.sweep(), SHARED_PRESENCE_TICK_MS)
-    this.timer.unref()
-  }
-
-  stop(): void {
-    clearInterval(this.timer)
   }
 
   pollStarted(userId: number) {
@@ -119,10 +111,15 @@ export class SharedPresence implements Presence {
   }
 
   lastSeen(userId: number): number | null {
-    if (this.open.has(userId)) return this.clock.now()
-    return this.known.get(userId)?.lastSeen ?? null
+    const known = this.known.get(userId)
+    if (this.open.has(userId) || known?.online) return this.clock.now()
+    return known?.lastSeen ?? null
   }
 
+  /**
+   * Every 5 s on every process (jobs.ts): vouches for the polls held here, and sends offline the
+   * users whose time ran out (the script hands each to one process only).
+   */
   sweep(): void {
     const now = this.clock.now()
     for (const userId of this.open.keys()) this.mark(userId, POLL_GRACE_MS)
