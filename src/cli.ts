@@ -7,7 +7,7 @@ import type { Runtime } from './assets.js'
 import { loadConfig } from './config.js'
 import { ensureWritableDir } from './data-dir.js'
 import { migrateToLatest } from './db/migrate.js'
-import { openDatabase } from './db/open.js'
+import { openConfigured } from './db/connect.js'
 import { createLogger } from './log.js'
 import { startServer, type Running } from './main.js'
 
@@ -76,7 +76,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const config = loadConfig(env, argv)
   ensureWritableDir(config.dataDir)
   if (command === 'serve') return { running: await startServer(config, { runtime, log: createLogger(config) }) }
-  const { db, close } = openDatabase(config.databaseFile, runtime.sqliteAddon?.(config.dataDir))
+  const { db, close } = openConfigured(config, runtime)
   try {
     const applied = await migrateToLatest(db)
     if (command === 'migrate') {

@@ -45,6 +45,8 @@ const RawConfig = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'EVENT_BUS_PREFIX: letters, digits and : _ . - (at most 64)')
     .default('parley:'),
+  // API.md §14: where uploaded files live; shared storage when processes run on several machines.
+  UPLOAD_DIR: z.string().optional(),
   SECRET_KEY: z.string().min(32, 'SECRET_KEY must be at least 32 characters').optional(),
   PUBLIC_URL: z.url().optional(),
   SENDGRID_KEY: z.string().optional(),
@@ -92,9 +94,13 @@ export type Config = Readonly<{
   port: number
   host: string
   dataDir: string
+  /** The SQLite file (unused when postgresUrl is set). */
   databaseFile: string
   /** The shared Redis (API.md §14), or undefined for one process with everything in memory. */
   eventBus: { url: string; prefix: string } | undefined
+  /** DATABASE_URL when it names PostgreSQL (API.md §14); undefined: SQLite. */
+  postgresUrl: string | undefined
+  uploadDir: string
   secretKey: string
   generatedSecret: boolean
   publicUrl: string | undefined
@@ -182,7 +188,10 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   const raw = result.data
   const production = raw.NODE_ENV === 'production'
   const dataDir = resolve(raw.DATA_DIR)
-  const databaseFile = databaseFileFrom(raw.DATABASE_URL, dataDir)
+  const postgresUrl = raw.DATABASE_URL && /^postgres(?:ql)?:\/\//.test(raw.DATABASE_URL) ? raw.DATABASE_URL : undefined
+  const databaseFile = databaseFileFrom(postgresUrl ? undefined : raw.DATABASE_URL, dataDir)
+  // Every process of a site must share the key, so none may make up its own.
+  if (postgresUrl && !raw.SECRET_KEY) throw new ConfigError('SECRET_KEY is required with a PostgreSQL DATABASE_URL (every process must use the same one)')
   if (production && raw.PASSWORD_HASH_COST < MIN_PRODUCTION_HASH_COST) {
     throw new ConfigError(`PASSWORD_HASH_COST must be at least ${MIN_PRODUCTION_HASH_COST} when NODE_ENV=production`)
   }
@@ -199,6 +208,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     dataDir,
     databaseFile,
     eventBus: raw.EVENT_BUS ? Object.freeze({ url: raw.EVENT_BUS, prefix: raw.EVENT_BUS_PREFIX }) : undefined,
+    postgresUrl,
+    uploadDir: raw.UPLOAD_DIR ? resolve(raw.UPLOAD_DIR) : join(dataDir, 'uploads'),
     secretKey,
     generatedSecret: generated,
     publicUrl: raw.PUBLIC_URL?.replace(/\/+$/, ''),
@@ -234,7 +245,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
 function databaseFileFrom(url: string | undefined, dataDir: string): string {
   if (!url) return join(dataDir, 'parley.db')
   const m = /^(?:sqlite|file):(?:\/\/)?(.+)$/.exec(url)
-  if (!m) throw new ConfigError('DATABASE_URL: only sqlite:<path> is supported by this build')
+  if (!m) throw new ConfigError('DATABASE_URL: sqlite:<path> or postgres://user:password@host:port/database')
   return resolve(m[1]!)
 }
 

@@ -9,12 +9,13 @@ const PRUNE_MS = 3600_000
 // 5 s: an unanswered call is told `missed` within 5 s of its 60 s.
 const MISSED_CALLS_MS = 5_000
 
-export type Job = { everyMs: number; run: (deps: AppDeps) => Promise<unknown> | unknown; name: string }
+/** `database`: work on the database, run by one process at a time (API.md §14); else this process's memory. */
+export type Job = { everyMs: number; run: (deps: AppDeps) => Promise<unknown> | unknown; name: string; database?: true }
 
 export const JOBS: Job[] = [
   { name: 'presence', everyMs: PRESENCE_SWEEP_MS, run: (d) => (d.presence.sweep(), d.hub.sweep(), d.limiter.sweep(24 * 3600_000)) },
-  { name: 'prune-events', everyMs: PRUNE_MS, run: (d) => d.events.prune(d.config.eventRetentionDays) },
-  { name: 'missed-calls', everyMs: MISSED_CALLS_MS, run: endMissedCalls },
+  { name: 'prune-events', everyMs: PRUNE_MS, run: (d) => d.events.prune(d.config.eventRetentionDays), database: true },
+  { name: 'missed-calls', everyMs: MISSED_CALLS_MS, run: endMissedCalls, database: true },
 ]
 
 export function startJobs(deps: AppDeps, jobs: Job[] = JOBS) {
@@ -24,7 +25,8 @@ export function startJobs(deps: AppDeps, jobs: Job[] = JOBS) {
     const tick = () => {
       const run = (async () => {
         try {
-          await job.run(deps)
+          if (job.database) await deps.store.exclusive(job.name, async () => job.run(deps))
+          else await job.run(deps)
         } catch (err) {
           deps.log.error({ err, job: job.name }, 'periodic job failed')
         }

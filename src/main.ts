@@ -10,14 +10,14 @@ import { type AppOptions, createApp } from './app.js'
 import { type Clock, systemClock } from './clock.js'
 import type { Config } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
-import { openDatabase } from './db/open.js'
+import { openConfigured } from './db/connect.js'
 import { lockDataDir } from './data-dir-lock.js'
 import type { AppDeps } from './deps.js'
 import { type BusMessage, type EventBus, LocalBus } from './events/bus.js'
+import { HorizonBus } from './events/horizon.js'
 import { Hub } from './events/hub.js'
 import { EventLog } from './events/log.js'
 import { type BusTruth, RedisBus } from './events/redis-bus.js'
-import { committedEvent } from './events/tail.js'
 import { PollSlots } from './events/poll-slots.js'
 import { LocalPresence, type Presence, type PresenceData } from './events/presence.js'
 import { SharedPresence } from './events/shared-presence.js'
@@ -31,6 +31,7 @@ import { createMailer } from './notify/mailer.js'
 import { Outbox } from './notify/outbox.js'
 import { createSmsSender } from './notify/sms.js'
 import { RoomCaches } from './rooms/caches.js'
+import { PostgresStore } from './store/postgres.js'
 import { SqliteStore } from './store/sqlite.js'
 import { openRedis } from './redis.js'
 
@@ -45,25 +46,25 @@ export type BuildOptions = { runtime: Runtime; clock?: Clock; log?: Logger } & A
 export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
   const clock = opts.clock ?? systemClock
   const log = opts.log ?? createLogger(config)
-  const { db, close } = openDatabase(config.databaseFile, opts.runtime.sqliteAddon?.(config.dataDir))
+  const { db, close } = openConfigured(config, opts.runtime)
   const applied = await migrateToLatest(db).catch(async (err: unknown) => {
     await close()
     throw err
   })
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied')
-  const store = new SqliteStore(db, close, log)
+  const store = config.postgresUrl ? new PostgresStore(db, close, log) : new SqliteStore(db, close, log, config.eventBus !== undefined)
   await store.init()
   // EVENT_BUS: several processes share what is not in the database through Redis (API.md §14).
   const redis = config.eventBus ? await openRedis(config.eventBus.url, log) : undefined
-  const truth: BusTruth = {
-    committedAfter: async (after, limit) =>
-      (await store.committedAfter(after, limit)).map((e) => committedEvent(e.position, e.type, e.createdAt, e.data, e.users)),
-    revokedSince: (since) => revokedSince(db, since),
-    now: () => clock.now(),
-  }
-  const bus: EventBus = redis && config.eventBus ? new RedisBus(redis.cmd, redis.sub, config.eventBus.prefix, truth, log) : new LocalBus()
+  const truth: BusTruth = { revokedSince: (since) => revokedSince(db, since), now: () => clock.now() }
+  const transport: EventBus = redis && config.eventBus ? new RedisBus(redis.cmd, redis.sub, config.eventBus.prefix, truth, log) : new LocalBus()
+  // Postgres commits out of position order, and with EVENT_BUS other processes commit too: events
+  // reach the tails through the horizon, which reads them from the log.
+  const bus =
+    store instanceof PostgresStore ? store.orderedBus(transport, log) : transport instanceof RedisBus ? new HorizonBus(transport, store, log) : transport
   const events = new EventLog(store, bus, clock)
   await events.init()
+  if (bus instanceof HorizonBus) bus.start(events.latestPosition())
   const hub = new Hub(clock)
   const tellPresence = (data: PresenceData, users: number[]) => events.ephemeral('presence', data, users)
   const presence: Presence =
@@ -92,7 +93,7 @@ export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ d
   }
   const unsubscribe = bus.subscribe((m) => deliver(deps, m))
   // Every event after what init() loaded comes through the bus from here on.
-  if (bus instanceof RedisBus) await bus.follow(events.latestPosition())
+  if (transport instanceof RedisBus) await transport.start()
   if (presence instanceof SharedPresence) await presence.start()
   return {
     deps,
@@ -128,8 +129,9 @@ export type Running = { url: string; port: number; deps: AppDeps; stop: () => Pr
 
 /** Starts the whole server; stop() drains as SIGTERM does. */
 export async function startServer(config: Config, opts: BuildOptions): Promise<Running> {
-  // First: a second process on this DATA_DIR stops here, before it migrates or listens.
-  const lock = lockDataDir(config.dataDir, opts.runtime.sqliteAddon?.(config.dataDir))
+  // First: a second process on this DATA_DIR stops here, before it migrates or listens. On
+  // Postgres, processes share the database (and may share DATA_DIR): no lock.
+  const lock = config.postgresUrl ? { release: () => undefined } : lockDataDir(config.dataDir, opts.runtime.sqliteAddon?.(config.dataDir))
   const { deps, close } = await buildDeps(config, opts).catch((err: unknown) => {
     lock.release()
     throw err
@@ -168,7 +170,7 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
   const port = (http.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-  deps.log.info({ url, database: config.databaseFile }, 'parley listening')
+  deps.log.info({ url, database: config.postgresUrl ? 'postgres' : config.databaseFile }, 'parley listening')
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {

@@ -13,7 +13,7 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
-const userCount = () => inDb(server, (db) => (db.prepare('select count(*) as n from users').get() as { n: number }).n)
+const userCount = async () => (await inDb<{ n: number }>(server, 'select count(*) as n from users'))[0]!.n
 const verifyTokenIn = (text: string) => /\/api\/auth\/verify-email\?token=([\w-]+)/.exec(text)![1]!
 
 async function registerOnly(username = uniqueName(), password = 'correct horse battery') {
@@ -50,7 +50,7 @@ describe('POST /api/auth/register', () => {
   })
 
   it('enforces username 3–32 of [A-Za-z0-9_.-] and password 8–256, storing nothing', async () => {
-    const before = userCount()
+    const before = await userCount()
     const c = server.client()
     const cases: [Record<string, unknown>, string][] = [
       [{ username: 'ab', email: 'a1@example.test', password: 'long enough' }, 'username'],
@@ -68,11 +68,11 @@ describe('POST /api/auth/register', () => {
     // The edges themselves are accepted.
     expect((await c.post('/api/auth/register', { username: 'a.-', email: 'edge1@example.test', password: '8 chars!' })).status).toBe(201)
     expect((await c.post('/api/auth/register', { username: 'y'.repeat(32), email: 'edge2@example.test', password: 'p'.repeat(256) })).status).toBe(201)
-    expect(userCount()).toBe(before + 2)
+    expect(await userCount()).toBe(before + 2)
   })
 
   it('refuses role, balance or email_verified in the body with 400 unknown_field and stores nothing', async () => {
-    const before = userCount()
+    const before = await userCount()
     const c = server.client()
     for (const extra of [{ role: 'admin' }, { balance: 1000 }, { email_verified: true }]) {
       const username = uniqueName()
@@ -81,15 +81,15 @@ describe('POST /api/auth/register', () => {
       expect(res.body.error.details).toEqual([{ path: Object.keys(extra)[0], message: expect.any(String) }])
       expectError(await c.post('/api/auth/login', { login: username, password: 'long enough' }), 401, 'invalid_credentials')
     }
-    expect(userCount()).toBe(before)
+    expect(await userCount()).toBe(before)
   })
 
   it('stores the password as an scrypt hash, never the password itself', async () => {
     const { username, password } = await registerOnly(uniqueName(), 'my secret password 42')
-    const row = inDb(server, (db) => db.prepare('select password_hash from users where username = ?').get(username)) as { password_hash: string }
+    const row = (await inDb<{ password_hash: string }>(server, 'select password_hash from users where username = ?', [username]))[0]!
     expect(row.password_hash).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/)
     expect(row.password_hash).not.toContain(password)
-    const dump = inDb(server, (db) => JSON.stringify(db.prepare('select * from users').all()))
+    const dump = JSON.stringify(await inDb(server, 'select * from users'))
     expect(dump).not.toContain(password)
   })
 })
@@ -131,7 +131,7 @@ describe('GET /api/auth/verify-email', () => {
 
   it('stores the token only as a hash', async () => {
     const { token } = await registerOnly()
-    const hashes = inDb(server, (db) => db.prepare('select token_hash from tokens').all() as { token_hash: string }[]).map((r) => r.token_hash)
+    const hashes = (await inDb<{ token_hash: string }>(server, 'select token_hash from tokens')).map((r) => r.token_hash)
     expect(hashes.some((h) => h.includes(token))).toBe(false)
     const { createHash } = await import('node:crypto')
     expect(hashes).toContain(createHash('sha256').update(token).digest('hex'))
@@ -209,7 +209,7 @@ describe('POST /api/auth/login', () => {
     const { client, user } = await registerUser(server)
     const cookie = client.cookies.get('parley_session')!
     expect(cookie).toMatch(/^Fe26\.2\*/)
-    const sessions = inDb(server, (db) => db.prepare('select id from sessions where user_id = ?').all(user.id) as { id: string }[])
+    const sessions = await inDb<{ id: string }>(server, 'select id from sessions where user_id = ?', [user.id])
     for (const s of sessions) expect(decodeURIComponent(cookie)).not.toContain(s.id)
   })
 })
@@ -373,7 +373,7 @@ describe('password reset', () => {
     await server.client().post('/api/auth/password-reset/request', { login: email })
     const [mail] = await waitForOutbox(server, (e) => e.to === email && /reset/i.test(e.subject ?? ''))
     const token = resetTokenIn(mail!.text)!
-    const dump = inDb(server, (db) => JSON.stringify(db.prepare('select * from tokens').all()))
+    const dump = JSON.stringify(await inDb(server, 'select * from tokens'))
     expect(dump).not.toContain(token)
   })
 })

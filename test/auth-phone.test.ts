@@ -122,7 +122,7 @@ describe('POST /api/auth/phone/verify', () => {
   it('stores the code only as a hash', async () => {
     const phone = freshPhone()
     const { code } = await requestCode(phone)
-    const row = inDb(server, (db) => db.prepare('select * from phone_codes where phone = ?').get(phone)) as Record<string, unknown>
+    const row = (await inDb(server, 'select * from phone_codes where phone = ?', [phone]))[0]!
     expect(JSON.stringify(row)).not.toContain(code)
     expect(row.code_hash).toBe(createHash('sha256').update(code).digest('hex'))
   })

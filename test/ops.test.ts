@@ -1,5 +1,5 @@
 // API.md §11: configuration, health, metrics, OpenAPI, migrations, the CLI, draining on stop.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
@@ -15,6 +15,12 @@ import { startTestServer, type TestServer } from './helpers/server.js'
 import { guest, registerUser } from './helpers/users.js'
 
 const SECRET = 'ops-test-secret-key-0123456789abcdef'
+/** The CLI beside a running test server: its DATA_DIR, and its Postgres database in the Postgres run. */
+const cliEnvOf = (server: TestServer) => ({
+  DATA_DIR: server.dataDir,
+  SECRET_KEY: SECRET,
+  ...(server.deps.config.postgresUrl ? { DATABASE_URL: server.deps.config.postgresUrl } : {}),
+})
 const runtime = diskRuntime()
 const temps: string[] = []
 const tempDir = () => {
@@ -127,7 +133,7 @@ PUBLIC_URL = "https://chat.example.test/"
     expect(() => loadConfig({ DATA_DIR: dir }, ['--config', join(dir, 'nope.toml')])).toThrow(/cannot read config file/)
     expect(() => loadConfig({ DATA_DIR: dir }, ['--config', tomlFile(dir, 'PORT = = 3')])).toThrow(/not valid TOML/)
     expect(() => loadConfig({ DATA_DIR: dir }, ['--config', tomlFile(dir, 'PROT = 3')])).toThrow(/unknown key\(s\) PROT/)
-    for (const env of [{ PORT: 'abc' }, { PORT: '70000' }, { LOG_LEVEL: 'verbose' }, { ROOM_CREATION: 'nobody' }, { PUBLIC_URL: 'not a url' }, { INVITE_BONUS: '-1' }, { DATABASE_URL: 'postgres://x' }]) {
+    for (const env of [{ PORT: 'abc' }, { PORT: '70000' }, { LOG_LEVEL: 'verbose' }, { ROOM_CREATION: 'nobody' }, { PUBLIC_URL: 'not a url' }, { INVITE_BONUS: '-1' }, { DATABASE_URL: 'mysql://x' }]) {
       expect(() => loadConfig({ DATA_DIR: dir, ...env }), JSON.stringify(env)).toThrow(ConfigError)
     }
   })
@@ -142,6 +148,19 @@ PUBLIC_URL = "https://chat.example.test/"
       apiUrl: 'https://api.twilio.com',
     })
     expect(loadConfig({ DATA_DIR: dir, OUTBOX_DIR: join(dir, 'out') }).outboxDir).toBe(join(dir, 'out'))
+  })
+
+  it('takes a postgres:// DATABASE_URL only with a SECRET_KEY (every process must share it), and UPLOAD_DIR', () => {
+    const dir = tempDir()
+    for (const url of ['postgres://u:p@db:5432/parley', 'postgresql://db/parley']) {
+      expect(() => loadConfig({ DATA_DIR: dir, DATABASE_URL: url })).toThrow(/SECRET_KEY is required with a PostgreSQL DATABASE_URL/)
+      expect(loadConfig({ DATA_DIR: dir, DATABASE_URL: url, SECRET_KEY: 'k'.repeat(32) }).postgresUrl).toBe(url)
+    }
+    // Refused before any key is generated into DATA_DIR.
+    expect(existsSync(join(dir, 'secret.key'))).toBe(false)
+    expect(loadConfig({ DATA_DIR: dir }).postgresUrl).toBeUndefined()
+    expect(loadConfig({ DATA_DIR: dir }).uploadDir).toBe(join(dir, 'uploads'))
+    expect(loadConfig({ DATA_DIR: dir, UPLOAD_DIR: join(dir, 'shared') }).uploadDir).toBe(join(dir, 'shared'))
   })
 })
 
@@ -259,7 +278,7 @@ describe('the parley CLI', () => {
     const { client, user } = await registerUser(server)
     expect(first.role).toBe('admin')
     expect(user.role).toBe('user')
-    const env = { DATA_DIR: server.dataDir, SECRET_KEY: SECRET }
+    const env = cliEnvOf(server)
     const io = bufferIo()
     expect(await runCli(['admin', 'grant', user.username.toUpperCase()], env, io.io, runtime)).toEqual({ code: 0 })
     expect(io.out).toEqual([`${user.username.toUpperCase()} is now a site admin`])
@@ -267,7 +286,7 @@ describe('the parley CLI', () => {
   })
 
   it('parley admin grant for an unknown user exits 1; bad usage exits 2 with the usage line', async () => {
-    const env = { DATA_DIR: server.dataDir, SECRET_KEY: SECRET }
+    const env = cliEnvOf(server)
     const io = bufferIo()
     expect(await runCli(['admin', 'grant', 'nobody-at-all'], env, io.io, runtime)).toEqual({ code: 1 })
     expect(io.err).toEqual(['no user named nobody-at-all'])

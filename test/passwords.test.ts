@@ -17,7 +17,7 @@ vi.mock('../src/accounts/crypto.js', async (importOriginal) => {
 const servers: TestServer[] = []
 afterAll(() => Promise.all(servers.map((s) => s.close())))
 
-const hashOf = (s: TestServer, userId: number) => inDb(s, (db) => (db.prepare('select password_hash from users where id = ?').get(userId) as { password_hash: string }).password_hash)
+const hashOf = async (s: TestServer, userId: number) => (await inDb<{ password_hash: string }>(s, 'select password_hash from users where id = ?', [userId]))[0]!.password_hash
 
 describe('the default cost', () => {
   it('is N=2^17, r=8, p=1, computed off the event loop; production refuses less', async () => {
@@ -41,22 +41,22 @@ describe('older hashes', () => {
   it('are upgraded to the configured cost at the next successful sign-in, and only then', async () => {
     const weak = await startTestServer({ PASSWORD_HASH_COST: '10' })
     const { user, password } = await registerUser(weak)
-    expect(hashOf(weak, user.id)).toMatch(/^scrypt\$1024\$8\$1\$/)
+    expect(await hashOf(weak, user.id)).toMatch(/^scrypt\$1024\$8\$1\$/)
     await weak.stop()
     // The same data, now served at the default cost.
-    const strong = await startTestServer({ PASSWORD_HASH_COST: '17' }, { dataDir: weak.dataDir, clock: weak.clock })
+    const strong = await startTestServer({ PASSWORD_HASH_COST: '17' }, { dataDir: weak.dataDir, clock: weak.clock, database: weak.database })
     servers.push(strong)
-    const old = hashOf(strong, user.id)
+    const old = await hashOf(strong, user.id)
     expectError(await strong.client().post('/api/auth/login', { login: user.username, password: 'not the password' }), 401, 'invalid_credentials')
-    expect(hashOf(strong, user.id)).toBe(old)
+    expect(await hashOf(strong, user.id)).toBe(old)
     expect((await strong.client().post('/api/auth/login', { login: user.username, password })).status).toBe(200)
-    const upgraded = hashOf(strong, user.id)
+    const upgraded = await hashOf(strong, user.id)
     expect(upgraded).toMatch(/^scrypt\$131072\$8\$1\$/)
     // The password is the same; the next sign-in does not hash again.
     const before = vi.mocked(crypto.hashPassword).mock.calls.length
     expect((await strong.client().post('/api/auth/login', { login: user.username, password })).status).toBe(200)
     expect(vi.mocked(crypto.hashPassword).mock.calls.length).toBe(before)
-    expect(hashOf(strong, user.id)).toBe(upgraded)
+    expect(await hashOf(strong, user.id)).toBe(upgraded)
   }, 60_000)
 })
 

@@ -176,7 +176,7 @@ describe('DELETE /api/me', () => {
     expectError(await client.get('/api/me'), 401, 'not_signed_in')
     expectError(await otherDevice.get('/api/me'), 401, 'session_revoked')
     expect((await viewer.client.get(`/api/users/${user.id}`)).body).toEqual({ data: { user: { id: user.id, deleted: true } } })
-    const sessions = inDb(server, (db) => db.prepare('select count(*) as n from sessions where user_id = ?').get(user.id)) as { n: number }
+    const sessions = (await inDb<{ n: number }>(server, 'select count(*) as n from sessions where user_id = ?', [user.id]))[0]!
     expect(sessions.n).toBe(0)
     expectError(await server.client().post('/api/auth/login', { login: user.username, password }), 401, 'invalid_credentials')
     const again = await server.client().post('/api/auth/register', { username: user.username, email, password })

@@ -1,5 +1,6 @@
-import { readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
@@ -338,5 +339,24 @@ describe('API description', () => {
     const body = doc.paths['/api/uploads'].post.requestBody
     expect(Object.keys(body.content)).toEqual(['multipart/form-data'])
     expect(body.content['multipart/form-data'].schema.properties).toHaveProperty('file')
+  })
+})
+
+describe('UPLOAD_DIR', () => {
+  it('keeps uploads in UPLOAD_DIR instead of DATA_DIR/uploads, and serves them from there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-shared-uploads-'))
+    const elsewhere = await startTestServer({ UPLOAD_DIR: dir })
+    try {
+      const { client } = await guest(elsewhere)
+      const up = await uploaded(client, png())
+      expect(readdirSync(dir)).toEqual([up.url.split('/').at(-1)])
+      expect(existsSync(join(elsewhere.dataDir, 'uploads'))).toBe(false)
+      const res = await client.get(up.url)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toBe('image/png')
+    } finally {
+      await elsewhere.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

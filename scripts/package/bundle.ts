@@ -16,6 +16,8 @@ const OPTIONS = {
   // import.meta is empty in a CommonJS bundle: code using it (to find files next to itself)
   // would look on the disk, which the executable must never do.
   logOverride: { 'empty-import-meta': 'error' },
+  // pg's optional native binding (libpq), which Parley never asks for.
+  external: ['pg-native'],
 } satisfies esbuild.BuildOptions
 
 type Inputs = { key: string; files: Record<string, string> }

@@ -1,5 +1,6 @@
 // Public profiles, search and account deletion. API.md §3.
 import { sql } from 'kysely'
+import { isPostgres } from '../db/dialect.js'
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
 import { leaveAllRooms } from '../rooms/membership.js'
@@ -17,14 +18,16 @@ export async function getPublicUser(deps: AppDeps, id: number): Promise<PublicUs
 
 export async function searchUsers(deps: AppDeps, q: UserSearch) {
   const pattern = `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+  // SQLite's like ignores (ASCII) case; Postgres's needs ilike for that.
+  const like = sql.raw(isPostgres(deps.db) ? 'ilike' : 'like')
   const rows = await deps.db
     .selectFrom('users')
     .selectAll()
     .where('deleted_at', 'is', null)
     .where((eb) =>
       eb.or([
-        sql<boolean>`coalesce(username, guest_name, '') like ${pattern} escape '\\'`,
-        sql<boolean>`coalesce(nickname, '') like ${pattern} escape '\\'`,
+        sql<boolean>`coalesce(username, guest_name, '') ${like} ${pattern} escape '\\'`,
+        sql<boolean>`coalesce(nickname, '') ${like} ${pattern} escape '\\'`,
       ]),
     )
     .orderBy('id')

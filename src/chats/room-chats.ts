@@ -25,7 +25,7 @@ export async function roomChats(deps: AppDeps, userId: number): Promise<ChatEntr
     .select(
       sql<number>`(select count(*) from messages m
         where m.room_id = rm.room_id and m.kind = 'user' and m.author_id != rm.user_id
-          and m.deleted_at is null and m.id > max(rm.last_read_id, rm.cleared_up_to))`.as('unread'),
+          and m.deleted_at is null and m.id > rm.last_read_id and m.id > rm.cleared_up_to)`.as('unread'),
     )
     .where('rm.user_id', '=', userId)
     .execute()

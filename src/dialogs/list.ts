@@ -32,7 +32,9 @@ export async function allDialogSummaries(deps: AppDeps, me: number): Promise<Dia
 
 /** One more row than the page asks for (has_more), or all rows without a page. */
 async function summaryRows(deps: AppDeps, me: number, page?: { limit: number; offset: number }): Promise<Row[]> {
-  const pairWhere = sql`m.peer_lo = min(ds.user_id, ds.peer_id) and m.peer_hi = max(ds.user_id, ds.peer_id) and m.deleted_at is null`
+  // (case, not SQLite's two-argument min/max, which Postgres calls least/greatest)
+  const pairWhere = sql`m.peer_lo = case when ds.user_id < ds.peer_id then ds.user_id else ds.peer_id end
+    and m.peer_hi = case when ds.user_id < ds.peer_id then ds.peer_id else ds.user_id end and m.deleted_at is null`
   let query = deps.db
     .selectFrom('dialog_state as ds')
     .select([
@@ -45,8 +47,8 @@ async function summaryRows(deps: AppDeps, me: number, page?: { limit: number; of
     ])
     .where('ds.user_id', '=', me)
     .where('ds.hidden', '=', 0)
-    // SQLite sorts nulls lowest: dialogs without any live message come last.
-    .orderBy('activity_id', 'desc')
+    // Dialogs without any live message come last.
+    .orderBy('activity_id', (ob) => ob.desc().nullsLast())
     .orderBy('ds.peer_id', 'desc')
   if (page) query = query.limit(page.limit + 1).offset(page.offset)
   return query.execute()

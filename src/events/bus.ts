@@ -51,11 +51,6 @@ export interface EventBus {
    */
   publish(message: BusMessage): Promise<void>
   subscribe(fn: (message: BusMessage) => void): () => void
-  /**
-   * Resolves once every event committed before the call has reached the subscribers: a poll whose
-   * cursor another process issued, past what this process has heard of, waits for it.
-   */
-  sync(): Promise<void>
   close(): Promise<void>
 }
 
@@ -71,11 +66,6 @@ export class LocalBus implements EventBus {
   subscribe(fn: (message: BusMessage) => void): () => void {
     this.subscribers.add(fn)
     return () => void this.subscribers.delete(fn)
-  }
-
-  /** Every commit of this process was delivered as it happened: nothing to wait for. */
-  sync(): Promise<void> {
-    return Promise.resolve()
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
 // inside the same transaction as the state change they report, each with its audience, and are
 // handed to the event bus once committed. Every process's tail is fed from the bus.
 import type { Clock } from '../clock.js'
+import { ApiError } from '../errors.js'
 import type { Trx } from '../db/schema.js'
 import type { Position, Store } from '../store/store.js'
 import type { BusMessage, CommittedEvent, EventBus } from './bus.js'
@@ -12,6 +13,8 @@ import type { Audience, DurableType, EphemeralType } from './types.js'
 export const MAX_BATCH = 500
 // 10,000 events: minutes of a busy server in memory (a few MB); older cursors read the store.
 export const TAIL_CAPACITY = 10_000
+
+export const cursorExpired = () => new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.')
 
 export type LogRead = { events: CommittedEvent[]; scannedTo: Position }
 
@@ -91,8 +94,18 @@ export class EventLog {
   async readAfter(userId: number, after: Position, limit = MAX_BATCH): Promise<LogRead> {
     const recent = this.tail?.after(userId, after, limit)
     if (recent) return recent
+    // Another process may have pruned since this one looked (Postgres: one process prunes).
+    this.prunedThrough = await this.store.prunedThrough()
+    if (this.isExpired(after)) throw cursorExpired()
     const read = await this.store.eventsAfter(userId, after, limit)
-    return { events: read.events.map((e) => committedEvent(e.position, e.type, e.createdAt, e.data, null)), scannedTo: read.scannedTo }
+    // The store may hold events this process's bus has not released yet (Postgres: final, but
+    // still on their way here): the read stops at the newest released, so a cursor never runs
+    // ahead of this process's log and the tail takes over from there.
+    const latest = this.latest
+    const events = read.events.filter((e) => e.position <= latest)
+    const bound = latest > after ? latest : after
+    const scannedTo = read.scannedTo < bound ? read.scannedTo : bound
+    return { events: events.map((e) => committedEvent(e.position, e.type, e.createdAt, e.data, null)), scannedTo }
   }
 
   /** The newest position: where a fresh cursor starts. */
@@ -103,6 +116,15 @@ export class EventLog {
   /** Whether s is a position of this log's store (a cursor's durable part). */
   isPosition(s: string): boolean {
     return this.store.isPosition(s)
+  }
+
+  /**
+   * True for a position past every event this log has seen, when no other process can have
+   * issued it (SQLite): a cursor from another database, say one since restored from a backup.
+   * With Postgres, another process may simply be ahead; a poll then waits for this one to catch up.
+   */
+  isUnknown(after: Position): boolean {
+    return after > this.latest && !this.store.shared
   }
 
   /** True when events after `after` may have been pruned: the cursor is past the retention window. */

@@ -10,7 +10,7 @@ import { validate } from '../http/validate.js'
 import type { Position } from '../store/store.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
 import type { ClientGone, WakeReason } from './hub.js'
-import { MAX_BATCH } from './log.js'
+import { cursorExpired, MAX_BATCH } from './log.js'
 import { EVENT_TYPES, type EventType } from './types.js'
 
 export const PollQuery = z.object({
@@ -92,13 +92,8 @@ export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery,
   }
   const start = decodeCursor(q.cursor, (p) => deps.events.isPosition(p))
   if (!start) return done(new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.'))
-  if (start.d > deps.events.latestPosition() && !synced) {
-    // A cursor another process issued, past what this one has heard of: catch up, then look again.
-    deps.bus.sync().then(() => startPoll(deps, session, q, gone, recheck, done, true), done)
-    return
-  }
-  if (deps.events.isExpired(start.d) || start.d > deps.events.latestPosition()) {
-    return done(new ApiError('cursor_expired', 'The cursor is too old; reload state and start again without one.'))
+  if (deps.events.isExpired(start.d) || deps.events.isUnknown(start.d)) {
+    return done(cursorExpired())
   }
   try {
     deps.polls.take(session.userId, session.sid)

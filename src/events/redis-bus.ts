@@ -1,10 +1,9 @@
 // The event bus of several processes (API.md §14, EVENT_BUS=redis://…). Redis pub/sub carries
 // what one process tells the others, but the database stays the truth, so a message lost while
 // Redis is away (or while a process is cut from it) only delays:
-// - committed events: the message is a doorbell. Each process reads the log after the last
-//   position it has (store.committedAfter, which never returns an event a smaller position could
-//   still precede) and hands what it read to its subscribers, in position order. The same read
-//   runs every FALLBACK_MS, so events come through without any doorbell at all;
+// - committed events: the message is a doorbell, handed to this process's subscriber as a
+//   committed message without events; the HorizonBus above it (events/horizon.ts) then reads the
+//   log itself, as it also does every second without any doorbell;
 // - revocations: the sessions revoked lately are read again every FALLBACK_MS;
 // - cache invalidations: every process's room caches also expire after a second (main.ts);
 // - ephemeral events (typing, presence) are numbered by Redis as they are published, so every
@@ -14,25 +13,21 @@ import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { z } from 'zod'
-import type { Position } from '../store/store.js'
-import type { BusMessage, CommittedEvent, EventBus } from './bus.js'
+import type { BusMessage, EventBus } from './bus.js'
 import { EPHEMERAL_TYPES } from './types.js'
 
 /** What the bus reads from the database when its messages may have been lost. */
 export interface BusTruth {
-  committedAfter(after: Position, limit: number): Promise<CommittedEvent[]>
   /** Sessions revoked at or after `since` (epoch ms). */
   revokedSince(since: number): Promise<Array<{ userId: number; sessionId: string }>>
   now(): number
 }
 
-// 500 ms: a lost doorbell or revocation is made up for within a second, the read included.
+// 500 ms: a lost revocation is made up for within a second, the read included.
 export const FALLBACK_MS = 500
 // 10 s: revocations are read again this far back, for a revoking transaction that commits late
 // and for clocks of different machines that disagree a little.
 const REVOKED_LOOKBACK_MS = 10_000
-// 1,000 events per read of the log: a process that was cut off catches up in bounded steps.
-const PULL_BATCH = 1_000
 
 // Numbers an ephemeral event and publishes it in one step, so subscribers receive them in number
 // order. Microseconds of Redis's clock, forced to grow: like EphemeralSequence, a number never
@@ -53,6 +48,9 @@ const Other = z.discriminatedUnion('k', [
   z.object({ k: z.literal('i'), n: z.string(), c: z.enum(['members', 'history']), r: z.number().int() }),
 ])
 
+/** Another process committed: whoever reads the log reads it again. */
+const DOORBELL: BusMessage = { kind: 'committed', events: [] }
+
 type Publisher = Redis & { parleyEphemeral(seqKey: string, channel: string, json: string): Promise<string> }
 
 export class RedisBus implements EventBus {
@@ -62,11 +60,6 @@ export class RedisBus implements EventBus {
   private readonly channel: string
   private readonly seqKey: string
   private readonly cmd: Publisher
-  /** The position read up to; undefined until follow(). */
-  private position: Position | undefined
-  private pulling = false
-  private again = false
-  private synced: Array<() => void> = []
   private ringing = false
   private sweeping = false
   /** Revocations already handed on, with when, so each is handed on once. */
@@ -96,21 +89,19 @@ export class RedisBus implements EventBus {
     return this.cmd.status === 'ready' && this.sub.status === 'ready'
   }
 
-  /** Starts reading the log after `from` (where this process's memory of it ends), and listening. */
-  async follow(from: Position): Promise<void> {
-    this.position = from
-    this.timer = setInterval(() => this.catchUp(), FALLBACK_MS)
+  /** Starts listening, and reading revocations again every FALLBACK_MS. */
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.sweepRevoked(), FALLBACK_MS)
     this.timer.unref()
-    await this.sub.subscribe(this.channel).catch((err: unknown) => this.log.warn({ err }, 'event bus: subscribe failed; reading the log meanwhile'))
-    this.catchUp()
+    await this.sub.subscribe(this.channel).catch((err: unknown) => this.log.warn({ err }, 'event bus: subscribe failed; reading the database meanwhile'))
   }
 
   publish(m: BusMessage): Promise<void> {
     switch (m.kind) {
       case 'committed':
-        // This process reads its own commit at once; the others are rung, once per turn of the
-        // event loop however many commits it held (a group commit runs many).
-        this.pull()
+        // This process's subscriber hears of its own commit at once; the others are rung, once per
+        // turn of the event loop however many commits it held (a group commit runs many).
+        this.deliver(m)
         if (!this.ringing) {
           this.ringing = true
           setImmediate(() => {
@@ -135,21 +126,14 @@ export class RedisBus implements EventBus {
     return () => void this.subscribers.delete(fn)
   }
 
-  sync(): Promise<void> {
-    return new Promise((resolve) => {
-      this.synced.push(resolve)
-      this.pull()
-    })
-  }
-
   async close(): Promise<void> {
     clearInterval(this.timer)
     this.subscribers.clear()
-    for (const resolve of this.synced.splice(0)) resolve()
   }
 
+  /** Back after an outage: the log is read again above (without waiting for its fallback), revocations here. */
   private catchUp() {
-    this.pull()
+    this.deliver(DOORBELL)
     void this.sweepRevoked()
   }
 
@@ -192,48 +176,11 @@ export class RedisBus implements EventBus {
       }
       const m = Other.parse(JSON.parse(text))
       if (m.n === this.node) return
-      if (m.k === 'c') this.pull()
+      if (m.k === 'c') this.deliver(DOORBELL)
       else if (m.k === 'r') this.deliver({ kind: 'revoked', userId: m.u, sessionIds: m.s })
       else this.deliver({ kind: 'invalidated', cache: m.c, roomId: m.r })
     } catch (err) {
       this.log.warn({ err }, 'event bus: a message that is not Parley’s was ignored')
-    }
-  }
-
-  /** Reads the log after this process's position until nothing is left; again if rung meanwhile. */
-  private pull() {
-    if (this.position === undefined) return
-    if (this.pulling) {
-      this.again = true
-      return
-    }
-    this.pulling = true
-    void this.drain()
-  }
-
-  private async drain() {
-    const waiting = this.synced.splice(0)
-    try {
-      do {
-        this.again = false
-        for (;;) {
-          const events = await this.truth.committedAfter(this.position!, PULL_BATCH)
-          if (events.length === 0) break
-          this.position = events.at(-1)!.position
-          this.deliver({ kind: 'committed', events })
-          if (events.length < PULL_BATCH) break
-        }
-        // Callers of sync() that came during this pass: one more pass, begun after they called.
-        if (this.synced.length > 0) {
-          waiting.push(...this.synced.splice(0))
-          this.again = true
-        }
-      } while (this.again)
-    } catch (err) {
-      this.log.warn({ err }, 'event bus: reading the event log failed; trying again shortly')
-    } finally {
-      this.pulling = false
-      for (const resolve of waiting) resolve()
     }
   }
 

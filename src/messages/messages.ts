@@ -1,7 +1,9 @@
 // Messages shared by rooms and dialogs: the mapper, attachments, replies, service messages.
+import { sql } from 'kysely'
 import { z } from 'zod'
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
+import { isPostgres } from '../db/dialect.js'
 import { prepared } from '../db/prepared.js'
 import type { MessageRow, Q, Trx } from '../db/schema.js'
 import { textChars } from '../http/text.js'
@@ -141,11 +143,12 @@ const byClientId = prepared((db, v: { authorId: number; clientId: string }) =>
   db.selectFrom('messages').selectAll().where('author_id', '=', v.authorId).where('client_id', '=', v.clientId),
 )
 // One string of ids instead of a row per member: far cheaper for a room of many (README, Benchmarks).
-// (Postgres would say string_agg(user_id::text, ',').)
 const memberIds = prepared((db, v: { roomId: number }) =>
   db
     .selectFrom('room_members')
-    .select((eb) => eb.fn.agg<string | null>('group_concat', ['user_id']).as('ids'))
+    .select((eb) =>
+      (isPostgres(db) ? sql<string | null>`string_agg(user_id::text, ',')` : eb.fn.agg<string | null>('group_concat', ['user_id'])).as('ids'),
+    )
     .where('room_id', '=', v.roomId),
 )
 const insertRow = prepared((db, v: Omit<MessageRow, 'id'>) =>

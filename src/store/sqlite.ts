@@ -72,6 +72,8 @@ export class SqliteStore implements Store {
     readonly db: Db,
     private readonly closeDb: () => Promise<void>,
     private readonly log: Pick<Logger, 'error'>,
+    /** Other processes write this file too (EVENT_BUS on SQLite: tests of several processes). */
+    readonly shared = false,
   ) {}
 
   /** Reads what the store keeps across restarts. Call once, after migrations. */
@@ -197,12 +199,15 @@ export class SqliteStore implements Store {
     return { events, scannedTo: positionOf(rows.length === limit ? rows.at(-1)!.id : Math.max(upTo, from)) }
   }
 
-  async committedAfter(after: Position, limit: number) {
-    // Another process may have written these (a test's second server on one file): SQLite's write
-    // lock still commits them in id order, and reads past them move maxId on.
+  /**
+   * With EVENT_BUS, several processes on one file (events/horizon.ts reads what they committed):
+   * SQLite's write lock commits them in id order, so every committed event is final, and reads
+   * past them move maxId on.
+   */
+  async finalEventsAfter(after: Position, limit: number) {
     const rows = await this.db.selectFrom('events').selectAll().where('id', '>', idOf(after)).orderBy('id').limit(limit).execute()
     if (rows.length > 0) this.maxId = Math.max(this.maxId, rows.at(-1)!.id)
-    return rows.map(toStoredWithUsers)
+    return { events: rows.map(toStoredWithUsers), pending: false }
   }
 
   async newestEvents(limit: number) {
@@ -229,6 +234,12 @@ export class SqliteStore implements Store {
         .execute()
       return { through: positionOf(through), deleted: Number(res.numDeletedRows) }
     })
+  }
+
+  /** One process per database file (the DATA_DIR lock): nothing else can be running it. */
+  async exclusive(_name: string, fn: () => Promise<unknown>): Promise<boolean> {
+    await fn()
+    return true
   }
 
   close(): Promise<void> {

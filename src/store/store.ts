@@ -46,6 +46,12 @@ export interface Store {
    */
   onCommit(trx: Trx, fn: () => void): void
 
+  /**
+   * Whether other processes write the same log (Postgres): a cursor may then name a position
+   * another process has released and this one not yet, which is no sign of a foreign cursor.
+   */
+  readonly shared: boolean
+
   /** The position before every event: where an empty log's readers start. */
   readonly origin: Position
   /** Whether s is a position this store could have issued (a cursor's durable part). */
@@ -65,13 +71,6 @@ export interface Store {
    */
   eventsAfter(userId: number, after: Position, limit: number): Promise<{ events: StoredEvent[]; scannedTo: Position }>
 
-  /**
-   * Every committed event after `after` (whoever it is for), oldest first, at most `limit`, with
-   * its audience: what a process reads to learn what other processes committed. The same rule as
-   * eventsAfter: once read past a position, no event with a smaller one appears later.
-   */
-  committedAfter(after: Position, limit: number): Promise<Array<StoredEvent & { users: Int32Array | null }>>
-
   /** The newest `limit` events, oldest first, with their audiences (to fill memory at start). */
   newestEvents(limit: number): Promise<Array<StoredEvent & { users: Int32Array | null }>>
 
@@ -80,6 +79,12 @@ export interface Store {
 
   /** Deletes the events created before `before` (epoch ms); answers the new prunedThrough, or null if nothing went. */
   pruneEvents(before: number): Promise<{ through: Position; deleted: number } | null>
+
+  /**
+   * Runs fn unless another process is running work of this name now (API.md §14: periodic work
+   * on one process at a time); resolves with whether it ran. SQLite: one process, so it always runs.
+   */
+  exclusive(name: string, fn: () => Promise<unknown>): Promise<boolean>
 
   close(): Promise<void>
 }

@@ -8,7 +8,6 @@ import { fileUrl } from './urls.js'
 import type { AppDeps } from '../deps.js'
 import type { Q } from '../db/schema.js'
 import { notFound } from '../errors.js'
-import { uploadDir } from './uploads.js'
 
 // 24 base64url characters (18 random bytes) and one of the extensions we write.
 const STORED_NAME = /^[A-Za-z0-9_-]{24}\.(png|jpg|gif|webp)$/
@@ -20,7 +19,7 @@ export async function findStoredFile(deps: AppDeps, name: string): Promise<Store
   if (!STORED_NAME.test(name)) throw notFound('file')
   const row = await deps.db.selectFrom('uploads').select(['id', 'content_type']).where('stored_name', '=', name).executeTakeFirst()
   if (!row) throw notFound('file')
-  const path = join(uploadDir(deps.config), name)
+  const path = join(deps.config.uploadDir, name)
   const info = await stat(path).catch(() => null)
   if (!info?.isFile()) throw notFound('file')
   return { contentType: row.content_type, size: info.size, shared: await shownToAnyone(deps.db, row.id, name), open: () => createReadStream(path) }

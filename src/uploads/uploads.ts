@@ -8,7 +8,6 @@ import { join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import busboy from 'busboy'
-import type { Config } from '../config.js'
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import type { UploadRow } from '../db/schema.js'
@@ -29,8 +28,6 @@ export interface Upload {
 
 export const toUpload = (row: UploadRow): Upload => ({ id: row.id, url: fileUrl(row.stored_name), content_type: row.content_type, size: row.size })
 
-export const uploadDir = (config: Pick<Config, 'dataDir'>) => join(config.dataDir, 'uploads')
-
 export type IncomingUpload = { contentType: string | undefined; contentLength: string | undefined; body: Readable | null }
 
 type Stored = { storedName: string; type: ImageType; size: number }
@@ -46,7 +43,7 @@ export async function receiveUpload(deps: AppDeps, userId: number, input: Incomi
   // A declared length far over the limit is refused before a byte of it is read.
   if (Number.isFinite(declared) && declared > max + MULTIPART_SLACK) throw tooLarge(max)
   if (!input.body) throw badForm('Send the image as multipart/form-data in a field named "file".')
-  const dir = uploadDir(deps.config)
+  const dir = deps.config.uploadDir
   await mkdir(dir, { recursive: true })
   const stored = await streamToDisk(input, dir, max)
   try {

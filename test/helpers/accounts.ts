@@ -1,7 +1,8 @@
 // Helpers for the account tests: outbox waits, raw requests from a chosen local address,
-// cookie inspection and a read-only look into the SQLite file.
+// cookie inspection and a look into the database through a connection of its own.
 import { request } from 'node:http'
 import SQLite from 'better-sqlite3'
+import pg from 'pg'
 import { Client } from './client.js'
 import type { OutboxEntry, TestServer } from './server.js'
 
@@ -29,11 +30,25 @@ export function sessionCookieLine(headers: Headers): string {
   return line
 }
 
-/** Runs a query on the server's SQLite file through a separate read-only connection. */
-export function inDb<T>(server: TestServer, fn: (db: SQLite.Database) => T): T {
+/**
+ * Runs one query (`?` placeholders) on the server's database through a separate connection:
+ * read-only on the SQLite file, or a connection of its own to the Postgres database.
+ */
+export async function inDb<T = Record<string, unknown>>(server: TestServer, text: string, params: unknown[] = []): Promise<T[]> {
+  const url = server.deps.config.postgresUrl
+  if (url) {
+    const client = new pg.Client({ connectionString: url, types: { getTypeParser: (oid: number) => (oid === 20 ? Number : pg.types.getTypeParser(oid)) } as pg.CustomTypesConfig })
+    await client.connect()
+    try {
+      let n = 0
+      return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows as T[]
+    } finally {
+      await client.end()
+    }
+  }
   const db = new SQLite(server.deps.config.databaseFile, { readonly: true, fileMustExist: true })
   try {
-    return fn(db)
+    return db.prepare(text).all(...params) as T[]
   } finally {
     db.close()
   }

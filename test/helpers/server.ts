@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js'
 import type { Clock } from '../../src/clock.js'
 import { startServer, type Running } from '../../src/main.js'
 import { Client } from './client.js'
+import { createTestDatabase, onPostgres, type TestDatabase } from './postgres.js'
 
 export class TestClock implements Clock {
   private offset = 0
@@ -23,6 +24,8 @@ export type TestServer = Running & {
   dataDir: string
   outboxDir: string
   clock: TestClock
+  /** The Postgres run's database of this server (undefined on SQLite). */
+  database: TestDatabase | undefined
   env: Record<string, string>
   client: () => Client
   outbox: () => OutboxEntry[]
@@ -35,8 +38,13 @@ export type OutboxEntry = { channel: 'email' | 'sms'; to: string; subject?: stri
 
 const SECRET = 'test-secret-key-that-is-long-enough-0123456789'
 
-export async function startTestServer(env: Record<string, string> = {}, existing?: { dataDir: string; clock: TestClock }): Promise<TestServer> {
+type Existing = { dataDir: string; clock: TestClock; database: TestDatabase | undefined }
+
+/** On SQLite in a temp dir, or (the Postgres run) on a fresh database as well, dropped by close(). */
+export async function startTestServer(env: Record<string, string> = {}, existing?: Existing): Promise<TestServer> {
   const dataDir = existing?.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'))
+  // A test that names its own DATABASE_URL keeps it.
+  const database = existing ? existing.database : onPostgres && env.DATABASE_URL === undefined ? await createTestDatabase() : undefined
   const outboxDir = join(dataDir, 'outbox')
   const fullEnv = {
     PORT: '0',
@@ -52,26 +60,35 @@ export async function startTestServer(env: Record<string, string> = {}, existing
     ROOM_CREATE_RATE_LIMIT: '0',
     // scrypt at N=2^10, not the default 2^17 (~0.5 s a hash): test/passwords.test.ts covers 2^17.
     PASSWORD_HASH_COST: '10',
+    ...(database ? { DATABASE_URL: database.url } : {}),
     ...env,
   }
-  const config = loadConfig(fullEnv)
   const clock = existing?.clock ?? new TestClock()
-  const running = await startServer(config, { runtime: diskRuntime(), clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+  let running: Running
+  try {
+    const config = loadConfig(fullEnv)
+    running = await startServer(config, { runtime: diskRuntime(), clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+  } catch (err) {
+    if (!existing) await database?.drop()
+    throw err
+  }
   const server: TestServer = {
     ...running,
     dataDir,
     outboxDir,
     clock,
+    database,
     env,
     client: () => new Client(running.url),
     outbox: () => readOutbox(outboxDir),
     restart: async () => {
       await running.stop()
       // The same port, so clients (and their cookie jars) carry on as across a real restart.
-      return startTestServer({ ...env, PORT: String(running.port) }, { dataDir, clock })
+      return startTestServer({ ...env, PORT: String(running.port) }, { dataDir, clock, database })
     },
     close: async () => {
       await running.stop()
+      await database?.drop()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
