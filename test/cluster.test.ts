@@ -1,20 +1,26 @@
-// API.md §14, the whole of it at once: three `parley serve` processes over one database and a
+// API.md §14, the whole of it at once: three `parley serve` processes over one fresh PostgreSQL
+// database and a
 // redis-server of the test's own, behind a proxy that sends every request (every poll of a
 // cursor too) to a process picked at random. Users with two tabs each poll through it while
 // senders post with client_id retries; meanwhile one process is SIGKILLed and started again, one
-// is SIGSTOPped and SIGCONTed, and Redis is stopped and started. Every tab's sequence of events
+// is SIGSTOPped while it holds an open transaction (seen in pg_stat_activity) and SIGCONTed after
+// Postgres has ended that transaction, and Redis is stopped and started. Every tab's sequence of events
 // must then be exactly what the database says its user should have received after its first
 // cursor: nothing lost, nothing twice, in order.
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { openDatabase } from '../src/db/open.js'
-import { SqliteStore } from '../src/store/sqlite.js'
+import { openPostgres } from '../src/db/postgres.js'
+import { eventId } from '../src/events/tail.js'
+import { PostgresStore } from '../src/store/postgres.js'
 import type { Position, Store } from '../src/store/store.js'
 import { type ChildServer, startChildServer } from './helpers/child-server.js'
 import { Client } from './helpers/client.js'
+import { adminQuery, queryOn } from './helpers/postgres.js'
 import { startRandomProxy, type RandomProxy } from './helpers/random-proxy.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
@@ -43,16 +49,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The store over the site's database, to ask it what each user should have received. */
 async function openStore(url: string): Promise<Store> {
-  const { db, close } = openDatabase(url.replace(/^sqlite:/, ''))
-  const store = new SqliteStore(db, close, pino({ level: 'silent' }))
+  const { db, close } = openPostgres(url)
+  const store = new PostgresStore(db, close, pino({ level: 'silent' }))
   await store.init()
   return store
+}
+
+let database: string
+
+/** Whether the process holds a transaction open now: its connections' backends, by client port. */
+async function inTransaction(pid: number): Promise<boolean> {
+  const lines = execFileSync('ss', ['-tnpH', 'dst', '127.0.0.1:5432'], { encoding: 'utf8' }).split('\n')
+  const ports = lines.filter((l) => l.includes(`pid=${pid},`)).map((l) => Number(l.trim().split(/\s+/)[3]!.split(':').at(-1)))
+  if (ports.length === 0) return false
+  const res = await queryOn(database, `select count(*)::int as n from pg_stat_activity where client_port in (${ports.join(',')}) and xact_start is not null`)
+  return (res.rows[0] as { n: number }).n > 0
 }
 
 beforeAll(async () => {
   redis = await startRedis()
   dir = mkdtempSync(join(tmpdir(), 'parley-cluster-'))
-  databaseUrl = `sqlite:${join(dir, 'site.db')}`
+  database = `parley_cluster_${randomBytes(6).toString('hex')}`
+  await adminQuery(`create database ${database}`)
+  databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`
   env = {
     DATABASE_URL: databaseUrl,
     EVENT_BUS: redis.url,
@@ -79,6 +98,7 @@ afterAll(async () => {
     await s.stop()
   }
   await redis?.stop()
+  if (database) await adminQuery(`drop database if exists ${database} with (force)`)
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -168,6 +188,7 @@ it('every tab receives exactly what the database says, through kills, stops and 
     while (sent < total * fraction) await sleep(20)
   }
 
+  let caughtInTransaction = false
   const chaos = (async () => {
     // A crash: the process dies mid-run and a new one takes its place (on a new port).
     await when(0.2)
@@ -178,11 +199,20 @@ it('every tab receives exactly what the database says, through kills, stops and 
     const again = await startChildServer(join(dir, 'p0'), env)
     servers[0] = again
     proxy.backends.push(again.port)
-    // A process frozen (a long GC pause, a VM stolen away) while requests are on it, then thawed.
+    // A process frozen (a long GC pause, a VM stolen away) in the middle of a transaction; Postgres
+    // ends the transaction after idle_in_transaction_session_timeout (5 s), then the process thaws.
     await when(0.45)
-    servers[1]!.proc.kill('SIGSTOP')
-    await sleep(2_000)
-    servers[1]!.proc.kill('SIGCONT')
+    const frozen = servers[1]!
+    for (let i = 0; i < 500 && !caughtInTransaction; i++) {
+      frozen.proc.kill('SIGSTOP')
+      caughtInTransaction = await inTransaction(frozen.proc.pid!)
+      if (!caughtInTransaction) {
+        frozen.proc.kill('SIGCONT')
+        await sleep(random() * 20)
+      }
+    }
+    await sleep(6_000)
+    frozen.proc.kill('SIGCONT')
     // Redis goes away for a while and comes back empty.
     await when(0.7)
     await redis.stop()
@@ -201,7 +231,7 @@ it('every tab receives exactly what the database says, through kills, stops and 
       let after = tab.start
       for (;;) {
         const read = await store.eventsAfter(tab.userId, after, 500)
-        ids.push(...read.events.map((e) => `${e.position}-000000000000`))
+        ids.push(...read.events.map((e) => eventId(e.position)))
         if (read.scannedTo === after) break
         after = read.scannedTo
       }
@@ -221,6 +251,7 @@ it('every tab receives exactly what the database says, through kills, stops and 
   for (const tab of tabs) tab.stop = true
   await Promise.all(tabs.map((t) => t.done))
 
+  expect(caughtInTransaction, 'a process stopped while it held a transaction open').toBe(true)
   for (const tab of tabs) {
     expect(tab.ids, `user ${tab.userId}`).toEqual(expected.get(tab))
     // Each tab's user got the messages of their rooms: at least their own sends.
