@@ -35,6 +35,16 @@ const RawConfig = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
+  // API.md §14: the Redis that several processes of one site share; absent, one process keeps it all in memory.
+  EVENT_BUS: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'EVENT_BUS must be a redis:// or rediss:// URL')
+    .optional(),
+  // Names every key and channel of this site in that Redis, so several sites (or test runs) can share one.
+  EVENT_BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'EVENT_BUS_PREFIX: letters, digits and : _ . - (at most 64)')
+    .default('parley:'),
   // API.md §14: where uploaded files live; shared storage when processes run on several machines.
   UPLOAD_DIR: z.string().optional(),
   SECRET_KEY: z.string().min(32, 'SECRET_KEY must be at least 32 characters').optional(),
@@ -86,6 +96,8 @@ export type Config = Readonly<{
   dataDir: string
   /** The SQLite file (unused when postgresUrl is set). */
   databaseFile: string
+  /** The shared Redis (API.md §14), or undefined for one process with everything in memory. */
+  eventBus: { url: string; prefix: string } | undefined
   /** DATABASE_URL when it names PostgreSQL (API.md §14); undefined: SQLite. */
   postgresUrl: string | undefined
   uploadDir: string
@@ -195,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     host: raw.HOST,
     dataDir,
     databaseFile,
+    eventBus: raw.EVENT_BUS ? Object.freeze({ url: raw.EVENT_BUS, prefix: raw.EVENT_BUS_PREFIX }) : undefined,
     postgresUrl,
     uploadDir: raw.UPLOAD_DIR ? resolve(raw.UPLOAD_DIR) : join(dataDir, 'uploads'),
     secretKey,

@@ -1,4 +1,5 @@
 // Turns the rounds into the printed tables (Markdown, ready for the README) and the JSON summary.
+import type { ClusterRound } from './benches/cluster.js'
 import type { FanoutRound } from './benches/fanout.js'
 import type { IdleRound } from './benches/idle.js'
 import { type PathsRound, SIDES, type Side } from './benches/paths.js'
@@ -20,6 +21,7 @@ export type Report = {
     idle?: IdleRound[]
     history?: { rounds: ThroughputRound[]; seedMs: number; dbMB: number }
     paths?: PathsRound[]
+    cluster?: ClusterRound[]
   }
 }
 
@@ -138,6 +140,40 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     }
     out.push('', '(ratios are of CPU per request, and of requests/s fast over the other: above 1 means the fast path pays)')
     summary.paths = s
+  }
+
+  const c = r.results.cluster
+  if (c?.length) {
+    const cp = r.params as { cluster: { processes: number; receivers: number; rate: number; connections: number } }
+    const v = (kind: 'sqlite' | 'cluster', f: (x: ClusterRound['sqlite']) => number) => spread(c.map((x) => f(x[kind])))
+    const rows: Array<[string, (x: ClusterRound['sqlite']) => number, number]> = [
+      ['fan-out: Parley CPU per delivery (µs)', (x) => x.fanout.cpuUsPerDelivery, 1],
+      ['fan-out: Postgres + Redis CPU per delivery (µs)', (x) => x.fanout.serviceUsPerDelivery, 1],
+      ['fan-out: latency p50 (ms)', (x) => x.fanout.p50, 1],
+      ['fan-out: latency p99 (ms)', (x) => x.fanout.p99, 1],
+      ['fan-out: deliveries / expected', (x) => x.fanout.deliveries / Math.max(1, x.fanout.expected), 3],
+      ['send: sends/s (all processes)', (x) => x.send.perSecond, 0],
+      ['send: latency p99 (ms; worst process)', (x) => x.send.p99, 0],
+      ['send: Parley CPU per send (µs)', (x) => x.send.cpuUsPerOk, 0],
+      ['send: Postgres + Redis CPU per request (µs)', (x) => x.send.serviceUsPerOk, 0],
+      ['send: non-2xx + errors', (x) => x.send.non2xx + x.send.errors, 0],
+    ]
+    out.push(
+      '',
+      `### Several processes (${cp.cluster.receivers} receivers at ${cp.cluster.rate} msg/s; ${cp.cluster.connections} sending connections)`,
+      '',
+      `| | 1 process, SQLite | ${cp.cluster.processes} processes, Postgres + Redis | ${cp.cluster.processes} processes / 1 |`,
+      '|---|---|---|---|',
+    )
+    const s: Record<string, unknown> = {}
+    for (const [label, f, d] of rows) {
+      const a = v('sqlite', f)
+      const b = v('cluster', f)
+      s[label] = { sqlite: a, cluster: b }
+      out.push(`| ${label} | ${mmm(a, d)} | ${mmm(b, d)} | ${label.includes('Postgres') || label.includes('non-2xx') || label.includes('expected') ? '' : fmt(b.median / a.median, 2)} |`)
+    }
+    out.push('', `(load average at the end of the last round: ${fmt(c.at(-1)!.cluster.fanout.load1, 1)})`)
+    summary.cluster = s
   }
 
   out.push('', '### Targets (median over rounds)', '', '| target | measured (min–max) | limit | met |', '|---|---|---|---|')
