@@ -94,6 +94,14 @@ async function expectDownload(url: string, name: string, bytes: Uint8Array) {
   return res
 }
 
+/** Uploads a PDF with the part's disposition `params`; it must be stored and offered as `name`. */
+async function expectNamed(client: Client, params: string, name: string) {
+  const res = await rawUpload(client, params, pdf())
+  expect(res.status, `${params}: ${JSON.stringify(res.body)}`).toBe(201)
+  expect(res.body.data.upload.name, params).toBe(name)
+  return expectDownload(res.body.data.upload.url, name, pdf())
+}
+
 const pdf = () => Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
 
 describe('uploading images', () => {
@@ -210,10 +218,7 @@ describe('any other file is kept under its name and served only as a download', 
       ['filename=".."', 'file'],
       ["filename*=UTF-8''..%00", 'file'],
     ] as const) {
-      const res = await rawUpload(client, params, pdf())
-      expect(res.status, `${params}: ${JSON.stringify(res.body)}`).toBe(201)
-      expect(res.body.data.upload.name, params).toBe(name)
-      await expectDownload(res.body.data.upload.url, name, pdf())
+      await expectNamed(client, params, name)
     }
   })
 
@@ -226,10 +231,7 @@ describe('any other file is kept under its name and served only as a download', 
       ["filename*=UTF-8''zero%E2%80%8Bwidth%E2%80%A8line.txt", 'zerowidthline.txt'],
       ["filename*=UTF-8''%01%02%03", 'file'],
     ] as const) {
-      const res = await rawUpload(client, params, pdf())
-      expect(res.status, `${params}: ${JSON.stringify(res.body)}`).toBe(201)
-      expect(res.body.data.upload.name, params).toBe(name)
-      const served = await expectDownload(res.body.data.upload.url, name, pdf())
+      const served = await expectNamed(client, params, name)
       expect(served.headers.get('set-cookie')).toBeNull()
     }
   })
