@@ -8,6 +8,8 @@ import * as m0005 from './0005_coins_uploads_calls.js'
 import * as m0006 from './0006_edits_reactions_search.js'
 import * as m0007 from './0007_event_positions.js'
 import * as m0008 from './0008_sessions_revoked.js'
+import * as m0009 from './0009_files.js'
+import * as m0010 from './0010_gift_catalogue.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -18,4 +20,6 @@ export const migrations: Record<string, Migration> = {
   '0006_edits_reactions_search': m0006,
   '0007_event_positions': m0007,
   '0008_sessions_revoked': m0008,
+  '0009_files': m0009,
+  '0010_gift_catalogue': m0010,
 }
