@@ -7,16 +7,17 @@ import { icon } from '../icons.js'
 import { clientId, fmtTime, h, uid } from '../dom.js'
 import { loadDraft, saveDraft } from '../drafts.js'
 import { displayName, state } from '../store.js'
+import { attachMentionComplete } from './mention-complete.js'
 
 // 3 s: the server sends at most one typing event per user per 3 s anyway.
 const TYPING_EVERY_MS = 3000
 
 /**
- * createComposer({chat, send, typing, label}) → {el, input, setReply, setBlock, focus}
+ * createComposer({chat, send, typing, label, mentionCandidates?}) → {el, input, setReply, setBlock, focus}
  * send(payload, attachment): queues {text?, attachment_id?, reply_to_id?, client_id}; attachment
- * is {url} for the pending preview, or null.
+ * is {url} for the pending preview, or null. mentionCandidates(): a promise of the users @ offers.
  */
-export function createComposer({ chat, send, typing, label = 'Message' }) {
+export function createComposer({ chat, send, typing, label = 'Message', mentionCandidates }) {
   const textId = uid('compose')
   const fileId = uid('attach')
   let reply = null
@@ -30,12 +31,14 @@ export function createComposer({ chat, send, typing, label = 'Message' }) {
   const notice = h('p', { class: 'composer-notice', role: 'status', hidden: true })
   const replyBox = h('div', { class: 'composer-reply', hidden: true })
   const attachBox = h('div', { class: 'composer-attach', hidden: true })
+  const complete = mentionCandidates ? attachMentionComplete(text, mentionCandidates) : null
   const form = h(
     'form',
     { class: 'composer', 'aria-label': 'Send a message' },
     replyBox,
     attachBox,
     notice,
+    complete?.el,
     h(
       'div',
       { class: 'composer-row' },
@@ -72,6 +75,7 @@ export function createComposer({ chat, send, typing, label = 'Message' }) {
     }
   })
   text.addEventListener('keydown', (ev) => {
+    if (complete?.onKeydown(ev)) return
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault()
       form.requestSubmit()
@@ -144,6 +148,7 @@ export function createComposer({ chat, send, typing, label = 'Message' }) {
     if (reply) payload.reply_to_id = reply.id
     send(payload, attachment ? { url: attachment.url } : null)
     text.value = ''
+    complete?.reset()
     saveDraft(chat, '')
     autosize()
     clearAttachment()

@@ -21,7 +21,7 @@ const GROUP_MS = 5 * 60_000
 
 /**
  * opts: {key, base ('/rooms/3' | '/dialogs/7'), label, belongs(m), typingFrom(data) → user id | null,
- *        canDelete(m), canReport(m), receipt?(m), onService?(m), readPath?}
+ *        canDelete(m), canReport(m), receipt?(m), onService?(m), mentionCandidates?()}
  */
 export function createConversation(opts) {
   const messages = new Map()
@@ -68,6 +68,7 @@ export function createConversation(opts) {
       scrollToBottom()
     },
     typing: () => post(`${opts.base}/typing`),
+    mentionCandidates: opts.mentionCandidates,
   })
 
   const el = h('div', { class: 'conversation' }, h('div', { class: 'scroller-wrap' }, scroller, jump), typing.el, announcer, composer.el)

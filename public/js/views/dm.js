@@ -45,6 +45,7 @@ export function mountDialog(el, idText) {
     canDelete: (m) => m.author_id === me,
     canReport: (m) => m.author_id !== me,
     receipt: (m) => (m.author_id === me ? (m.id <= readUpTo ? 'read' : 'sent') : null),
+    mentionCandidates: async () => [await loadUser(peerId)],
   })
   el.append(h('section', { class: 'chat', 'aria-labelledby': titleId }, header, h('div', { class: 'chat-body' }, conv.el)))
 
