@@ -16,6 +16,7 @@ import {
   toMessages,
   toOneMessage,
 } from '../messages/messages.js'
+import { findMentions } from '../messages/mentions.js'
 import { bannedError, isBanned, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
 import { prepared } from '../db/prepared.js'
 import type { Q, Trx } from '../db/schema.js'
@@ -68,6 +69,7 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
       reply_to_id: input.reply_to_id,
       client_id: input.client_id,
       created_at: now,
+      mentions: await findMentions(trx, input.text, { roomId }),
     })
     await touchRoom.run(trx, { roomId, now })
     const message = await toOneMessage(trx, row)
