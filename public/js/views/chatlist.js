@@ -6,6 +6,7 @@ import { avatar, h, plural, roomAvatar, timeEl } from '../dom.js'
 import { navigate } from '../router.js'
 import { chatKey, displayName, messageChatKey, on, setChats, state } from '../store.js'
 import { setUnread } from '../title.js'
+import { mentionsMe } from '../mentions.js'
 import { previewParts } from './message.js'
 import { pickUser } from './userpick.js'
 
@@ -63,6 +64,16 @@ export function mountChatList(el) {
   const offs = [
     on('chats', render),
     on('message.created', onMessage),
+    on('message.updated', ({ message: m }) => {
+      // An edit of a chat's last message changes its preview; an edit that now mentions me, its count.
+      const chat = state.chats.find((c) => chatKey(c) === messageChatKey(m))
+      if (!chat) return
+      if (chat.last_message?.id === m.id) {
+        chat.last_message = m
+        render()
+      }
+      if (m.author_id !== state.me.id && mentionsMe(m)) refreshSoon()
+    }),
     on('message.deleted', refreshSoon),
     on('chat.cleared', refreshSoon),
     on('dialog.deleted', refreshSoon),

@@ -13,11 +13,12 @@ import { attachMentionComplete } from './mention-complete.js'
 const TYPING_EVERY_MS = 3000
 
 /**
- * createComposer({chat, send, typing, label, mentionCandidates?}) → {el, input, setReply, setBlock, focus}
+ * createComposer({chat, send, typing, label, mentionCandidates?, onEditLast?}) → {el, input, setReply, setBlock, focus}
  * send(payload, attachment): queues {text?, attachment_id?, reply_to_id?, client_id}; attachment
  * is {url} for the pending preview, or null. mentionCandidates(): a promise of the users @ offers.
+ * onEditLast(): Up in an empty box edits the reader's last message; true when there was one.
  */
-export function createComposer({ chat, send, typing, label = 'Message', mentionCandidates }) {
+export function createComposer({ chat, send, typing, label = 'Message', mentionCandidates, onEditLast }) {
   const textId = uid('compose')
   const fileId = uid('attach')
   let reply = null
@@ -79,6 +80,8 @@ export function createComposer({ chat, send, typing, label = 'Message', mentionC
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault()
       form.requestSubmit()
+    } else if (ev.key === 'ArrowUp' && !text.value && onEditLast?.()) {
+      ev.preventDefault()
     } else if (ev.key === 'Escape' && reply) {
       ev.preventDefault() // the reply, not the panel around
       setReply(null)

@@ -1,12 +1,14 @@
 // A conversation (room or dialog): history that grows upward on scroll, live messages deduped
 // by id, typing, read marks and the composer. room.js and dm.js wrap it with their header.
-import { get, post, qs } from '../api.js'
+import { del, get, post, qs, request } from '../api.js'
 import { h, toast } from '../dom.js'
 import { enqueue } from '../outbox.js'
 import { displayName, emit, loadUser, on, state } from '../store.js'
 import { createComposer, silencedBlock } from './composer.js'
 import { deleteMessage, reportMessage } from './message-actions.js'
+import { createEditor } from './message-edit.js'
 import { renderMessage, previewText } from './message.js'
+import { withReaction } from './reactions.js'
 import { createPendingList } from './pending.js'
 import { createTypingIndicator } from './typing.js'
 
@@ -58,6 +60,9 @@ export function createConversation(opts) {
     },
     onReport: (m) => reportMessage(m),
     onMediaLoad: () => stick && scrollToBottom(),
+    onEdit: (m) => startEdit(m),
+    editor: (m) => editors.get(m.id)?.el ?? null,
+    onReact: (m, emoji, on) => react(m, emoji, on),
   }
   const path = `${opts.base}/messages`
   const composer = createComposer({
@@ -69,6 +74,11 @@ export function createConversation(opts) {
     },
     typing: () => post(`${opts.base}/typing`),
     mentionCandidates: opts.mentionCandidates,
+    onEditLast: () => {
+      const last = [...messages.values()].filter((m) => m.author_id === state.me.id && m.kind === 'user' && m.text).at(-1)
+      if (last) startEdit(last)
+      return !!last
+    },
   })
 
   const el = h('div', { class: 'conversation' }, h('div', { class: 'scroller-wrap' }, scroller, jump), typing.el, announcer, composer.el)
@@ -94,9 +104,18 @@ export function createConversation(opts) {
     const isNew = !messages.has(m.id)
     messages.set(m.id, m)
     if (!state.users.has(m.author_id)) loadUser(m.author_id).catch(() => {})
+    // Noted before rendering: an open editor moves into the new node, and moving it drops the focus.
+    const old = isNew ? null : nodeOf(m.id)
+    const focused = old?.contains(document.activeElement) ? document.activeElement : null
     const li = renderMessage(m, ctx)
     if (!isNew) {
-      nodeOf(m.id)?.replaceWith(li)
+      old?.replaceWith(li)
+      // The focus stays where it was: in a moved editor, on the same reaction, else the actions button.
+      if (focused && !li.contains(focused)) {
+        const emoji = focused.dataset?.emoji
+        const same = emoji ? [...li.querySelectorAll('[data-emoji]')].find((b) => b.dataset.emoji === emoji) : null
+        ;(same ?? li.querySelector('.msg-menu-btn'))?.focus({ preventScroll: true })
+      } else if (focused) focused.focus({ preventScroll: true })
       regroup(li)
       return false
     }
@@ -126,8 +145,49 @@ export function createConversation(opts) {
     return true
   }
 
+  // --- editing and reacting -------------------------------------------------------------
+
+  /** Open editors by message id: a re-render (a reaction, an edit elsewhere) keeps them. */
+  const editors = new Map()
+
+  function startEdit(m) {
+    if (editors.has(m.id)) return editors.get(m.id).focus()
+    const editor = createEditor(m, {
+      onSaved: (message) => insert(message, { live: false }),
+      onClose: () => {
+        editors.delete(m.id)
+        const current = messages.get(m.id)
+        if (current) insert(current, { live: false })
+        const li = nodeOf(m.id)
+        if (li?.contains(document.activeElement) || document.activeElement === document.body) composer.focus()
+      },
+    })
+    editors.set(m.id, editor)
+    insert(messages.get(m.id) ?? m, { live: false })
+    editor.focus()
+  }
+
+  // One request at a time per message and emoji, so quick toggles reach the server in order.
+  const reacting = new Map()
+  function react(m, emoji, on) {
+    const key = `${m.id} ${emoji}`
+    const before = messages.get(m.id) ?? m
+    insert(withReaction(before, emoji, on), { live: false })
+    const path = `/messages/${m.id}/reactions/${encodeURIComponent(emoji)}`
+    const run = () => (on ? request('PUT', path) : del(path))
+    const chain = (reacting.get(key) ?? Promise.resolve()).then(run).catch((err) => {
+      // Taken back as the server has it: the next message.updated brings the truth anyway.
+      const now = messages.get(m.id)
+      if (now) insert(withReaction(now, emoji, !on), { live: false })
+      toast(err.code === 'invalid_emoji' ? 'That reaction is not allowed.' : `Reaction not saved: ${err.message}`, 'error')
+    })
+    reacting.set(key, chain)
+    chain.finally(() => reacting.get(key) === chain && reacting.delete(key))
+  }
+
   function remove(id) {
     messages.delete(id)
+    editors.delete(id)
     const li = nodeOf(id)
     const next = li?.nextElementSibling
     li?.remove()
@@ -254,6 +314,10 @@ export function createConversation(opts) {
     }),
     on('outbox.failed', ({ entry, error }) => {
       if (entry.chat === opts.key && error.code === 'silenced') composer.setBlock(silencedBlock(error.details?.until))
+    }),
+    on('message.updated', ({ message }) => {
+      // Only messages on screen: an edit far back in history stays there until it is loaded.
+      if (messages.has(message.id)) insert(message, { live: false })
     }),
     on('message.deleted', (d) => {
       if (messages.has(d.message_id)) remove(d.message_id)

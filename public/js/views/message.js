@@ -1,11 +1,12 @@
 // One message in a conversation, and the short text of a message for previews.
-import { avatar, fmtTime, h, timeEl } from '../dom.js'
+import { avatar, fmtDateTime, fmtTime, h, timeEl } from '../dom.js'
 import { renderBody } from '../format.js'
 import { icon } from '../icons.js'
 import { onLongPress, openMenu } from '../menu.js'
 import { mentionsMe, ownMentionName } from '../mentions.js'
 import { navigate } from '../router.js'
 import { displayName, loadUser, state } from '../store.js'
+import { openReactionPicker, reactionsEl } from './reactions.js'
 
 /** A name label that fills itself in once the user is loaded (store.rememberUser repaints it). */
 export function nameEl(id, tag = 'span', props = {}) {
@@ -76,10 +77,11 @@ export function previewText(m) {
 
 /**
  * One message as a list item. Its parts are built by the functions below, one per part (author
- * line, reply reference, body, attachment, receipt), so later parts (an "edited" mark, reactions,
- * file attachments) slot in beside them. Every message has one tab stop, its actions button; the
- * same menu opens on a long-press (touch) or a right click.
- * ctx: {canDelete(m), canReport(m), onReply(m), onDelete(m), onReport(m), find(id), receipt(m), onMediaLoad()}
+ * line with the "edited" mark, reply reference, body or its editor, attachment, reactions,
+ * receipt). Every message has one tab stop, its actions button (reactions under it are buttons
+ * too); the same menu opens on a long-press (touch) or a right click.
+ * ctx: {canDelete(m), canReport(m), onReply(m), onDelete(m), onReport(m), onEdit?(m), onReact?(m, emoji, on),
+ *       editor?(m) → the open editor's element or null, find(id), receipt(m), onMediaLoad()}
  */
 export function renderMessage(m, ctx) {
   if (m.kind === 'service') {
@@ -98,6 +100,8 @@ export function renderMessage(m, ctx) {
       menuBtn,
       [
         { label: 'Reply', onSelect: () => ctx.onReply(m) },
+        ctx.onReact && { label: 'Add a reaction…', onSelect: () => openReactionPicker(menuBtn, (emoji) => ctx.onReact(m, emoji, true), at) },
+        mine && ctx.onEdit && { label: 'Edit', onSelect: () => ctx.onEdit(m) },
         m.text && { label: 'Copy text', onSelect: () => copyText(m.text) },
         !mine && { label: `View ${displayName(state.users.get(m.author_id))}’s profile`, onSelect: () => navigate(`/user/${m.author_id}`) },
         ctx.canReport(m) && { label: 'Report…', onSelect: () => ctx.onReport(m) },
@@ -110,7 +114,16 @@ export function renderMessage(m, ctx) {
     'li',
     { class: `msg${mine ? ' mine' : ''}${!mine && mentionsMe(m) ? ' mentions-me' : ''}`, id: `m${m.id}`, dataset: { id: m.id, author: m.author_id } },
     h('a', { class: 'msg-avatar', href: `/user/${m.author_id}`, tabindex: '-1', 'aria-hidden': 'true' }, avatar(author, 32)),
-    h('div', { class: 'bubble' }, authorLine(m), replyRef(m, ctx), bodyEl(m), m.attachment ? attachmentEl(m.attachment, ctx) : null, receiptEl(ctx.receipt?.(m))),
+    h(
+      'div',
+      { class: 'bubble' },
+      authorLine(m),
+      replyRef(m, ctx),
+      ctx.editor?.(m) ?? bodyEl(m),
+      m.attachment ? attachmentEl(m.attachment, ctx) : null,
+      ctx.onReact ? reactionsEl(m, (emoji, on) => ctx.onReact(m, emoji, on)) : null,
+      receiptEl(ctx.receipt?.(m)),
+    ),
     h('div', { class: 'msg-actions' }, menuBtn),
   )
   onLongPress(li, showMenu)
@@ -149,7 +162,12 @@ function refusal(entry) {
 }
 
 function authorLine(m) {
-  return h('div', { class: 'meta' }, nameEl(m.author_id, 'a', { class: 'author', href: `/user/${m.author_id}`, tabindex: '-1' }), timeEl(m.created_at))
+  return h('div', { class: 'meta' }, nameEl(m.author_id, 'a', { class: 'author', href: `/user/${m.author_id}`, tabindex: '-1' }), timeEl(m.created_at), editedMark(m))
+}
+
+function editedMark(m) {
+  if (!m.edited_at) return null
+  return h('span', { class: 'edited', title: `Edited ${fmtDateTime(m.edited_at)}` }, 'edited')
 }
 
 function replyRef(m, ctx) {
