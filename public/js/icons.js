@@ -12,6 +12,7 @@ const PATHS = {
   dots: 'M5 12h.01M12 12h.01M19 12h.01',
   image: 'M4 5h16v14H4zM4 16l5-5 4 4 2.5-2.5L20 16M15.5 8.5h.01',
   menu: 'M4 7h16M4 12h16M4 17h16',
+  search: 'M10.5 4a6.5 6.5 0 1 0 0 13a6.5 6.5 0 1 0 0-13M15.5 15.5L20 20',
 }
 
 /** icon('gift') → an inline SVG, hidden from assistive tech (the button carries the label). */

@@ -23,11 +23,16 @@ const GROUP_MS = 5 * 60_000
 
 /**
  * opts: {key, base ('/rooms/3' | '/dialogs/7'), label, belongs(m), typingFrom(data) → user id | null,
- *        canDelete(m), canReport(m), receipt?(m), onService?(m), mentionCandidates?()}
+ *        canDelete(m), canReport(m), receipt?(m), onService?(m), mentionCandidates?(), focusId?}
+ * focusId: a message to open the history at (scrolled to, marked, its actions button focused).
  */
 export function createConversation(opts) {
   const messages = new Map()
   let hasOlder = false
+  // Opened at a message (a search result): the history shown stops before the newest messages
+  // until the reader scrolls down to them or jumps there; live messages wait until then.
+  let hasNewer = false
+  let loadingNewer = false
   let loadingOlder = false
   let loaded = false
   let stick = true
@@ -45,7 +50,7 @@ export function createConversation(opts) {
   const olderBtn = h('button', { type: 'button', class: 'btn btn-small older-btn', hidden: true, onClick: () => loadOlder() }, 'Load older messages')
   const historyNote = h('p', { class: 'history-note muted', role: 'status' }, 'Loading messages…')
   const scroller = h('div', { class: 'scroller', tabindex: '0', 'aria-label': `${opts.label} — message history` }, h('div', { class: 'history-top' }, olderBtn, historyNote), list, pending.el)
-  const jump = h('button', { type: 'button', class: 'jump-btn', hidden: true, onClick: () => scrollToBottom(true) }, 'New messages ↓')
+  const jump = h('button', { type: 'button', class: 'jump-btn', hidden: true, onClick: () => (hasNewer ? jumpToLatest() : scrollToBottom(true)) }, 'New messages ↓')
   const typing = createTypingIndicator()
   const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' })
 
@@ -69,6 +74,7 @@ export function createConversation(opts) {
     chat: opts.key,
     label: `Message ${opts.label}`,
     send: (payload, attachment) => {
+      if (hasNewer) jumpToLatest()
       enqueue({ client_id: payload.client_id, chat: opts.key, path, payload, attachment })
       scrollToBottom()
     },
@@ -101,6 +107,11 @@ export function createConversation(opts) {
   /** Inserts or replaces a message in id order; returns true when it was new. */
   function insert(m, { live }) {
     if (!opts.belongs(m)) return false
+    if (live && hasNewer && !messages.has(m.id)) {
+      jump.textContent = 'Jump to the latest ↓'
+      jump.hidden = false
+      return false
+    }
     const isNew = !messages.has(m.id)
     messages.set(m.id, m)
     if (!state.users.has(m.author_id)) loadUser(m.author_id).catch(() => {})
@@ -224,6 +235,7 @@ export function createConversation(opts) {
   // --- history -------------------------------------------------------------------------
 
   async function load() {
+    if (opts.focusId) return loadAround(opts.focusId)
     try {
       const data = await get(`${opts.base}/messages${qs({ limit: PAGE })}`)
       for (const m of data.items) insert(m, { live: false })
@@ -238,6 +250,64 @@ export function createConversation(opts) {
       historyNote.textContent = `Could not load messages: ${err.message}`
       throw err
     }
+  }
+
+  /** The page of history around one message, that message in the middle of the view. */
+  async function loadAround(id) {
+    try {
+      const half = PAGE / 2
+      const [older, newer] = await Promise.all([get(`${opts.base}/messages${qs({ before: id + 1, limit: half })}`), get(`${opts.base}/messages${qs({ after: id, limit: half })}`)])
+      for (const m of [...older.items, ...newer.items]) insert(m, { live: false })
+      hasOlder = older.has_more
+      hasNewer = newer.has_more
+      loaded = true
+      paintHistoryState()
+      const li = nodeOf(id)
+      if (!li) {
+        toast('That message is no longer here.')
+        return scrollToBottom()
+      }
+      stick = false
+      li.scrollIntoView({ block: 'center' })
+      li.classList.add('flash')
+      setTimeout(() => li.classList.remove('flash'), 2000)
+      li.querySelector('.msg-menu-btn')?.focus({ preventScroll: true })
+      if (hasNewer) {
+        jump.textContent = 'Jump to the latest ↓'
+        jump.hidden = false
+      } else markReadSoon()
+    } catch (err) {
+      historyNote.textContent = `Could not load messages: ${err.message}`
+      throw err
+    }
+  }
+
+  async function loadNewer() {
+    if (!hasNewer || loadingNewer || !messages.size) return
+    loadingNewer = true
+    try {
+      const data = await get(`${opts.base}/messages${qs({ after: Math.max(...messages.keys()), limit: PAGE })}`)
+      for (const m of data.items) insert(m, { live: false })
+      hasNewer = data.has_more
+      if (!hasNewer) jump.textContent = 'New messages ↓'
+    } catch (err) {
+      toast(`Could not load newer messages: ${err.message}`, 'error')
+    } finally {
+      loadingNewer = false
+    }
+  }
+
+  /** From a message far back to the newest page, as when the chat is opened. */
+  async function jumpToLatest() {
+    hasNewer = false
+    jump.textContent = 'New messages ↓'
+    messages.clear()
+    list.replaceChildren()
+    opts.focusId = null
+    loaded = false
+    // A reload opens the newest messages too, not the one searched for.
+    if (new URLSearchParams(location.search).has('m')) history.replaceState(null, '', location.pathname)
+    await load().catch(() => {})
   }
 
   function paintHistoryState() {
@@ -271,7 +341,8 @@ export function createConversation(opts) {
   resized.observe(scroller)
 
   scroller.addEventListener('scroll', () => {
-    stick = nearBottom()
+    stick = nearBottom() && !hasNewer
+    if (hasNewer && nearBottom()) loadNewer()
     if (stick) {
       jump.hidden = true
       markReadSoon()
@@ -289,7 +360,7 @@ export function createConversation(opts) {
   async function markRead() {
     readTimer = null
     // Read means seen: the tab is visible and the newest messages are on screen.
-    if (document.visibilityState !== 'visible' || messages.size === 0 || !nearBottom()) return
+    if (document.visibilityState !== 'visible' || messages.size === 0 || !nearBottom() || hasNewer) return
     const latest = Math.max(...messages.keys())
     if (latest <= readUpTo) return
     readUpTo = latest

@@ -129,6 +129,7 @@ export function mountRoom(el, idText) {
       canDelete: (m) => m.author_id === state.me.id || rankIn(room, state.me.id) >= 1,
       canReport: (m) => m.author_id !== state.me.id,
       onService,
+      focusId: Number(new URLSearchParams(location.search).get('m')) || null,
       mentionCandidates: async () => (await get(`/rooms/${id}/members?limit=200`)).items.map((i) => rememberUser(i.user)),
     })
     panel = createMembersPanel({ room: () => room, rank: (uid) => rankIn(room, uid), onChange: refreshSoon, button: membersBtn })
