@@ -1,5 +1,6 @@
 // Mentions (API.md §16): @ in the composer offers the room's members or the dialog's other party,
 // by keyboard or pointer; a slow or failing member list never holds up or changes what is typed.
+// The chat list counts unread mentions (mention_count, live and after a reload); messages mark them.
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
@@ -111,6 +112,33 @@ describe('web client: mention autocomplete', () => {
     await expect.poll(options, { timeout: WAIT_MS }).toEqual(['@carol'])
     await box.fill('')
     expectNoPageErrors(b)
+  }, 60_000)
+
+  it('the chat list counts unread mentions of the reader (also from an edit) until the chat is read, and the message marks them', async () => {
+    await b.page.goto('/rooms') // bob's other tab would read the room as messages come
+    const home = await openAs(browser, server, bob.client, '/rooms')
+    const item = home.page.locator(`.chat-item[href="/room/${roomId}"]`)
+    await item.waitFor()
+    expect(await item.locator('.badge-mention').count()).toBe(0)
+    const sent = await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'ping @bob, and @carol' })
+    expect(sent.body.data.message.mentions).toEqual(expect.arrayContaining([bob.user.id, carol.user.id]))
+    await item.getByLabel('1 unread mention').waitFor()
+    // An edit that adds a mention counts too; an edit without one does not.
+    const plain = (await alice.client.post(`/api/rooms/${roomId}/messages`, { text: 'no one in particular' })).body.data.message.id
+    expect((await alice.client.patch(`/api/messages/${plain}`, { text: 'actually, @bob?' })).status).toBe(200)
+    await item.getByLabel('2 unread mentions').waitFor()
+    await home.page.reload()
+    await item.getByLabel('2 unread mentions').waitFor() // the server's mention_count
+    await item.click()
+    const line = home.page.locator('.messages li.msg', { hasText: 'ping @bob' })
+    await line.waitFor()
+    expect(await line.locator('mark.mention-me').allTextContents()).toEqual(['@bob'])
+    expect(await line.evaluate((li) => li.classList.contains('mentions-me'))).toBe(true)
+    expect(await home.page.locator('.messages li.msg', { hasText: 'actually, @bob?' }).evaluate((li) => li.classList.contains('mentions-me'))).toBe(true)
+    await expect.poll(() => item.locator('.badge-mention').count(), { timeout: WAIT_MS }).toBe(0)
+    await expect.poll(async () => ((await bob.client.get('/api/chats')).body.data.items as { room?: { id: number }; mention_count: number }[]).find((c) => c.room?.id === roomId)?.mention_count, { timeout: WAIT_MS }).toBe(0)
+    expectNoPageErrors(home)
+    await home.context.close()
   }, 60_000)
 
   it('in a dialog, @ offers the other party', async () => {

@@ -182,7 +182,7 @@ function replyRef(m, ctx) {
 
 /** The text, formatted (format.js): the one place a message body becomes DOM nodes. */
 function bodyEl(m) {
-  return m.text ? h('div', { class: 'text' }, renderBody(m.text, { mention: ownMentionName() })) : null
+  return m.text ? h('div', { class: 'text' }, renderBody(m.text, { mention: mentionsMe(m) ? ownMentionName() : null })) : null
 }
 
 function receiptEl(receipt) {
