@@ -1,8 +1,7 @@
 // PATCH /api/messages/:id (API.md §16): the author edits the text of their own user message.
 import type { AppDeps } from '../deps.js'
-import { ApiError, forbidden } from '../errors.js'
-import { activeSilence } from '../rooms/access.js'
-import { iso } from '../time.js'
+import { forbidden } from '../errors.js'
+import { activeSilence, silencedError } from '../rooms/access.js'
 import { audienceOf, visibleMessage } from './access.js'
 import { findMentions } from './mentions.js'
 import { encodeIds, limitSends, type Message, toOneMessage, updateMessage } from './messages.js'
@@ -15,7 +14,7 @@ export async function editMessage(deps: AppDeps, userId: number, messageId: numb
     if (row.room_id !== null) {
       // An edit puts words in the room as a send does: a silenced member may not.
       const until = await activeSilence(trx, row.room_id, userId, now)
-      if (until !== undefined) throw new ApiError('silenced', `You are silenced in this room until ${iso(until)}.`, { until: iso(until) })
+      if (until !== undefined) throw silencedError(until)
     }
     // Every edit reaches the whole room, as a message does: it spends the same budget.
     await limitSends(deps, userId)
