@@ -6,6 +6,7 @@ import * as m0003 from './0003_rooms_messages.js'
 import * as m0004 from './0004_dialogs_moderation.js'
 import * as m0005 from './0005_coins_uploads_calls.js'
 import * as m0006 from './0006_edits_reactions_search.js'
+import * as m0007 from './0007_files.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_dialogs_moderation': m0004,
   '0005_coins_uploads_calls': m0005,
   '0006_edits_reactions_search': m0006,
+  '0007_files': m0007,
 }

@@ -83,14 +83,15 @@ const nullable = (schema: object) => ({ ...schema, nullable: true })
 const SCHEMAS = {
   Attachment: {
     type: 'object',
-    required: ['id', 'url', 'content_type', 'size'],
+    description: 'An upload (API.md §8, §16). An image is shown inline; any other file is served only as a download.',
+    required: ['id', 'url', 'content_type', 'size', 'name', 'is_image'],
     properties: {
       id: { type: 'integer' },
-      url: { type: 'string' },
-      content_type: { type: 'string' },
+      url: { type: 'string', description: '/files/<random name>: the type told by the bytes for an image; application/octet-stream with Content-Disposition: attachment and a sandbox policy for any other file.' },
+      content_type: { type: 'string', description: 'image/png, image/jpeg, image/gif or image/webp; application/octet-stream for every other file.' },
       size: { type: 'integer' },
-      name: nullable({ type: 'string', description: 'The sanitized original name of a file that is not an image.' }),
-      is_image: { type: 'boolean' },
+      name: nullable({ type: 'string', maxLength: 255, description: 'The original file name, sanitized: no folder part, no control or format characters, at most 255 bytes of UTF-8. Null for uploads made before names were kept.' }),
+      is_image: { type: 'boolean', description: 'A complete PNG, JPEG, GIF or WebP by its bytes; only an image can be a photo.' },
     },
   },
   Reaction: { type: 'object', required: ['emoji', 'user_ids'], properties: { emoji: { type: 'string' }, user_ids: ids } },

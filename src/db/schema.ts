@@ -209,6 +209,8 @@ export interface UploadTable {
   content_type: string
   size: number
   created_at: number
+  /** The original file name, sanitized (uploads/file-name.ts); null for uploads made before 0007. */
+  name: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface CallTable {
