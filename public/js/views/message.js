@@ -1,4 +1,5 @@
 // One message in a conversation, and the short text of a message for previews.
+import { attachmentLabel, fileEl, isImage } from '../attachments.js'
 import { avatar, fmtDateTime, fmtTime, h, timeEl } from '../dom.js'
 import { renderBody } from '../format.js'
 import { icon } from '../icons.js'
@@ -64,14 +65,14 @@ function serviceLine(s) {
 
 /** previewText as nodes: an author's name fills itself in once the user is loaded. */
 export function previewParts(m) {
-  if (m.kind === 'user' && m.room_id && m.author_id !== state.me?.id) return [nameEl(m.author_id), ': ', m.text || (m.attachment ? 'Photo' : '')]
+  if (m.kind === 'user' && m.room_id && m.author_id !== state.me?.id) return [nameEl(m.author_id), ': ', m.text || attachmentLabel(m.attachment)]
   return [previewText(m)]
 }
 
 export function previewText(m) {
   if (m.kind === 'service' && m.service) return serviceText(m.service)
   const who = m.author_id === state.me?.id ? 'You: ' : m.room_id ? `${nameOf(m.author_id)}: ` : ''
-  const body = m.text || (m.attachment ? 'Photo' : '')
+  const body = m.text || attachmentLabel(m.attachment)
   return who + body
 }
 
@@ -146,7 +147,7 @@ export function renderPending(entry, { onRetry, onDiscard }) {
       'div',
       { class: 'bubble' },
       entry.payload.text ? h('div', { class: 'text' }, renderBody(entry.payload.text, { mention: ownMentionName() })) : null,
-      entry.attachment ? h('img', { class: 'attachment', src: entry.attachment.url, alt: 'Attached image' }) : null,
+      entry.attachment ? (isImage(entry.attachment) ? h('img', { class: 'attachment', src: entry.attachment.url, alt: 'Attached image' }) : fileEl(entry.attachment)) : null,
       status,
     ),
   )
@@ -176,7 +177,7 @@ function replyRef(m, ctx) {
   return h(
     'a',
     { class: 'reply-ref', href: `#m${m.reply_to_id}`, tabindex: '-1', onClick: (ev) => jumpTo(ev, m.reply_to_id) },
-    replied ? [nameEl(replied.author_id, 'strong'), ' ', replied.text ?? (replied.attachment ? 'Photo' : '')] : 'Reply to an earlier message',
+    replied ? [nameEl(replied.author_id, 'strong'), ' ', replied.text || attachmentLabel(replied.attachment)] : 'Reply to an earlier message',
   )
 }
 
@@ -210,17 +211,17 @@ function copyText(text) {
 
 /** A few words of a message, to tell its actions button from the others'. */
 function snippet(m) {
-  const text = m.text ?? (m.attachment ? 'photo' : '')
+  const text = m.text || attachmentLabel(m.attachment)
   return text.length > 40 ? `${text.slice(0, 40)}…` : text
 }
 
 function attachmentEl(att, ctx) {
-  if (att.content_type?.startsWith('image/')) {
+  if (isImage(att)) {
     const img = h('img', { class: 'attachment', src: att.url, alt: 'Attached image', loading: 'lazy', decoding: 'async' })
     img.addEventListener('load', () => ctx.onMediaLoad?.())
     return h('a', { href: att.url, target: '_blank', rel: 'noopener noreferrer', class: 'attachment-link', tabindex: '-1' }, img)
   }
-  return h('a', { href: att.url, target: '_blank', rel: 'noopener noreferrer' }, 'Attachment')
+  return fileEl(att)
 }
 
 function jumpTo(ev, id) {
