@@ -7,6 +7,7 @@ import * as m0004 from './0004_dialogs_moderation.js'
 import * as m0005 from './0005_coins_uploads_calls.js'
 import * as m0006 from './0006_edits_reactions_search.js'
 import * as m0007 from './0007_files.js'
+import * as m0008 from './0008_gift_catalogue.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_coins_uploads_calls': m0005,
   '0006_edits_reactions_search': m0006,
   '0007_files': m0007,
+  '0008_gift_catalogue': m0008,
 }

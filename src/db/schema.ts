@@ -176,6 +176,8 @@ export interface GiftTable {
   image_url: string
   price: number
   created_at: number
+  /** When a site admin took it out of the catalogue (migration 0008); gifts already sent keep it. */
+  deleted_at: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface SentGiftTable {

@@ -2,6 +2,7 @@
 import type { FanoutRound } from './benches/fanout.js'
 import type { IdleRound } from './benches/idle.js'
 import { type PathsRound, SIDES, type Side } from './benches/paths.js'
+import { SEARCH_SIDES, type SearchRound } from './benches/search.js'
 import type { ThroughputRound } from './benches/send.js'
 import { fmt, ratios, type Spread, spread } from './lib/stats.js'
 
@@ -20,6 +21,7 @@ export type Report = {
     idle?: IdleRound[]
     history?: { rounds: ThroughputRound[]; seedMs: number; dbMB: number }
     paths?: PathsRound[]
+    search?: { rounds: SearchRound[]; seedMs: number; dbMB: number }
   }
 }
 
@@ -102,6 +104,26 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     throughput(`History (GET newest 50 of a random room; ${fmt(hp.history.messages)} messages in ${fmt(hp.history.rooms)} rooms)`, 'history', h.rounds, 'requests/s', 0.25)
     ;(summary.history as Record<string, unknown>).seedMs = h.seedMs
     ;(summary.history as Record<string, unknown>).dbMB = Math.round(h.dbMB)
+  }
+
+  const sr = r.results.search?.rounds
+  if (sr?.length) {
+    const hp = r.params as { history: { messages: number; rooms: number } }
+    const label: Record<(typeof SEARCH_SIDES)[number], string> = { history: 'history (newest 50 of a room)', oneWord: 'search, one-word prefix', twoWords: 'search, two-word prefix' }
+    const pick = (side: (typeof SEARCH_SIDES)[number], k: 'perSecond' | 'p50' | 'p99' | 'cpuUsPerOk') => sr.map((x) => x[side][k])
+    out.push('', `### Search (GET /api/search, 20 newest hits; ${fmt(hp.history.messages)} messages in ${fmt(hp.history.rooms)} rooms, 50 connections)`, '')
+    out.push('| | requests/s | latency p50 (ms) | latency p99 (ms) | server CPU per request (µs) | requests/s / history |', '|---|---|---|---|---|---|')
+    const s: Record<string, unknown> = {}
+    for (const side of SEARCH_SIDES) {
+      const rate = ratios(pick(side, 'perSecond'), pick('history', 'perSecond'))
+      out.push(`| ${label[side]} | ${mmm(spread(pick(side, 'perSecond')))} | ${mmm(spread(pick(side, 'p50')))} | ${mmm(spread(pick(side, 'p99')))} | ${mmm(spread(pick(side, 'cpuUsPerOk')))} | ${side === 'history' ? '' : fmt(rate.median, 2)} |`)
+      s[side] = { perSecond: spread(pick(side, 'perSecond')), p50: spread(pick(side, 'p50')), p99: spread(pick(side, 'p99')), cpuUsPerRequest: spread(pick(side, 'cpuUsPerOk')), vsHistory: rate }
+    }
+    const bad = sr.reduce((n, x) => n + SEARCH_SIDES.reduce((m, side) => m + x[side].non2xx + x[side].errors, 0), 0)
+    if (bad) out.push('', `non-2xx or errors: ${bad}`)
+    summary.search = { ...s, failures: bad }
+    targets.push(target('search p99, one-word prefix', spread(pick('oneWord', 'p99')), '<', 50, ' ms'))
+    targets.push(target('search p99, two-word prefix', spread(pick('twoWords', 'p99')), '<', 50, ' ms'))
   }
 
   const i = r.results.idle

@@ -4,7 +4,8 @@
 //
 //   BENCH_ROUNDS=n     rounds per benchmark (default 3; 1 with BENCH_QUICK)
 //   BENCH_QUICK=1      shorter phases and smaller loads, for a smoke run (~2 min)
-//   BENCH_ONLY=a,b     some of: fanout, send, idle, history, paths
+//   BENCH_ONLY=a,b     some of: fanout, send, idle, history, paths, search (search also measures
+//                      history on the same server; with both, the database is written once)
 //   BENCH_PROFILE=1    run Parley's servers under --cpu-prof and print where the time went
 //   BENCH_KEEP=1       keep the scratch directory (databases, profiles)
 import { execFileSync } from 'node:child_process'
@@ -15,13 +16,14 @@ import { fanout } from './benches/fanout.js'
 import { history } from './benches/history.js'
 import { idle } from './benches/idle.js'
 import { paths } from './benches/paths.js'
+import { search } from './benches/search.js'
 import { send } from './benches/send.js'
 import type { BenchContext } from './lib/common.js'
 import { ROOT } from './lib/parley.js'
 import { formatProfile, type ProfileSummary, summarizeDir } from './lib/profile.js'
 import { type Report, report } from './report.js'
 
-const BENCHES = ['fanout', 'send', 'idle', 'history', 'paths'] as const
+const BENCHES = ['fanout', 'send', 'idle', 'history', 'paths', 'search'] as const
 type Bench = (typeof BENCHES)[number]
 
 // Node raises its own soft descriptor limit to the hard limit at start-up, and children inherit
@@ -102,6 +104,7 @@ async function main() {
       if (b === 'idle') results.idle = await idle(ctx, params.idle)
       if (b === 'history') results.history = await history(ctx, params.history)
       if (b === 'paths') results.paths = await paths(ctx, params.paths)
+      if (b === 'search') results.search = await search(ctx, params.history)
       timings[b] = Math.round((Date.now() - t) / 1000)
       console.log(`  (${timings[b]} s)\n`)
     }
