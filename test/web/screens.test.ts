@@ -157,7 +157,7 @@ describe('web client: every screen', () => {
     await b.page.getByRole('button', { name: 'Gift' }).click()
     const dialog = b.page.getByRole('dialog', { name: 'Send alice a gift' })
     await dialog.getByText('you have 3 coins').waitFor()
-    await dialog.locator('.gift-price', { hasText: /^1 coin$/ }).waitFor()
+    await dialog.locator('.gift-price', { hasText: /^1 coin$/ }).first().waitFor()
     await dialog.getByRole('button', { name: 'Send gift' }).click()
     await expect.poll(() => b.page.locator('.topbar .balance').getAttribute('title'), { timeout: WAIT_MS }).toBe('You have 2 coins')
     await b.page.getByRole('button', { name: 'Gift' }).click()
