@@ -6,6 +6,7 @@ import { pino } from 'pino'
 import { diskRuntime } from '../../src/assets.js'
 import { loadConfig } from '../../src/config.js'
 import type { Clock } from '../../src/clock.js'
+import type { AppOptions } from '../../src/app.js'
 import { startServer, type Running } from '../../src/main.js'
 import { Client } from './client.js'
 
@@ -35,7 +36,8 @@ export type OutboxEntry = { channel: 'email' | 'sms'; to: string; subject?: stri
 
 const SECRET = 'test-secret-key-that-is-long-enough-0123456789'
 
-export async function startTestServer(env: Record<string, string> = {}, existing?: { dataDir: string; clock: TestClock }): Promise<TestServer> {
+/** `app`: options of the app (fastPaths: false sends every request through the router). */
+export async function startTestServer(env: Record<string, string> = {}, existing?: { dataDir: string; clock: TestClock }, app: AppOptions = {}): Promise<TestServer> {
   const dataDir = existing?.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'))
   const outboxDir = join(dataDir, 'outbox')
   const fullEnv = {
@@ -56,7 +58,7 @@ export async function startTestServer(env: Record<string, string> = {}, existing
   }
   const config = loadConfig(fullEnv)
   const clock = existing?.clock ?? new TestClock()
-  const running = await startServer(config, { runtime: diskRuntime(), clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+  const running = await startServer(config, { ...app, runtime: diskRuntime(), clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
   const server: TestServer = {
     ...running,
     dataDir,
@@ -68,7 +70,7 @@ export async function startTestServer(env: Record<string, string> = {}, existing
     restart: async () => {
       await running.stop()
       // The same port, so clients (and their cookie jars) carry on as across a real restart.
-      return startTestServer({ ...env, PORT: String(running.port) }, { dataDir, clock })
+      return startTestServer({ ...env, PORT: String(running.port) }, { dataDir, clock }, app)
     },
     close: async () => {
       await running.stop()
