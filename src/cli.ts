@@ -1,6 +1,7 @@
 // parley [serve] | parley migrate | parley admin grant <username> | parley help | parley --version.
 // The logic lives here as a function so tests run it in-process; src/bin.ts (npm start) and
 // src/sea/entry.ts (dist/parley) are the executables that call it, each with its Runtime.
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { grantAdmin } from './accounts/accounts.js'
 import type { Runtime } from './assets.js'
@@ -75,7 +76,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
   const config = loadConfig(env, argv)
   ensureWritableDir(config.dataDir)
-  if (command === 'serve') return { running: await startServer(config, { runtime, log: createLogger(config) }) }
+  // serve logs it; the other commands have no log, and the key they made is the one serve will use.
+  if (config.generatedSecret && command !== 'serve') io.err(`parley: SECRET_KEY not set: generated one and kept it in ${join(config.dataDir, 'secret.key')}`)
+  if (command === 'serve') return { running: await startServer(config, { runtime, log: await createLogger(config) }) }
   const { db, close } = openDatabase(config.databaseFile, runtime.sqliteAddon?.(config.dataDir))
   try {
     const applied = await migrateToLatest(db)
