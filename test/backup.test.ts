@@ -2,13 +2,13 @@
 // server stopped: every message acknowledged before the backup began is back, what the copy holds
 // is a prefix of what was acknowledged (one moment, no gaps), and an event cursor taken before the
 // backup goes on delivering exactly those messages, in order.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { diskRuntime } from '../src/assets.js'
-import { runCli, type CliIo } from '../src/cli.js'
+import { runCli } from '../src/cli.js'
 import { spawnParley } from './helpers/child-server.js'
+import { bufferIo, tempDirs } from './helpers/cli.js'
 import type { Client } from './helpers/client.js'
 import { cursorOf, type Ev } from './helpers/events.js'
 import { join as joinRoom, makeRoom } from './helpers/rooms.js'
@@ -17,20 +17,7 @@ import { expectError, guest } from './helpers/users.js'
 
 const runtime = diskRuntime()
 const SECRET = 'test-secret-key-that-is-long-enough-0123456789'
-const temps: string[] = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-backup-'))
-  temps.push(dir)
-  return dir
-}
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })))
-
-function bufferIo() {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l) }
-  return { io, out, err }
-}
+const tempDir = tempDirs('parley-backup-')
 
 /** Every message of a room, oldest first, through the history pages (newest page first, then older ones). */
 async function history(client: Client, roomId: number): Promise<{ id: number; kind: string }[]> {

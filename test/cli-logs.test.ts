@@ -1,26 +1,20 @@
 // The CLI and logs as an operator meets them: clear messages for a bad PORT or a missing config
 // file, human-readable logs on a terminal and JSON otherwise, the generated-key warning once, and
 // where the outbox is when no mail provider is set.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { diskRuntime } from '../src/assets.js'
 import { loadConfig } from '../src/config.js'
 import { createLogger } from '../src/log.js'
 import { startServer } from '../src/main.js'
 import { spawnParley } from './helpers/child-server.js'
+import { tempDirs } from './helpers/cli.js'
 
 const runtime = diskRuntime()
-const temps: string[] = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'))
-  temps.push(dir)
-  return dir
-}
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })))
+const tempDir = tempDirs('parley-cli-')
 
 /** A stream that keeps what is written, optionally claiming to be a terminal. */
 function sink(isTTY: boolean) {
