@@ -5,6 +5,7 @@ import * as m0002 from './0002_events.js'
 import * as m0003 from './0003_rooms_messages.js'
 import * as m0004 from './0004_dialogs_moderation.js'
 import * as m0005 from './0005_coins_uploads_calls.js'
+import * as m0006 from './0006_edits_reactions_search.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_rooms_messages': m0003,
   '0004_dialogs_moderation': m0004,
   '0005_coins_uploads_calls': m0005,
+  '0006_edits_reactions_search': m0006,
 }

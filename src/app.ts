@@ -8,6 +8,8 @@ import { chatRoutes } from './chats/routes.js'
 import { coinRoutes } from './coins/routes.js'
 import type { AppDeps, AppEnv } from './deps.js'
 import { dialogRoutes, directMessageRoutes, messageReadRoutes } from './dialogs/routes.js'
+import { messageRoutes } from './messages/routes.js'
+import { searchRoutes } from './search/routes.js'
 import { complaintRoutes, messageModerationRoutes, moderationRoutes } from './moderation/routes.js'
 import { ApiError, errorAnswer, errorBody } from './errors.js'
 import { POLL_ROUTE, pollFastPath, pollRoutes } from './events/poll.js'
@@ -75,6 +77,8 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   app.route('/api/messages', messageReadRoutes(deps, requireUser))
   app.route('/api/rooms', moderationRoutes(deps, requireUser))
   app.route('/api/messages', messageModerationRoutes(deps, requireUser))
+  app.route('/api/messages', messageRoutes(deps, requireUser))
+  app.route('/api/search', searchRoutes(deps, requireUser))
   app.route('/api/complaints', complaintRoutes(deps, requireUser))
   app.route('/api', coinRoutes(deps, requireUser))
   app.route('/api/uploads', uploadRoutes(deps, requireUser))

@@ -44,6 +44,7 @@ describe('GET /api/chats', () => {
       room: expect.objectContaining({ id: busy.id, name: 'busy', joined: true, member_count: 2, is_private: false }),
       last_message: last,
       unread: 2,
+      mention_count: 0,
     })
     expect(items[1]).toMatchObject({ kind: 'room', room: { id: quiet.id, joined: true }, last_message: null, unread: 0 })
     expect(items[0].room).not.toHaveProperty('members')

@@ -44,6 +44,9 @@ describe('POST /api/rooms/:id/messages', () => {
       kind: 'user',
       service: null,
       created_at: expect.stringMatching(/Z$/),
+      edited_at: null,
+      reactions: [],
+      mentions: [],
     })
     for (const [c, cur] of [[a.client, ca], [b.client, cb], [bTab2, cb2]] as const) {
       const events = await eventsAfter(c, cur!)

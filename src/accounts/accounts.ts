@@ -4,7 +4,7 @@
 import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import type { Q, Trx, UserRow } from '../db/schema.js'
-import { hashPassword, needsRehash, randomToken, sha256, verifyPassword } from './crypto.js'
+import { hashPassword, needsRehash, sha256, verifyPassword } from './crypto.js'
 import { rewardInviter } from './invites.js'
 import { KEEPALIVE_GRACE_MS } from '../events/presence.js'
 import { revokeSessions } from './sessions.js'
@@ -13,11 +13,10 @@ import type { GuestLogin, Login, PatchMe, Register } from './schemas.js'
 import { fileUrl } from '../uploads/urls.js'
 import { contactsOf } from './contacts.js'
 import { toPrivateUser, toPublicUser, type PrivateUser } from './users.js'
+import { newVerifyLink, sendVerifyLink } from './verify.js'
 
 const MINUTE = 60 * 1000
 const HOUR = 60 * MINUTE
-// 48 h: API.md §3's lifetime of an email verification link.
-export const VERIFY_TTL_MS = 48 * HOUR
 // The PATCH /api/me fields that a public profile shows (bio and birth_date stay private).
 const PUBLIC_FIELDS = ['nickname', 'location', 'gender', 'photo_upload_id'] as const
 
@@ -43,26 +42,13 @@ export async function register(deps: AppDeps, input: Register, ip: string): Prom
   // Taken names are refused before scrypt runs: a taken name must not buy a hash's CPU.
   await refuseTaken(deps.db, input)
   const passwordHash = await hashPassword(input.password, deps.config.passwordHashCost)
-  const token = randomToken()
-  const user = await deps.store.transaction(async (trx) => {
+  const { user, link } = await deps.store.transaction(async (trx) => {
     // Again: another registration may have taken the name while this one hashed.
     await refuseTaken(trx, input)
-    const now = deps.clock.now()
-    const row = await insertUser(trx, now, { kind: 'user', username: input.username, email: input.email, password_hash: passwordHash })
-    await trx
-      .insertInto('tokens')
-      .values({ token_hash: sha256(token), user_id: row.id, purpose: 'verify_email', created_at: now, expires_at: now + VERIFY_TTL_MS, used_at: null })
-      .execute()
-    return toPrivateUser(deps, trx, row)
+    const row = await insertUser(trx, deps.clock.now(), { kind: 'user', username: input.username, email: input.email, password_hash: passwordHash })
+    return { user: await toPrivateUser(deps, trx, row), link: await newVerifyLink(deps, trx, row.id) }
   })
-  const link = `${publicUrl(deps)}/api/auth/verify-email?token=${token}`
-  await sendQuietly(deps, () =>
-    deps.mailer.send({
-      to: input.email,
-      subject: 'Confirm your Parley email address',
-      text: `Welcome to Parley, ${input.username}!\n\nConfirm your email address by opening this link (valid for 48 hours):\n${link}\n`,
-    }),
-  )
+  await sendVerifyLink(deps, input.email, input.username, link)
   return user
 }
 

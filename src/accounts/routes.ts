@@ -12,6 +12,7 @@ import { phoneStart, phoneVerify } from './phone.js'
 import { deleteMe, getPublicUser, searchUsers } from './profiles.js'
 import { requestPasswordReset, resetPassword } from './reset.js'
 import * as S from './schemas.js'
+import { resendVerification } from './verify.js'
 
 type Auth = MiddlewareHandler<AppEnv>
 
@@ -41,6 +42,10 @@ export function authRoutes(deps: AppDeps, requireUser: Auth) {
         if (wantsJson || !accept.includes('text/html') || !(err instanceof ApiError)) throw err
         return c.html(INVALID_LINK_PAGE, 400)
       }
+    })
+    .post('/verify-email/resend', validate('json', S.ResendVerification), async (c) => {
+      await resendVerification(deps, c.req.valid('json').email)
+      return c.json({ data: { requested: true } }, 202)
     })
     .post('/login', validate('json', S.Login), async (c) => signedIn(c, await accounts.login(deps, c.req.valid('json'), clientIp(c, deps.config)), 200))
     .post('/guest', validate('json', S.GuestLogin), async (c) =>

@@ -29,6 +29,9 @@ export type Logout = z.infer<typeof Logout>
 
 export const VerifyEmailQuery = z.object({ token: Token })
 
+export const ResendVerification = z.object({ email: Email }).strict()
+export type ResendVerification = z.infer<typeof ResendVerification>
+
 export const ResetRequest = z.object({ login: z.string().trim().min(1).max(254) }).strict()
 export type ResetRequest = z.infer<typeof ResetRequest>
 

@@ -6,7 +6,7 @@ import type { ChatEntry } from './types.js'
 export async function dialogChats(deps: AppDeps, userId: number): Promise<ChatEntry[]> {
   const dialogs = await allDialogSummaries(deps, userId)
   return dialogs.map((d) => ({
-    item: { kind: 'dialog', user: d.user, last_message: d.last_message, unread: d.unread },
+    item: { kind: 'dialog', user: d.user, last_message: d.last_message, unread: d.unread, mention_count: d.mention_count },
     activityAt: d.activity_at,
     lastMessageId: d.last_message?.id ?? 0,
   }))

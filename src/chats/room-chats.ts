@@ -27,6 +27,13 @@ export async function roomChats(deps: AppDeps, userId: number): Promise<ChatEntr
         where m.room_id = rm.room_id and m.kind = 'user' and m.author_id != rm.user_id
           and m.deleted_at is null and m.id > max(rm.last_read_id, rm.cleared_up_to))`.as('unread'),
     )
+    // Mentions: those unread messages that mention the user (API.md §16).
+    .select(
+      sql<number>`(select count(*) from messages m
+        where m.room_id = rm.room_id and m.kind = 'user' and m.author_id != rm.user_id
+          and m.deleted_at is null and m.id > max(rm.last_read_id, rm.cleared_up_to)
+          and instr(m.mentions, ',' || rm.user_id || ',') > 0)`.as('mention_count'),
+    )
     .where('rm.user_id', '=', userId)
     .execute()
   const lastIds = rows.map((r) => r.last_id).filter((id): id is number => id !== null)
@@ -35,7 +42,7 @@ export async function roomChats(deps: AppDeps, userId: number): Promise<ChatEntr
   return rows.map((r) => {
     const message = r.last_id === null ? null : (last.get(r.last_id) ?? null)
     return {
-      item: { kind: 'room', room: { ...toRoom(r), joined: true }, last_message: message, unread: Number(r.unread) },
+      item: { kind: 'room', room: { ...toRoom(r), joined: true }, last_message: message, unread: Number(r.unread), mention_count: Number(r.mention_count) },
       activityAt: Math.max(r.activity_at ?? 0, r.joined_at),
       lastMessageId: message?.id ?? 0,
     }

@@ -5,8 +5,8 @@ import type { Message } from '../messages/messages.js'
 import type { Room } from '../rooms/views.js'
 
 export type ChatItem =
-  | { kind: 'room'; room: Room & { joined: true }; last_message: Message | null; unread: number }
-  | { kind: 'dialog'; user: PublicUser | DeletedUser; last_message: Message | null; unread: number }
+  | { kind: 'room'; room: Room & { joined: true }; last_message: Message | null; unread: number; mention_count: number }
+  | { kind: 'dialog'; user: PublicUser | DeletedUser; last_message: Message | null; unread: number; mention_count: number }
 
 /** A chat with what orders it: the time of its latest activity, then its newest message id. */
 export interface ChatEntry {

@@ -134,6 +134,19 @@ export interface MessageTable {
   created_at: number
   read_at: number | null
   deleted_at: number | null
+  edited_at: ColumnType<number | null, number | null | undefined, number | null>
+  /** JSON of the message's reactions ([{emoji, user_ids}]), kept from message_reactions; null when none. */
+  reactions: ColumnType<string | null, string | null | undefined, string | null>
+  /** ",3,17," of the mentioned users; null when none. */
+  mentions: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+export interface MessageReactionTable {
+  id: Id
+  message_id: number
+  emoji: string
+  user_id: number
+  created_at: number
 }
 
 export interface DialogStateTable {
@@ -222,6 +235,7 @@ export interface Database {
   room_bans: RoomBanTable
   room_silences: RoomSilenceTable
   messages: MessageTable
+  message_reactions: MessageReactionTable
   dialog_state: DialogStateTable
   complaints: ComplaintTable
   gifts: GiftTable

@@ -18,6 +18,7 @@ import {
   type Message,
   type SendMessage,
 } from '../messages/messages.js'
+import { findMentions } from '../messages/mentions.js'
 import type { HistoryQuery } from './schemas.js'
 
 /** The dialog's key: both user ids, ascending. Also the `user_ids` of dialog events. */
@@ -88,6 +89,7 @@ export async function sendDirect(deps: AppDeps, me: number, peerId: number, inpu
       reply_to_id: input.reply_to_id,
       client_id: input.client_id,
       created_at: deps.clock.now(),
+      mentions: await findMentions(trx, input.text, { peerId }),
     })
     await showDialog(trx, me, peerId)
     const message = await toOneMessage(trx, row)

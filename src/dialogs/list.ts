@@ -9,11 +9,13 @@ export interface DialogSummary {
   user: PublicUser | DeletedUser
   last_message: Message | null
   unread: number
+  /** Unread messages that mention the user (API.md §16). */
+  mention_count: number
   /** Epoch ms of the dialog's latest message (cleared or not): what "recent" sorts by. 0 if none. */
   activity_at: number
 }
 
-type Row = { peer_id: number; last_id: number | null; activity_id: number | null; unread: number }
+type Row = { peer_id: number; last_id: number | null; activity_id: number | null; unread: number; mention_count: number }
 
 /**
  * The user's dialogs, most recent first. Activity is the newest live message of the pair, even
@@ -42,6 +44,10 @@ async function summaryRows(deps: AppDeps, me: number, page?: { limit: number; of
       sql<number>`(select count(*) from messages m
         where m.recipient_id = ds.user_id and m.author_id = ds.peer_id and m.room_id is null
           and m.read_at is null and m.deleted_at is null and m.id > ds.cleared_up_to)`.as('unread'),
+      sql<number>`(select count(*) from messages m
+        where m.recipient_id = ds.user_id and m.author_id = ds.peer_id and m.room_id is null
+          and m.read_at is null and m.deleted_at is null and m.id > ds.cleared_up_to
+          and instr(m.mentions, ',' || ds.user_id || ',') > 0)`.as('mention_count'),
     ])
     .where('ds.user_id', '=', me)
     .where('ds.hidden', '=', 0)
@@ -62,6 +68,7 @@ async function summarize(deps: AppDeps, rows: Row[]): Promise<DialogSummary[]> {
     user: users.get(r.peer_id) ?? { id: r.peer_id, deleted: true },
     last_message: r.last_id === null ? null : (messages.get(r.last_id) ?? null),
     unread: Number(r.unread),
+    mention_count: Number(r.mention_count),
     activity_at: r.activity_id === null ? 0 : (createdAt.get(r.activity_id) ?? 0),
   }))
 }

@@ -1,6 +1,7 @@
 import type { SortedAudience } from './tail.js'
 export const DURABLE_TYPES = [
   'message.created',
+  'message.updated',
   'message.deleted',
   'message.read',
   'chat.cleared',

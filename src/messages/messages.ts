@@ -25,6 +25,12 @@ export const SendMessage = z
   })
 export type SendMessage = z.infer<typeof SendMessage>
 
+/** PATCH /api/messages/:id: the text, by the rules of sending. */
+export const EditMessage = z
+  .object({ text: z.string().max(20_000).trim().pipe(textChars(z.string().min(1, 'Text: 1–4000 characters after trimming.').max(MAX_TEXT, `Text: at most ${MAX_TEXT} characters.`))) })
+  .strict()
+export type EditMessage = z.infer<typeof EditMessage>
+
 export const SERVICE_TYPES = [
   'joined',
   'left',
@@ -66,10 +72,34 @@ export interface Message {
   kind: 'user' | 'service'
   service: Service | null
   created_at: string
+  edited_at: string | null
+  /** Ordered by first use; each emoji's users in the order they reacted (API.md §16). */
+  reactions: Reaction[]
+  /** Users named by @username who are in the room, or the other party of the dialog. */
+  mentions: number[]
+}
+
+export interface Reaction {
+  emoji: string
+  user_ids: number[]
 }
 
 /** The columns a Message is built from: history reads only these. */
-export const MESSAGE_COLUMNS = ['id', 'room_id', 'recipient_id', 'author_id', 'text', 'attachment_id', 'reply_to_id', 'kind', 'service', 'created_at'] as const
+export const MESSAGE_COLUMNS = [
+  'id',
+  'room_id',
+  'recipient_id',
+  'author_id',
+  'text',
+  'attachment_id',
+  'reply_to_id',
+  'kind',
+  'service',
+  'created_at',
+  'edited_at',
+  'reactions',
+  'mentions',
+] as const
 export type MessageFields = Pick<MessageRow, (typeof MESSAGE_COLUMNS)[number]>
 
 export function toMessage(row: MessageFields, attachment: Attachment | null): Message {
@@ -84,8 +114,16 @@ export function toMessage(row: MessageFields, attachment: Attachment | null): Me
     kind: row.kind,
     service: row.service === null ? null : (JSON.parse(row.service) as Service),
     created_at: iso(row.created_at),
+    edited_at: row.edited_at === null ? null : iso(row.edited_at),
+    reactions: row.reactions === null ? [] : (JSON.parse(row.reactions) as Reaction[]),
+    mentions: decodeIds(row.mentions),
   }
 }
+
+/** ",3,17," (the mentions column) to [3, 17]; null to []. */
+export const decodeIds = (column: string | null): number[] => (column === null ? [] : column.split(',').filter(Boolean).map(Number))
+/** [3, 17] to ",3,17,"; [] to null. */
+export const encodeIds = (ids: readonly number[]): string | null => (ids.length === 0 ? null : `,${ids.join(',')},`)
 
 /** Maps rows to messages, loading their attachments in one query. */
 export async function toMessages(db: Q, rows: MessageFields[]): Promise<Message[]> {
@@ -148,7 +186,7 @@ const memberIds = prepared((db, v: { roomId: number }) =>
     .select((eb) => eb.fn.agg<string | null>('group_concat', ['user_id']).as('ids'))
     .where('room_id', '=', v.roomId),
 )
-const insertRow = prepared((db, v: Omit<MessageRow, 'id'>) =>
+const insertRow = prepared((db, v: Omit<MessageRow, 'id' | 'edited_at' | 'reactions'>) =>
   db
     .insertInto('messages')
     .values({
@@ -166,6 +204,7 @@ const insertRow = prepared((db, v: Omit<MessageRow, 'id'>) =>
       created_at: v.created_at,
       read_at: v.read_at,
       deleted_at: v.deleted_at,
+      mentions: v.mentions,
     })
     .returningAll(),
 )
@@ -205,11 +244,12 @@ export async function postServiceMessage(
 }
 
 type NewMessage = Pick<MessageRow, 'author_id' | 'kind' | 'created_at'> &
-  Partial<Pick<MessageRow, 'room_id' | 'recipient_id' | 'text' | 'attachment_id' | 'reply_to_id' | 'service' | 'client_id'>>
+  Partial<Pick<MessageRow, 'room_id' | 'recipient_id' | 'text' | 'attachment_id' | 'reply_to_id' | 'service' | 'client_id'>> & { mentions?: number[] }
 
 /**
  * Inserts a room message (room_id) or a direct message (recipient_id); returns the stored row.
- * This and markDeleted are the only writers of what a message shows, and drop the room's cached page.
+ * This, markDeleted and updateMessage are the only writers of what a message shows, and drop the
+ * room's cached page.
  */
 export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: NewMessage): Promise<MessageRow> {
   const dm = m.recipient_id != null
@@ -230,6 +270,7 @@ export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: 
     created_at: m.created_at,
     read_at: null,
     deleted_at: null,
+    mentions: encodeIds(m.mentions ?? []),
   })
   if (!row) throw new Error('insert into messages returned no row')
   return row
@@ -244,4 +285,15 @@ export async function findMessage(db: Q, id: number): Promise<MessageRow | undef
 export async function markDeleted(deps: Pick<AppDeps, 'caches' | 'clock'>, trx: Trx, row: Pick<MessageRow, 'id' | 'room_id'>): Promise<void> {
   if (row.room_id !== null) deps.caches.invalidate(trx, 'history', row.room_id)
   await trx.updateTable('messages').set({ deleted_at: deps.clock.now() }).where('id', '=', row.id).execute()
+}
+
+/** Changes what a message shows (an edit, its reactions); returns the stored row. */
+export async function updateMessage(
+  deps: Pick<AppDeps, 'caches'>,
+  trx: Trx,
+  row: Pick<MessageRow, 'id' | 'room_id'>,
+  set: Partial<Pick<MessageRow, 'text' | 'edited_at' | 'reactions' | 'mentions'>>,
+): Promise<MessageRow> {
+  if (row.room_id !== null) deps.caches.invalidate(trx, 'history', row.room_id)
+  return trx.updateTable('messages').set(set).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow()
 }

@@ -114,6 +114,9 @@ export const Message = named(
     kind: z.enum(['user', 'service']),
     service: Service.nullable(),
     created_at: Time,
+    edited_at: Time.nullable(),
+    reactions: z.array(named('Reaction', z.object({ emoji: z.string(), user_ids: z.array(Id) }))).max(20).describe('ordered by first use'),
+    mentions: z.array(Id).describe('users named by @username in the room or dialog'),
   }),
   'A room or direct message: exactly one of room_id and recipient_id is set.',
 )
@@ -165,12 +168,13 @@ export const Invite = named(
   'Invite',
   z.object({ id: Id, email: z.string().nullable(), phone: z.string().nullable(), created_at: Time, joined_at: Time.nullable().describe('when the invited address or phone proved a new account') }),
 )
+const Count = z.number().int().min(0)
 const Member = z.object({ user: SomeUser, role: z.enum(['admin', 'moderator', 'member']) })
 export const ChatItem = named(
   'ChatItem',
   z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('room'), room: ListedRoom, last_message: Message.nullable(), unread: z.number().int().min(0) }),
-    z.object({ kind: z.literal('dialog'), user: SomeUser, last_message: Message.nullable(), unread: z.number().int().min(0) }),
+    z.object({ kind: z.literal('room'), room: ListedRoom, last_message: Message.nullable(), unread: Count, mention_count: Count }),
+    z.object({ kind: z.literal('dialog'), user: SomeUser, last_message: Message.nullable(), unread: Count, mention_count: Count }),
   ]),
 )
 const Page = <S extends z.ZodType>(item: S) => ({ items: z.array(item), has_more: z.boolean() })
@@ -180,6 +184,7 @@ const RoomOrPair = { room_id: Id.optional(), user_ids: z.array(Id).length(2).opt
 const Candidates = z.array(z.union([z.string(), z.object({ candidate: z.string() }).catchall(z.unknown())]))
 const EVENT_DATA = {
   'message.created': z.object({ message: Message }),
+  'message.updated': z.object({ message: Message }),
   'message.deleted': z.object({ message_id: Id, ...RoomOrPair }),
   'message.read': z.object({
     reader_id: Id,
@@ -237,7 +242,14 @@ export const A = {
   messages: named('MessagePage', Data(Page(Message))),
   directMessages: named('DirectMessages', z.union([Data(Page(Message)), Data({ count: z.number().int().min(0) })]), 'A page of messages, or their count with count_only.'),
   chats: named('ChatPage', Data(Page(ChatItem))),
-  dialogs: named('DialogPage', Data(Page(z.object({ user: SomeUser, last_message: Message.nullable(), unread: z.number().int().min(0) })))),
+  dialogs: named('DialogPage', Data(Page(z.object({ user: SomeUser, last_message: Message.nullable(), unread: Count, mention_count: Count })))),
+  search: named(
+    'SearchAnswer',
+    Data({
+      messages: z.array(Message.extend({ highlight: z.string().describe('the text HTML-escaped, matched words in <mark>…</mark>') })),
+      has_more: z.boolean(),
+    }),
+  ),
   complaint: named('ComplaintAnswer', Data({ complaint: Complaint })),
   complaints: named('ComplaintPage', Data(Page(Complaint))),
   gifts: named('GiftList', Data({ gifts: z.array(Gift) })),

@@ -1,6 +1,7 @@
 // Lookups every room route starts from: the room (404), the caller's membership (403), bans, silences.
 import type { Selectable } from 'kysely'
 import { ApiError, notFound } from '../errors.js'
+import { iso } from '../time.js'
 import { prepared } from '../db/prepared.js'
 import type { Q, RoomMemberTable, RoomRow } from '../db/schema.js'
 
@@ -54,6 +55,9 @@ export async function isBanned(db: Q, roomId: number, userId: number): Promise<b
 }
 
 export const bannedError = () => new ApiError('banned', 'You are banned from this room.')
+
+/** 403 silenced, with the silence's end (epoch ms) as details.until. */
+export const silencedError = (until: number) => new ApiError('silenced', `You are silenced in this room until ${iso(until)}.`, { until: iso(until) })
 
 /** The end of userId's silence in roomId (epoch ms) if one is still running at `now`. */
 export async function activeSilence(db: Q, roomId: number, userId: number, now: number): Promise<number | undefined> {

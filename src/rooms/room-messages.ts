@@ -1,7 +1,6 @@
 // Room messages: send, history, read, clear, typing. API.md §4.
 import type { AppDeps } from '../deps.js'
 import { ApiError, notFound } from '../errors.js'
-import { iso } from '../time.js'
 import {
   checkAttachment,
   checkReply,
@@ -16,7 +15,8 @@ import {
   toMessages,
   toOneMessage,
 } from '../messages/messages.js'
-import { bannedError, isBanned, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
+import { findMentions } from '../messages/mentions.js'
+import { bannedError, isBanned, silencedError, latestMessageId, notMember, requireMember, requireRoom, requireRoomMember } from './access.js'
 import { prepared } from '../db/prepared.js'
 import type { Q, Trx } from '../db/schema.js'
 import type { HistoryPage } from './caches.js'
@@ -55,7 +55,7 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     const prior = await findByClientId(trx, userId, input.client_id)
     if (prior) return { message: await toOneMessage(trx, retryOf(prior, prior.room_id === roomId)), created: false }
     const until = sender.until ?? undefined
-    if (until !== undefined) throw new ApiError('silenced', `You are silenced in this room until ${iso(until)}.`, { until: iso(until) })
+    if (until !== undefined) throw silencedError(until)
     await checkAttachment(trx, userId, input.attachment_id)
     await checkReply(trx, input.reply_to_id, { roomId })
     await limitSends(deps, userId)
@@ -68,6 +68,7 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
       reply_to_id: input.reply_to_id,
       client_id: input.client_id,
       created_at: now,
+      mentions: await findMentions(trx, input.text, { roomId }),
     })
     await touchRoom.run(trx, { roomId, now })
     const message = await toOneMessage(trx, row)

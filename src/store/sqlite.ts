@@ -12,7 +12,8 @@ import type { Logger } from 'pino'
 import { prepared } from '../db/prepared.js'
 import type { Db, Trx } from '../db/schema.js'
 import type { DurableType } from '../events/types.js'
-import type { EventAudience, Position, Store, StoredEvent } from './store.js'
+import { sqliteSearch } from './sqlite-search.js'
+import type { EventAudience, Position, SearchSpec, Store, StoredEvent } from './store.js'
 
 // 11 base-36 digits: 36^11 ≈ 1.3e17 event ids, and a position that sorts as a string.
 const WIDTH = 11
@@ -213,6 +214,10 @@ export class SqliteStore implements Store {
         .execute()
       return { through: positionOf(through), deleted: Number(res.numDeletedRows) }
     })
+  }
+
+  searchMessages(q: SearchSpec) {
+    return sqliteSearch(this.db, q)
   }
 
   close(): Promise<void> {

@@ -4,7 +4,7 @@
 // it must follow commit order, and only the store knows how its database orders commits.
 // SqliteStore (store/sqlite.ts) is the implementation today; a PostgresStore implements the same
 // interface its own way (positions from the committing transaction, not from a sequence).
-import type { Db, Trx } from '../db/schema.js'
+import type { Db, MessageRow, Trx } from '../db/schema.js'
 import type { DurableType } from '../events/types.js'
 
 /**
@@ -74,5 +74,26 @@ export interface Store {
   /** Deletes the events created before `before` (epoch ms); answers the new prunedThrough, or null if nothing went. */
   pruneEvents(before: number): Promise<{ through: Position; deleted: number } | null>
 
+  /**
+   * Full-text search of user messages (API.md §16), newest first: those whose text has, for each
+   * term, a word starting with it (a one-character term: that word exactly), that `userId` sees
+   * now: in rooms they are a member of (after their clear), and in their own dialogs (after their
+   * clear). The only search query: each store keeps its own index (SQLite: FTS5, kept by triggers
+   * in every writer's transaction).
+   */
+  searchMessages(q: SearchSpec): Promise<MessageRow[]>
+
   close(): Promise<void>
+}
+
+export interface SearchSpec {
+  userId: number
+  /** Lower-cased words without diacritics, letters and digits only (search/terms.ts), at least one. */
+  terms: readonly string[]
+  roomId?: number
+  /** Only the dialog with this user. */
+  withUserId?: number
+  /** Only messages with a smaller id. */
+  before?: number
+  limit: number
 }

@@ -1,0 +1,47 @@
+// The words of a search and of a message as the index sees them (FTS5's unicode61 tokenizer with
+// remove_diacritics 2): runs of letters and digits, lower-cased, without diacritics. Pure functions.
+
+// A word: letters, digits and the marks that belong to them; everything else separates words.
+const WORD = /[\p{L}\p{N}\p{M}]+/gu
+const MARKS = /\p{M}+/gu
+// 100 terms: what 200 characters can hold; a bound on the query's size however q is made.
+const MAX_TERMS = 100
+
+/** "Déploiement" → "deploiement". */
+export function fold(word: string): string {
+  return word.normalize('NFKD').replace(MARKS, '').toLowerCase()
+}
+
+/** The distinct folded words of q, in order; [] when q holds none (only operators or punctuation). */
+export function searchTerms(q: string): string[] {
+  const terms = new Set<string>()
+  for (const m of q.matchAll(WORD)) {
+    // A word of marks alone folds to nothing.
+    for (const part of fold(m[0]).match(WORD) ?? []) terms.add(part)
+    if (terms.size >= MAX_TERMS) break
+  }
+  return [...terms]
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
+
+/** Whether a word of a message matches a term as the index does: a prefix, or one character exactly. */
+const matches = (word: string, term: string) => (term.length > 1 ? word.startsWith(term) : word === term)
+
+/**
+ * The text HTML-escaped, with each word that matches a term wrapped in <mark>…</mark> (API.md §16):
+ * safe to insert as HTML whatever the text holds.
+ */
+export function highlight(text: string, terms: readonly string[]): string {
+  let out = ''
+  let last = 0
+  for (const m of text.matchAll(WORD)) {
+    const word = m[0]
+    const folded = fold(word)
+    if (!terms.some((t) => matches(folded, t))) continue
+    out += `${escapeHtml(text.slice(last, m.index))}<mark>${escapeHtml(word)}</mark>`
+    last = m.index + word.length
+  }
+  return out + escapeHtml(text.slice(last))
+}

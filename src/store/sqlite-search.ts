@@ -1,0 +1,39 @@
+// SqliteStore's search: FTS5 (migrations/0006) joined to messages, with who may see what checked
+// in the same query, so a page of results is never cut short by what a reader may not see.
+import { sql } from 'kysely'
+import type { Db, MessageRow } from '../db/schema.js'
+import type { SearchSpec } from './store.js'
+
+/**
+ * The FTS5 query for the terms: each a quoted string (never an operator: NEAR, AND, OR, NOT, a
+ * column filter or a parenthesis stays text), a prefix query unless it is one character (a
+ * one-letter prefix matches nearly every message), all required.
+ */
+export function ftsMatch(terms: readonly string[]): string {
+  return terms.map((t) => `"${t.replaceAll('"', '""')}"${t.length > 1 ? '*' : ''}`).join(' AND ')
+}
+
+export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageRow[]> {
+  const me = q.userId
+  const before = q.before ?? Number.MAX_SAFE_INTEGER
+  const inRoom = q.roomId === undefined ? sql`` : sql`and m.room_id = ${q.roomId}`
+  const withUser =
+    q.withUserId === undefined ? sql`` : sql`and m.peer_lo = ${Math.min(me, q.withUserId)} and m.peer_hi = ${Math.max(me, q.withUserId)}`
+  // The index is walked newest first and stops at the page's end; each hit is checked by primary
+  // keys (the message, the reader's membership or dialog state).
+  const rows = await sql<MessageRow>`
+    select m.* from messages_fts f
+    join messages m on m.id = f.rowid
+    left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ${me}
+    left join dialog_state ds on m.room_id is null and ds.user_id = ${me}
+      and ds.peer_id = (case when m.author_id = ${me} then m.recipient_id else m.author_id end)
+    where messages_fts match ${ftsMatch(q.terms)}
+      and f.rowid < ${before}
+      and m.deleted_at is null and m.kind = 'user'
+      and ((m.room_id is not null and rm.user_id is not null and m.id > rm.cleared_up_to)
+        or (m.room_id is null and (m.author_id = ${me} or m.recipient_id = ${me}) and m.id > coalesce(ds.cleared_up_to, 0)))
+      ${inRoom} ${withUser}
+    order by f.rowid desc
+    limit ${q.limit}`.execute(db)
+  return rows.rows
+}
