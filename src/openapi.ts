@@ -64,9 +64,15 @@ function commonErrors(doc: RouteDoc, method: string, path: string, carried: Carr
   if (!doc.open) codes.push('not_signed_in', 'session_revoked', 'session_expired')
   if (STATE_CHANGING.has(method)) codes.push('csrf_rejected', 'unsupported_media_type', 'payload_too_large')
   if (carried.length > 0) codes.push('invalid_request')
-  if (carried.some((c) => c.target === 'json')) codes.push('unknown_field')
+  // Bodies and strict queries refuse fields they do not know.
+  if (carried.some((c) => c.target === 'json' || (c.target === 'query' && isStrict(c.schema)))) codes.push('unknown_field')
   if (path.includes('{')) codes.push('not_found')
   return codes
+}
+
+function isStrict(schema: z.ZodType): boolean {
+  const def = schema._zod.def as { type: string; catchall?: { _zod: { def: { type: string } } } }
+  return def.type === 'object' && def.catchall?._zod.def.type === 'never'
 }
 
 function errorResponses(codes: ErrorCode[], htmlError: boolean): Record<string, Json> {

@@ -98,7 +98,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   'PATCH /api/messages/{id}': { summary: 'Edit one’s own message', ok: { 200: A.message }, errors: ['forbidden', 'silenced', 'rate_limited'] },
   'PUT /api/messages/{id}/reactions/{emoji}': { summary: 'React with an emoji (idempotent)', ok: { 204: null }, errors: ['invalid_emoji', 'too_many_reactions'] },
   'DELETE /api/messages/{id}/reactions/{emoji}': { summary: 'Remove one’s own reaction', ok: { 204: null }, errors: ['invalid_emoji'] },
-  'GET /api/search': { summary: 'Search the messages one can see', ok: { 200: A.search } },
+  'GET /api/search': { summary: 'Search the messages one can see', ok: { 200: A.search }, errors: ['conflicting_filters', 'not_member', 'not_found'] },
   'POST /api/complaints': { summary: 'Report a message', ok: { 201: A.complaint }, errors: ['not_found', 'conflict'] },
   'GET /api/complaints': { summary: 'Complaints (site admins: all; room admins: their rooms’)', ok: { 200: A.complaints }, errors: ['forbidden'] },
   'PATCH /api/complaints/{id}': { summary: 'Resolve or dismiss a complaint', ok: { 200: A.complaint }, errors: ['forbidden'] },
