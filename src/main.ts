@@ -45,7 +45,7 @@ export type BuildOptions = { runtime: Runtime; clock?: Clock; log?: Logger } & A
 
 export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
   const clock = opts.clock ?? systemClock
-  const log = opts.log ?? createLogger(config)
+  const log = opts.log ?? (await createLogger(config))
   const { db, close } = openConfigured(config, opts.runtime)
   const applied = await migrateToLatest(db).catch(async (err: unknown) => {
     await close()
@@ -125,6 +125,18 @@ function deliver(deps: AppDeps, m: BusMessage): void {
   }
 }
 
+/** Whether emails or SMS go to the outbox folder, and why: where a self-hoster finds them. */
+function outboxUse(config: Config): { dir: string; what: string; why: string } | undefined {
+  const dir = config.outboxDir ?? join(config.dataDir, 'outbox')
+  if (config.outboxDir) return { dir, what: 'every email and SMS is', why: 'OUTBOX_DIR is set' }
+  const mail = !config.sendgridKey
+  const sms = !config.twilio
+  if (mail && sms) return { dir, what: 'emails and SMS are', why: 'no mail or SMS provider is set: SENDGRID_KEY, TWILIO_*' }
+  if (mail) return { dir, what: 'emails are', why: 'no mail provider is set: SENDGRID_KEY' }
+  if (sms) return { dir, what: 'SMS are', why: 'no SMS provider is set: TWILIO_*' }
+  return undefined
+}
+
 export type Running = { url: string; port: number; deps: AppDeps; stop: () => Promise<void> }
 
 /** Starts the whole server; stop() drains as SIGTERM does. */
@@ -136,7 +148,9 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
     lock.release()
     throw err
   })
-  if (config.generatedSecret) deps.log.warn({ dataDir: config.dataDir }, 'SECRET_KEY not set: using a generated key kept in DATA_DIR/secret.key')
+  if (config.generatedSecret) deps.log.warn({ file: join(config.dataDir, 'secret.key') }, 'SECRET_KEY not set: generated one and kept it in DATA_DIR/secret.key (set SECRET_KEY in production)')
+  const outbox = outboxUse(config)
+  if (outbox) deps.log.info({ outbox: outbox.dir }, `${outbox.what} written to ${outbox.dir} (${outbox.why})`)
   const { handle } = createApp(deps, opts)
   const jobs = startJobs(deps)
   const http = createServer(serverOptions(config), handle)
