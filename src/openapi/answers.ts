@@ -173,7 +173,8 @@ export const Complaint = named(
     message: Message.nullable().describe('the reported message as it was written'),
   }),
 )
-export const Upload = named('Upload', z.object({ id: Id, url: z.string(), content_type: z.string(), size: z.number().int().min(0) }))
+// An upload is what a message's attachment is (API.md §16): the same fields.
+export const Upload = Attachment
 export const Invite = named(
   'Invite',
   z.object({ id: Id, email: z.string().nullable(), phone: z.string().nullable(), created_at: Time, joined_at: Time.nullable().describe('when the invited address or phone proved a new account') }),
