@@ -7,6 +7,9 @@ import * as m0004 from './0004_dialogs_moderation.js'
 import * as m0005 from './0005_coins_uploads_calls.js'
 import * as m0006 from './0006_edits_reactions_search.js'
 import * as m0007 from './0007_event_positions.js'
+import * as m0008 from './0008_sessions_revoked.js'
+import * as m0009 from './0009_files.js'
+import * as m0010 from './0010_gift_catalogue.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -16,4 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0005_coins_uploads_calls': m0005,
   '0006_edits_reactions_search': m0006,
   '0007_event_positions': m0007,
+  '0008_sessions_revoked': m0008,
+  '0009_files': m0009,
+  '0010_gift_catalogue': m0010,
 }

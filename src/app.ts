@@ -12,7 +12,7 @@ import { messageRoutes } from './messages/routes.js'
 import { searchRoutes } from './search/routes.js'
 import { complaintRoutes, messageModerationRoutes, moderationRoutes } from './moderation/routes.js'
 import { ApiError, errorAnswer, errorBody } from './errors.js'
-import { pollFastPath, pollRoutes } from './events/poll.js'
+import { POLL_ROUTE, pollFastPath, pollRoutes } from './events/poll.js'
 import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
 import { csrfCheck, nodeHeader } from './http/csrf.js'
@@ -51,7 +51,10 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   }
   const bodies = new DataBodies()
   const fast: FastPath[] = opts.fastPaths === false ? [] : [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession, bodies)]
-  const pipeline = new Pipeline(deps.log, deps.metrics, { guards: [apiGuard(deps)], fast, router: getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) }) })
+  const pipeline = new Pipeline(deps.log, deps.metrics, { guards: [apiGuard(deps)], fast, router: getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) }),
+    // API.md §10: GET /poll is the poll under a shorter path (same handler, same answers).
+    aliases: { '/poll': POLL_ROUTE },
+  })
   const exchangeOf = (c: { env: AppEnv['Bindings'] }) => pipeline.exchangeOf(c.env?.incoming)
 
   // The router's part of the pipeline: which route answered (the metrics label), and with what.

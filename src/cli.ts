@@ -1,11 +1,13 @@
-// parley [serve] | parley migrate | parley admin grant <username> | parley help | parley --version.
+// parley [serve] | migrate | admin grant <username> | backup <file> | restore <file> | help | --version.
 // The logic lives here as a function so tests run it in-process; src/bin.ts (npm start) and
 // src/sea/entry.ts (dist/parley) are the executables that call it, each with its Runtime.
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { grantAdmin } from './accounts/accounts.js'
 import type { Runtime } from './assets.js'
 import { loadConfig } from './config.js'
 import { ensureWritableDir } from './data-dir.js'
+import { backupDatabase, restoreDatabase } from './db/backup.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openConfigured } from './db/connect.js'
 import { createLogger } from './log.js'
@@ -17,6 +19,8 @@ commands:
   serve                   serve the API and the web client (the default)
   migrate                 apply pending database migrations
   admin grant <username>  make a user a site admin
+  backup <file>           copy the SQLite database to <file>, while the server runs
+  restore <file>          put a backup in place of the database (server stopped; checks it first)
   help                    print this help
 
 options:
@@ -67,15 +71,35 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     io.out(`parley ${runtime.assets.version}`)
     return { code: 0 }
   }
-  const known = (command === 'serve' || command === 'migrate') && rest.length === 0
-  if (!known && !(command === 'admin' && rest[0] === 'grant' && rest.length === 2)) {
+  const known =
+    ((command === 'serve' || command === 'migrate') && rest.length === 0) ||
+    (command === 'admin' && rest[0] === 'grant' && rest.length === 2) ||
+    ((command === 'backup' || command === 'restore') && rest.length === 1)
+  if (!known) {
     io.err(`parley: unknown command: ${positionals.join(' ')}`)
     io.err(USAGE)
     return { code: 2 }
   }
   const config = loadConfig(env, argv)
   ensureWritableDir(config.dataDir)
-  if (command === 'serve') return { running: await startServer(config, { runtime, log: createLogger(config) }) }
+  // serve logs it; the other commands have no log, and the key they made is the one serve will use.
+  if (config.generatedSecret && command !== 'serve') io.err(`parley: SECRET_KEY not set: generated one and kept it in ${join(config.dataDir, 'secret.key')}`)
+  if (command === 'serve') return { running: await startServer(config, { runtime, log: await createLogger(config) }) }
+  // Neither migrates: a backup copies the database as it is, beside a running server.
+  if ((command === 'backup' || command === 'restore') && config.postgresUrl) {
+    io.err(`parley: ${command} copies the SQLite database; with PostgreSQL use pg_dump and pg_restore (see docs/operations.md)`)
+    return { code: 1 }
+  }
+  if (command === 'backup') {
+    const { file, bytes } = await backupDatabase(config.databaseFile, rest[0]!, runtime.sqliteAddon?.(config.dataDir))
+    io.out(`backed up ${config.databaseFile} to ${file} (${bytes} bytes)`)
+    return { code: 0 }
+  }
+  if (command === 'restore') {
+    const { kept } = await restoreDatabase(config.dataDir, config.databaseFile, rest[0]!, runtime.sqliteAddon?.(config.dataDir))
+    io.out(`restored ${resolve(rest[0]!)} to ${config.databaseFile}${kept ? `; the database it replaced is kept as ${kept}` : ''}`)
+    return { code: 0 }
+  }
   const { db, close } = openConfigured(config, runtime)
   try {
     const applied = await migrateToLatest(db)

@@ -28,13 +28,29 @@ function validProxyList(list: string[]): boolean {
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const
+// auto: human-readable lines on a terminal, JSON lines otherwise (a file, a pipe, journald).
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const
+
+export const PORT_MESSAGE = 'PORT must be a whole number from 1 to 65535'
+// 0 is also taken (a free port chosen by the system, as tests use); the message names real ports.
+const Port = z.coerce.number({ error: PORT_MESSAGE }).int(PORT_MESSAGE).min(0, PORT_MESSAGE).max(65535, PORT_MESSAGE)
 
 const RawConfig = z.object({
   NODE_ENV: z.string().default('development'),
-  PORT: int(0, 65535).default(8080),
+  PORT: Port.default(8080),
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
+  // API.md §14: the Redis that several processes of one site share; absent, one process keeps it all in memory.
+  EVENT_BUS: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'EVENT_BUS must be a redis:// or rediss:// URL')
+    .optional(),
+  // Names every key and channel of this site in that Redis, so several sites (or test runs) can share one.
+  EVENT_BUS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'EVENT_BUS_PREFIX: letters, digits and : _ . - (at most 64)')
+    .default('parley:'),
   // API.md §14: where uploaded files live; shared storage when processes run on several machines.
   UPLOAD_DIR: z.string().optional(),
   SECRET_KEY: z.string().min(32, 'SECRET_KEY must be at least 32 characters').optional(),
@@ -73,6 +89,7 @@ const RawConfig = z.object({
   // lower it explicitly, since one hash at 2^17 costs ~0.5 s of CPU and 128 MiB.
   PASSWORD_HASH_COST: int(10, 20).default(17),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
   // Bearer token for GET /metrics from a non-loopback address; without it only loopback may scrape.
   METRICS_TOKEN: z.string().min(16).optional(),
   DEV: bool.default(false),
@@ -86,10 +103,13 @@ export type Config = Readonly<{
   dataDir: string
   /** The SQLite file (unused when postgresUrl is set). */
   databaseFile: string
+  /** The shared Redis (API.md §14), or undefined for one process with everything in memory. */
+  eventBus: { url: string; prefix: string } | undefined
   /** DATABASE_URL when it names PostgreSQL (API.md §14); undefined: SQLite. */
   postgresUrl: string | undefined
   uploadDir: string
   secretKey: string
+  /** The key was generated (and written to DATA_DIR/secret.key) by this load, not read from there. */
   generatedSecret: boolean
   publicUrl: string | undefined
   sendgridKey: string | undefined
@@ -118,6 +138,7 @@ export type Config = Readonly<{
   /** log2 of scrypt's N for new password hashes. */
   passwordHashCost: number
   logLevel: (typeof LOG_LEVELS)[number]
+  logFormat: (typeof LOG_FORMATS)[number]
   metricsToken: string | undefined
 }>
 
@@ -143,8 +164,8 @@ function readToml(file: string): Record<string, unknown> {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
-  } catch {
-    throw new ConfigError(`cannot read config file ${file}`)
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${resolve(file)}: ${fileReason(err)}`)
   }
   let parsed: Record<string, unknown>
   try {
@@ -170,7 +191,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   const fromEnv = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
   const result = RawConfig.safeParse({ ...file, ...fromEnv, ...flags.overrides })
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    // A message that already names its key (PORT's) is given as it is.
+    const lines = result.error.issues.map((i) => (i.message.startsWith(`${String(i.path[0])} `) ? i.message : `${i.path.join('.')}: ${i.message}`))
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`)
   }
   const raw = result.data
@@ -195,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     host: raw.HOST,
     dataDir,
     databaseFile,
+    eventBus: raw.EVENT_BUS ? Object.freeze({ url: raw.EVENT_BUS, prefix: raw.EVENT_BUS_PREFIX }) : undefined,
     postgresUrl,
     uploadDir: raw.UPLOAD_DIR ? resolve(raw.UPLOAD_DIR) : join(dataDir, 'uploads'),
     secretKey,
@@ -225,8 +248,22 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     passwordHashCost: raw.PASSWORD_HASH_COST,
     // --dev means debug logs unless a level was given anywhere.
     logLevel: raw.DEV && !env.LOG_LEVEL && !flags.overrides.LOG_LEVEL && !('LOG_LEVEL' in file) ? 'debug' : raw.LOG_LEVEL,
+    logFormat: raw.LOG_FORMAT,
     metricsToken: raw.METRICS_TOKEN,
   })
+}
+
+const FILE_REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of its path is a file, not a directory',
+}
+
+function fileReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? ''
+  return FILE_REASONS[code] ?? (err instanceof Error ? err.message : String(err))
 }
 
 function databaseFileFrom(url: string | undefined, dataDir: string): string {
@@ -243,7 +280,7 @@ function secretKeyFrom(given: string | undefined, production: boolean, dataDir: 
   const file = join(dataDir, 'secret.key')
   if (existsSync(file)) {
     const kept = readFileSync(file, 'utf8').trim()
-    if (kept.length >= 32) return { secretKey: kept, generated: true }
+    if (kept.length >= 32) return { secretKey: kept, generated: false }
   }
   ensureWritableDir(dataDir)
   const key = randomBytes(32).toString('base64url')

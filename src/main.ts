@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createServer } from 'node:http'
 import type { Logger } from 'pino'
 import { presenceSource } from './accounts/contacts.js'
-import { SessionCache } from './accounts/sessions.js'
+import { revokedSince, SessionCache } from './accounts/sessions.js'
 import type { Runtime } from './assets.js'
 import { type AppOptions, createApp } from './app.js'
 import { type Clock, systemClock } from './clock.js'
@@ -17,10 +17,13 @@ import { type BusMessage, type EventBus, LocalBus } from './events/bus.js'
 import { HorizonBus } from './events/horizon.js'
 import { Hub } from './events/hub.js'
 import { EventLog } from './events/log.js'
+import { type BusTruth, RedisBus } from './events/redis-bus.js'
 import { PollSlots } from './events/poll-slots.js'
-import { Presence } from './events/presence.js'
+import { LocalPresence, type Presence, type PresenceData } from './events/presence.js'
+import { SharedPresence } from './events/shared-presence.js'
 import { connectionBudget, guardServer, readFdLimit, serverOptions } from './http/limits.js'
 import { RateLimiter } from './http/rate-limit.js'
+import { RedisLimiter } from './http/redis-limiter.js'
 import { startJobs } from './jobs.js'
 import { createLogger } from './log.js'
 import { createMetrics } from './metrics.js'
@@ -30,31 +33,44 @@ import { createSmsSender } from './notify/sms.js'
 import { RoomCaches } from './rooms/caches.js'
 import { PostgresStore } from './store/postgres.js'
 import { SqliteStore } from './store/sqlite.js'
+import { openRedis } from './redis.js'
 
 // 10 s: requests in flight get this long to finish before their connections are cut.
 const DRAIN_LIMIT_MS = 10_000
+// 1 s: with several processes, a room's cached members and history are read again after this
+// long, in case the bus lost the invalidation (API.md §14).
+const SHARED_CACHE_MS = 1_000
 
 export type BuildOptions = { runtime: Runtime; clock?: Clock; log?: Logger } & AppOptions
 
 export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ deps: AppDeps; close: () => Promise<void> }> {
   const clock = opts.clock ?? systemClock
-  const log = opts.log ?? createLogger(config)
+  const log = opts.log ?? (await createLogger(config))
   const { db, close } = openConfigured(config, opts.runtime)
   const applied = await migrateToLatest(db).catch(async (err: unknown) => {
     await close()
     throw err
   })
   if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied')
-  const store = config.postgresUrl ? new PostgresStore(db, close, log) : new SqliteStore(db, close, log)
+  const store = config.postgresUrl ? new PostgresStore(db, close, log) : new SqliteStore(db, close, log, config.eventBus !== undefined)
   await store.init()
-  const shared: EventBus = new LocalBus()
-  // Postgres commits out of position order: events reach the tails through the horizon.
-  const bus = store instanceof PostgresStore ? store.orderedBus(shared, log) : shared
+  // EVENT_BUS: several processes share what is not in the database through Redis (API.md §14).
+  const redis = config.eventBus ? await openRedis(config.eventBus.url, log) : undefined
+  const truth: BusTruth = { revokedSince: (since) => revokedSince(db, since), now: () => clock.now() }
+  const transport: EventBus = redis && config.eventBus ? new RedisBus(redis.cmd, redis.sub, config.eventBus.prefix, truth, log) : new LocalBus()
+  // Postgres commits out of position order, and with EVENT_BUS other processes commit too: events
+  // reach the tails through the horizon, which reads them from the log.
+  const bus =
+    store instanceof PostgresStore ? store.orderedBus(transport, log) : transport instanceof RedisBus ? new HorizonBus(transport, store, log) : transport
   const events = new EventLog(store, bus, clock)
   await events.init()
   if (bus instanceof HorizonBus) bus.start(events.latestPosition())
   const hub = new Hub(clock)
-  const presence = new Presence(presenceSource(db), (data, users) => events.ephemeral('presence', data, users), clock, log)
+  const tellPresence = (data: PresenceData, users: number[]) => events.ephemeral('presence', data, users)
+  const presence: Presence =
+    redis && config.eventBus
+      ? new SharedPresence(redis.cmd, config.eventBus.prefix, presenceSource(db), tellPresence, clock, log)
+      : new LocalPresence(presenceSource(db), tellPresence, clock, log)
   const outbox = new Outbox(config.outboxDir ?? join(config.dataDir, 'outbox'), clock, log)
   const deps: AppDeps = {
     config,
@@ -65,22 +81,26 @@ export async function buildDeps(config: Config, opts: BuildOptions): Promise<{ d
     hub,
     presence,
     polls: new PollSlots({ perSession: config.maxPollsPerSession, perUser: config.maxPollsPerUser, total: connectionBudget(readFdLimit()).maxHeldPolls }),
-    caches: new RoomCaches(store, bus),
+    caches: new RoomCaches(store, bus, redis ? { ms: SHARED_CACHE_MS, now: () => clock.now() } : undefined),
     sessions: new SessionCache(),
     mailer: createMailer(config, outbox, log),
     sms: createSmsSender(config, outbox, log),
     clock,
     log,
-    limiter: new RateLimiter(clock),
+    limiter: redis && config.eventBus ? new RedisLimiter(redis.cmd, config.eventBus.prefix) : new RateLimiter(clock),
     metrics: createMetrics(),
     assets: opts.runtime.assets,
   }
   const unsubscribe = bus.subscribe((m) => deliver(deps, m))
+  // Every event after what init() loaded comes through the bus from here on.
+  if (transport instanceof RedisBus) await transport.start()
+  if (presence instanceof SharedPresence) await presence.start()
   return {
     deps,
     close: async () => {
       unsubscribe()
       await bus.close()
+      await redis?.close()
       await store.close()
     },
   }
@@ -95,13 +115,26 @@ function deliver(deps: AppDeps, m: BusMessage): void {
       deps.hub.committed(m.events)
       return
     case 'ephemeral':
-      return deps.hub.ephemeral(m.type, m.data, m.at, m.users)
+      if (m.type === 'presence') deps.presence.observe(m.data as PresenceData)
+      return deps.hub.ephemeral(m.type, m.data, m.at, m.users, m.seq)
     case 'revoked':
       deps.sessions.forget(m.sessionIds)
       return deps.hub.revoke(m.userId, m.sessionIds)
     case 'invalidated':
       return deps.caches[m.cache].changed(m.roomId)
   }
+}
+
+/** Whether emails or SMS go to the outbox folder, and why: where a self-hoster finds them. */
+function outboxUse(config: Config): { dir: string; what: string; why: string } | undefined {
+  const dir = config.outboxDir ?? join(config.dataDir, 'outbox')
+  if (config.outboxDir) return { dir, what: 'every email and SMS is', why: 'OUTBOX_DIR is set' }
+  const mail = !config.sendgridKey
+  const sms = !config.twilio
+  if (mail && sms) return { dir, what: 'emails and SMS are', why: 'no mail or SMS provider is set: SENDGRID_KEY, TWILIO_*' }
+  if (mail) return { dir, what: 'emails are', why: 'no mail provider is set: SENDGRID_KEY' }
+  if (sms) return { dir, what: 'SMS are', why: 'no SMS provider is set: TWILIO_*' }
+  return undefined
 }
 
 export type Running = { url: string; port: number; deps: AppDeps; stop: () => Promise<void> }
@@ -115,7 +148,9 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
     lock.release()
     throw err
   })
-  if (config.generatedSecret) deps.log.warn({ dataDir: config.dataDir }, 'SECRET_KEY not set: using a generated key kept in DATA_DIR/secret.key')
+  if (config.generatedSecret) deps.log.warn({ file: join(config.dataDir, 'secret.key') }, 'SECRET_KEY not set: generated one and kept it in DATA_DIR/secret.key (set SECRET_KEY in production)')
+  const outbox = outboxUse(config)
+  if (outbox) deps.log.info({ outbox: outbox.dir }, `${outbox.what} written to ${outbox.dir} (${outbox.why})`)
   const { handle } = createApp(deps, opts)
   const jobs = startJobs(deps)
   const http = createServer(serverOptions(config), handle)

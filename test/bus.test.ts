@@ -27,17 +27,17 @@ describe('the event bus feeds this process', () => {
     // What another process, sharing the database, would announce after its commit. On Postgres
     // the announcement is only a doorbell and the log is the truth (events/horizon.ts): there the
     // other process's event is in the shared log before it rings.
-    const data = JSON.stringify({ user: { id: user.id, from: 'elsewhere' } })
+    const data = JSON.stringify({ balance: 4242 })
     const { store } = server.deps
     const position = onPostgres
-      ? await store.transaction((trx) => store.appendEvent(trx, 'user.updated', data, new SortedAudience([user.id]), Date.now()))
+      ? await store.transaction((trx) => store.appendEvent(trx, 'balance.changed', data, new SortedAudience([user.id]), Date.now()))
       : positionOf(10 ** 6)
-    const event = committedEvent(position, 'user.updated', Date.now(), data, Int32Array.of(user.id))
+    const event = committedEvent(position, 'balance.changed', Date.now(), data, Int32Array.of(user.id))
     await server.deps.bus.publish({ kind: 'committed', events: [event] })
     const { events, cursor: next } = await held
-    expect(events.map((e) => e.data.user.from)).toEqual(['elsewhere'])
+    expect(events.map((e) => e.data.balance)).toEqual([4242])
     expect(next.startsWith(position)).toBe(true)
-    expect((await pollOnce(client, cursor)).events.map((e) => e.data.user.from)).toEqual(['elsewhere'])
+    expect((await pollOnce(client, cursor)).events.map((e) => e.data.balance)).toEqual([4242])
   })
 
   it('ephemeral events and revocations from another process reach this one’s polls', async () => {

@@ -230,6 +230,6 @@ describe('/api/openapi.json', () => {
     expect(doc.paths['/api/search'].get.parameters.map((p: any) => p.name)).toEqual(['q', 'room_id', 'with_user_id', 'before', 'limit'])
     expect(doc.paths['/api/auth/verify-email/resend'].post.requestBody.content['application/json'].schema.required).toEqual(['email'])
     expect(Object.keys(doc.components.schemas.Message.properties)).toEqual(expect.arrayContaining(['edited_at', 'reactions', 'mentions']))
-    expect(doc['x-events']['message.updated'].schema.properties.message.$ref).toBe('#/components/schemas/Message')
+    expect(doc.components.schemas['Event.message.updated'].properties.data.properties.message.$ref).toBe('#/components/schemas/Message')
   })
 })

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startChildServer, type ChildServer } from './helpers/child-server.js'
+import { answerChecker } from './helpers/answers.js'
 import { Client } from './helpers/client.js'
 import { hostileJsonText, hostileValue, Rng } from './helpers/fuzz.js'
 import { png } from './helpers/images.js'
@@ -241,6 +242,9 @@ describe('fuzz: hostile requests over every route', () => {
             /* not JSON */
           }
           check(what, res.status, parsed, method)
+          // And as /api/openapi.json documents it: the route's status, schema and error code.
+          const problem = (await answerChecker(server.url)).problem(method, path, res.status, res.headers.get('content-type'), text)
+          if (problem) failures.push({ what: `${what}: ${problem}`, status: res.status, body: parsed })
         } catch {
           // Held (a poll) or cut: no answer is an acceptable outcome.
         }

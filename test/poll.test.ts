@@ -92,14 +92,14 @@ describe('GET /api/poll', () => {
   it('answers at most 500 events at once and the rest on the next poll', async () => {
     const { client, user } = await guest(server)
     const cursor = await cursorOf(client)
-    // Publish 520 events straight through the event log, as a domain function would.
+    // Publish 520 events straight through the event log, as a domain function would (of a real shape: answers are checked against the API description).
     await server.deps.store.transaction(async (trx) => {
-      for (let i = 0; i < 520; i++) await server.deps.events.publish(trx, 'user.updated', { user: { id: user.id, n: i } }, [user.id])
+      for (let i = 0; i < 520; i++) await server.deps.events.publish(trx, 'balance.changed', { balance: i }, [user.id])
     })
     const first = await pollOnce(client, cursor)
     expect(first.events).toHaveLength(500)
     const second = await pollOnce(client, first.cursor)
-    expect([...first.events, ...second.events].map((e) => e.data.user.n)).toEqual([...Array(520).keys()])
+    expect([...first.events, ...second.events].map((e) => e.data.balance)).toEqual([...Array(520).keys()])
   })
 
   it('refuses bad input with 400', async () => {
@@ -178,13 +178,13 @@ describe('restart', () => {
       const { client, user } = await guest(s)
       const cursor = await cursorOf(client)
       await s.deps.store.transaction(async (trx) => {
-        for (let i = 0; i < 510; i++) await s.deps.events.publish(trx, 'user.updated', { user: { id: user.id, n: i } }, [user.id])
+        for (let i = 0; i < 510; i++) await s.deps.events.publish(trx, 'balance.changed', { balance: i }, [user.id])
       })
       s = await s.restart()
       const first = await pollOnce(client, cursor)
       const second = await pollOnce(client, first.cursor)
       expect(first.events).toHaveLength(500)
-      expect([...first.events, ...second.events].map((e) => e.data.user.n)).toEqual([...Array(510).keys()])
+      expect([...first.events, ...second.events].map((e) => e.data.balance)).toEqual([...Array(510).keys()])
       // After the restart new events still arrive, after the stored ones.
       await client.patch('/api/me', { nickname: 'new' })
       expect((await pollOnce(client, second.cursor)).events.map((e) => e.data.user.nickname)).toEqual(['new'])

@@ -98,17 +98,20 @@ describe('PATCH /api/me', () => {
     }
   })
 
-  it('photo_upload_id must be an image one uploaded oneself; it sets photo_url, null clears it', async () => {
+  it('photo_upload_id must be an image one uploaded oneself (any other file: 415); it sets photo_url, null clears it', async () => {
     const a = await guest(server)
     const b = await guest(server)
     const mine = await uploadOf(a.user.id)
     const theirs = await uploadOf(b.user.id)
-    const notImage = await uploadOf(a.user.id, 'application/pdf')
-    for (const id of [theirs.id, notImage.id, 999_999]) {
+    const notImage = await uploadOf(a.user.id, 'application/octet-stream')
+    for (const id of [theirs.id, 999_999]) {
       const res = await a.client.patch('/api/me', { photo_upload_id: id })
       expectError(res, 400, 'invalid_request')
       expect(res.body.error.details[0].path).toBe('photo_upload_id')
     }
+    // API.md §16: any file may be uploaded, but only an image can be a photo.
+    expectError(await a.client.patch('/api/me', { photo_upload_id: notImage.id }), 415, 'unsupported_type')
+    expect((await a.client.get('/api/me')).body.data.user.photo_url).toBeNull()
     const ok = await a.client.patch('/api/me', { photo_upload_id: mine.id })
     expect(ok.status).toBe(200)
     expect(ok.body.data.user.photo_url).toBe(`/files/${mine.stored_name}`)

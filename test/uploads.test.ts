@@ -60,8 +60,50 @@ const stored = () => {
 async function uploaded(client: Client, bytes: Uint8Array, filename?: string, type?: string) {
   const res = await upload(client, bytes, filename, type)
   expect(res.status, JSON.stringify(res.body)).toBe(201)
-  return res.body.data.upload as { id: number; url: string; content_type: string; size: number }
+  return res.body.data.upload as Upload
 }
+
+type Upload = { id: number; url: string; content_type: string; size: number; name: string | null; is_image: boolean }
+
+/** A multipart body written by hand: the part's disposition parameters exactly as given (FormData escapes them). */
+function rawUpload(client: Client, params: string, bytes: Uint8Array, type = 'application/octet-stream') {
+  const raw = Buffer.concat([
+    Buffer.from(`--XB\r\nContent-Disposition: form-data; name="file"; ${params}\r\nContent-Type: ${type}\r\n\r\n`, 'latin1'),
+    bytes,
+    Buffer.from('\r\n--XB--\r\n'),
+  ])
+  return client.request('POST', '/api/uploads', undefined, { raw, headers: { 'content-type': 'multipart/form-data; boundary=XB' } })
+}
+
+/** The name a Content-Disposition header offers a download under: RFC 5987's filename*, decoded. */
+function offeredName(disposition: string | null): string {
+  const m = /^attachment; filename="([^"]*)"; filename\*=UTF-8''([A-Za-z0-9!#$&+.^_`|~%-]+)$/.exec(disposition ?? '')
+  expect(m, String(disposition)).not.toBeNull()
+  return decodeURIComponent(m![2]!)
+}
+
+/** Fetches a stored file and checks it is offered only as a download of `name`. */
+async function expectDownload(url: string, name: string, bytes: Uint8Array) {
+  const res = await fetch(server.url + url)
+  expect(res.status).toBe(200)
+  expect(res.headers.get('content-type')).toBe('application/octet-stream')
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+  expect(res.headers.get('content-security-policy')!.split(';').map((d) => d.trim())).toContain('sandbox')
+  expect(offeredName(res.headers.get('content-disposition'))).toBe(name)
+  expect(res.headers.get('content-length')).toBe(String(bytes.length))
+  expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true)
+  return res
+}
+
+/** Uploads a PDF with the part's disposition `params`; it must be stored and offered as `name`. */
+async function expectNamed(client: Client, params: string, name: string) {
+  const res = await rawUpload(client, params, pdf())
+  expect(res.status, `${params}: ${JSON.stringify(res.body)}`).toBe(201)
+  expect(res.body.data.upload.name, params).toBe(name)
+  return expectDownload(res.body.data.upload.url, name, pdf())
+}
+
+const pdf = () => Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
 
 describe('uploading images', () => {
   it.each([
@@ -73,7 +115,7 @@ describe('uploading images', () => {
     const { client } = await guest(server)
     const bytes = make()
     const up = await uploaded(client, bytes)
-    expect(up).toEqual({ id: expect.any(Number), url: expect.stringMatching(new RegExp(`^/files/[A-Za-z0-9_-]{24}\\.${ext}$`)), content_type: type, size: bytes.length })
+    expect(up).toEqual({ id: expect.any(Number), url: expect.stringMatching(new RegExp(`^/files/[A-Za-z0-9_-]{24}\\.${ext}$`)), content_type: type, size: bytes.length, name: 'picture.png', is_image: true })
     const res = await fetch(server.url + up.url)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe(type)
@@ -82,6 +124,7 @@ describe('uploading images', () => {
     expect(res.headers.get('cache-control')).toContain('max-age=31536000')
     expect(res.headers.get('content-length')).toBe(String(bytes.length))
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true)
+    expect(res.headers.get('content-disposition')).toBeNull()
   })
 
   it('the type comes from the bytes, not the file name or the part header', async () => {
@@ -106,7 +149,7 @@ describe('uploading images', () => {
   })
 })
 
-describe('refused uploads store nothing', () => {
+describe('any other file is kept under its name and served only as a download', () => {
   it.each([
     ['an HTML page named .png', Buffer.from('<!doctype html><html><script>alert(document.cookie)</script></html>')],
     ['an SVG named .png', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="1" height="1"/></svg>')],
@@ -119,13 +162,125 @@ describe('refused uploads store nothing', () => {
     ['a PNG signature followed by HTML', Buffer.concat([png().subarray(0, 8), Buffer.from('<html><script>alert(1)</script></html>')])],
     ['an empty file', Buffer.alloc(0)],
     ['a BMP', Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)])],
-  ])('%s is 415 unsupported_type', async (_name, bytes) => {
+  ])('%s is not an image: stored as .bin, application/octet-stream, a download of its name', async (_name, bytes) => {
     const { client } = await guest(server)
-    const before = stored()
-    expectError(await upload(client, bytes, 'innocent.png', 'image/png'), 415, 'unsupported_type')
-    expect(stored()).toEqual(before)
+    const up = await uploaded(client, bytes, 'innocent.png', 'image/png')
+    expect(up).toEqual({
+      id: expect.any(Number),
+      url: expect.stringMatching(/^\/files\/[A-Za-z0-9_-]{24}\.bin$/),
+      content_type: 'application/octet-stream',
+      size: bytes.length,
+      name: 'innocent.png',
+      is_image: false,
+    })
+    await expectDownload(up.url, 'innocent.png', bytes)
   })
 
+  it('a PDF keeps its name and bytes, and HEAD answers the same download headers', async () => {
+    const { client } = await guest(server)
+    const up = await uploaded(client, pdf(), 'Quarterly report (final).pdf', 'application/pdf')
+    expect(up).toMatchObject({ content_type: 'application/octet-stream', size: pdf().length, name: 'Quarterly report (final).pdf', is_image: false })
+    await expectDownload(up.url, 'Quarterly report (final).pdf', pdf())
+    const head = await fetch(server.url + up.url, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-type')).toBe('application/octet-stream')
+    expect(offeredName(head.headers.get('content-disposition'))).toBe('Quarterly report (final).pdf')
+    expect(head.headers.get('content-security-policy')).toContain('sandbox')
+  })
+
+  it('an HTML file is never served as HTML, whatever its name and declared type', async () => {
+    const { client } = await guest(server)
+    const html = Buffer.from('<!doctype html><html><body><script>fetch("/api/me").then(r=>r.text()).then(alert)</script></body></html>')
+    for (const name of ['page.html', 'page.htm', 'image.svg', 'page.xhtml']) {
+      const up = await uploaded(client, html, name, 'text/html')
+      expect(up).toMatchObject({ content_type: 'application/octet-stream', name, is_image: false })
+      const res = await expectDownload(up.url, name, html)
+      expect(res.headers.get('content-type')).not.toMatch(/html|svg|xml/)
+      expect(res.headers.get('content-disposition')!.startsWith('attachment;')).toBe(true)
+    }
+  })
+
+  it('a UTF-8 name comes back exactly, as filename* with an ASCII fallback', async () => {
+    const { client } = await guest(server)
+    const name = 'Отчёт за ноябрь — 2026 ✓.txt'
+    const up = await uploaded(client, Buffer.from('hello'), name, 'text/plain')
+    expect(up.name).toBe(name)
+    const res = await expectDownload(up.url, name, Buffer.from('hello'))
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="[\x20-\x7e]+"; /)
+  })
+
+  it('path separators in a name leave only its last part; "." and ".." become "file"', async () => {
+    const { client } = await guest(server)
+    for (const [params, name] of [
+      ['filename="../../etc/passwd"', 'passwd'],
+      ["filename*=UTF-8''C%3A%5CUsers%5Cme%5Creport.pdf", 'report.pdf'],
+      ["filename*=UTF-8''..%2F..%2F.ssh%2Fauthorized_keys", 'authorized_keys'],
+      ['filename="/"', 'file'],
+      ['filename=".."', 'file'],
+      ["filename*=UTF-8''..%00", 'file'],
+    ] as const) {
+      await expectNamed(client, params, name)
+    }
+  })
+
+  it('control and format characters are removed from a name, so none reaches a header', async () => {
+    const { client } = await guest(server)
+    for (const [params, name] of [
+      // NUL, CR LF, tab, DEL, ESC and a right-to-left override that would show "exe.pdf" as "fdp.exe".
+      ["filename*=UTF-8''a%00b%0D%0Ac%09d%7F%1B%E2%80%AEfdp.exe", 'abcdfdp.exe'],
+      ["filename*=UTF-8''%0D%0ASet-Cookie%3A%20x%3D1.txt", 'Set-Cookie: x=1.txt'],
+      ["filename*=UTF-8''zero%E2%80%8Bwidth%E2%80%A8line.txt", 'zerowidthline.txt'],
+      ["filename*=UTF-8''%01%02%03", 'file'],
+    ] as const) {
+      const served = await expectNamed(client, params, name)
+      expect(served.headers.get('set-cookie')).toBeNull()
+    }
+  })
+
+  it('a quote, a semicolon or a percent sign in a name cannot end the header or add a parameter', async () => {
+    const { client } = await guest(server)
+    const name = 'a"; filename="evil.html; x=%41.txt'
+    // As RFC 5987 in the part header: FormData (and browsers) would send the quotes as %22.
+    const res = await rawUpload(client, `filename*=UTF-8''${encodeURIComponent(name)}`, pdf())
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    expect(res.body.data.upload.name).toBe(name)
+    const served = await expectDownload(res.body.data.upload.url, name, pdf())
+    expect(served.headers.get('content-disposition')).toBe(
+      `attachment; filename="a__ filename=_evil.html_ x=_41.txt"; filename*=UTF-8''a%22%3B%20filename%3D%22evil.html%3B%20x%3D%2541.txt`,
+    )
+  })
+
+  it.each([
+    ['ASCII', 'a'.repeat(996) + '.txt', 'a'],
+    ['two-byte', 'ж'.repeat(498) + '.pdf', 'ж'],
+    ['four-byte', '😀'.repeat(249) + '.docx', '😀'],
+  ])('a %s name of about 1,000 bytes is cut to at most 255 whole characters of UTF-8, keeping its extension', async (_kind, long, ch) => {
+    expect(Buffer.byteLength(long)).toBeGreaterThanOrEqual(995)
+    const { client } = await guest(server)
+    const up = await uploaded(client, pdf(), long, 'text/plain')
+    const ext = long.slice(long.lastIndexOf('.'))
+    expect(Buffer.byteLength(up.name!)).toBeLessThanOrEqual(255)
+    expect(Buffer.byteLength(up.name!)).toBeGreaterThan(250)
+    expect(up.name!.endsWith(ext)).toBe(true)
+    expect([...up.name!.slice(0, -ext.length)].every((c) => c === ch)).toBe(true)
+    await expectDownload(up.url, up.name!, pdf())
+  })
+
+  it('a file attached in a direct message is still private, and a download', async () => {
+    const me = await guest(server)
+    const other = await guest(server)
+    const up = await uploaded(me.client, pdf(), 'contract.pdf', 'application/pdf')
+    const sent = await me.client.post(`/api/dialogs/${other.user.id}/messages`, { attachment_id: up.id })
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201)
+    expect(sent.body.data.message.attachment).toEqual(up)
+    const history = await other.client.get(`/api/dialogs/${me.user.id}/messages`)
+    expect(history.body.data.items.map((m: any) => m.attachment)).toEqual([up])
+    const res = await expectDownload(up.url, 'contract.pdf', pdf())
+    expect(res.headers.get('cache-control')).toMatch(/^private,/)
+  })
+})
+
+describe('refused uploads store nothing', () => {
   it('a file over UPLOAD_MAX_BYTES is 413 payload_too_large, with no partial file left', async () => {
     const { client } = await guest(server)
     const before = stored()
@@ -203,6 +358,69 @@ describe('refused uploads store nothing', () => {
     socket.destroy()
     for (let i = 0; i < 200 && stored().length !== before.length; i++) await new Promise((r) => setTimeout(r, 10))
     expect(stored()).toEqual(before)
+  })
+
+  it('a file that is not an image, cut off by the client, leaves nothing behind and is never answered 201', async () => {
+    const { client } = await guest(server)
+    const before = stored()
+    const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const { port } = new URL(server.url)
+    const socket = connect(Number(port), '127.0.0.1')
+    await new Promise<void>((resolve) => socket.on('connect', resolve))
+    let answer = ''
+    socket.on('data', (d) => (answer += d.toString('latin1')))
+    const part = `--b\r\nContent-Disposition: form-data; name="file"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\n`
+    socket.write(`POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 3000\r\n\r\n${part}`)
+    socket.write('Meeting notes, part one of many. '.repeat(20))
+    for (let i = 0; i < 100 && !stored().some((f) => f.endsWith('.part')); i++) await new Promise((r) => setTimeout(r, 10))
+    // The server is still reading the file (a file that is not an image is no reason to stop).
+    expect(stored().some((f) => f.endsWith('.part'))).toBe(true)
+    expect(answer).toBe('')
+    socket.destroy()
+    for (let i = 0; i < 200 && stored().length !== before.length; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(stored()).toEqual(before)
+    expect((await client.get('/api/me')).status).toBe(200)
+  })
+
+  it('a file that is not an image, in a body that ends before its closing boundary, is 400 and stores nothing', async () => {
+    const { client } = await guest(server)
+    const before = stored()
+    const head = `--b\r\nContent-Disposition: form-data; name="file"; filename="report.pdf"\r\nContent-Type: application/pdf\r\n\r\n`
+    for (const raw of [head + pdf().toString('latin1'), head + pdf().toString('latin1') + '\r\n--b', head.slice(0, 60)]) {
+      const res = await client.request('POST', '/api/uploads', undefined, { raw: Buffer.from(raw, 'latin1'), headers: { 'content-type': 'multipart/form-data; boundary=b' } })
+      expectError(res, 400, 'invalid_request')
+    }
+    // The same, streamed: the server reads the file as it comes and only then finds the body cut short.
+    let wrote: () => void
+    const started = new Promise<void>((resolve) => (wrote = resolve))
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(Buffer.from(head + 'Minutes of the meeting. '.repeat(40)))
+        wrote()
+      },
+      async pull(controller) {
+        await started
+        for (let i = 0; i < 100 && !stored().some((f) => f.endsWith('.part')); i++) await new Promise((r) => setTimeout(r, 10))
+        controller.enqueue(Buffer.from('and the rest, with no closing boundary'))
+        controller.close()
+      },
+    })
+    const res = await fetch(server.url + '/api/uploads', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { 'content-type': 'multipart/form-data; boundary=b', cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    } as RequestInit)
+    expectError({ status: res.status, body: await res.json() }, 400, 'invalid_request')
+    expect(stored()).toEqual(before)
+  })
+
+  it('a file that is not an image over UPLOAD_MAX_BYTES is 413 too', async () => {
+    const { client } = await guest(server)
+    const before = stored()
+    expectError(await upload(client, Buffer.alloc(MAX + 1, 0x61), 'big.txt', 'text/plain'), 413, 'payload_too_large')
+    expect((await uploaded(client, Buffer.alloc(MAX, 0x61), 'exact.txt', 'text/plain')).size).toBe(MAX)
+    expect(stored().length).toBe(before.length + 1)
   })
 
   it('a request without the field "file", or with another field name, is 400', async () => {
@@ -289,6 +507,11 @@ describe('profile photo', () => {
     expect((await fetch(server.url + mine.url)).status).toBe(200)
 
     expectError(await me.client.patch('/api/me', { photo_upload_id: theirs.id }), 400, 'invalid_request')
+    // API.md §16: any file may be uploaded, but only an image can be a photo.
+    for (const bytes of [pdf(), png().subarray(0, png().length - 12)]) {
+      const file = await uploaded(me.client, bytes, 'me.png', 'image/png')
+      expectError(await me.client.patch('/api/me', { photo_upload_id: file.id }), 415, 'unsupported_type')
+    }
     expectError(await me.client.patch('/api/me', { photo_upload_id: 999_999 }), 400, 'invalid_request')
     expect((await me.client.get('/api/me')).body.data.user.photo_url).toBe(mine.url)
 
@@ -339,6 +562,7 @@ describe('API description', () => {
     const body = doc.paths['/api/uploads'].post.requestBody
     expect(Object.keys(body.content)).toEqual(['multipart/form-data'])
     expect(body.content['multipart/form-data'].schema.properties).toHaveProperty('file')
+    expect(doc.components.schemas.Attachment.required).toEqual(expect.arrayContaining(['id', 'url', 'content_type', 'size', 'name', 'is_image']))
   })
 })
 

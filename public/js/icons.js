@@ -12,6 +12,9 @@ const PATHS = {
   dots: 'M5 12h.01M12 12h.01M19 12h.01',
   image: 'M4 5h16v14H4zM4 16l5-5 4 4 2.5-2.5L20 16M15.5 8.5h.01',
   menu: 'M4 7h16M4 12h16M4 17h16',
+  search: 'M10.5 4a6.5 6.5 0 1 0 0 13a6.5 6.5 0 1 0 0-13M15.5 15.5L20 20',
+  file: 'M6 3h8l4 4v14H6zM14 3v4h4M9 12h6M9 16h6',
+  download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
 }
 
 /** icon('gift') → an inline SVG, hidden from assistive tech (the button carries the label). */

@@ -16,6 +16,7 @@ import { mountDirectory } from './views/directory.js'
 import { mountGiftCatalogue } from './views/gift-catalogue.js'
 import { mountInvites } from './views/invites.js'
 import { mountProfile } from './views/profile.js'
+import { mountSearch } from './views/search.js'
 import { renderShell, mountHome } from './views/shell.js'
 import { mountUser } from './views/user.js'
 
@@ -28,6 +29,7 @@ router.route(/^\/user\/(\d+)$/, 'user', mountUser)
 router.route(/^\/complaints$/, 'complaints', mountComplaints)
 router.route(/^\/invite$/, 'invite', mountInvites)
 router.route(/^\/gifts$/, 'gifts', mountGiftCatalogue)
+router.route(/^\/search$/, 'search', mountSearch)
 router.interceptLinks()
 
 let stopPolling = null

@@ -6,11 +6,12 @@ import { h } from './dom.js'
 let open = null // {el, close}
 
 /**
- * openMenu(anchor, items, {label, at?}) → close(). anchor: the element the menu belongs to (focus
- * returns to it); at: {x, y} for a menu opened by a long-press. items: [{label, onSelect, danger?}]
- * (falsy entries are skipped).
+ * openMenu(anchor, items, {label, at?, className?}) → close(). anchor: the element the menu belongs
+ * to (focus returns to it); at: {x, y} for a menu opened by a long-press. items: [{label, onSelect,
+ * danger?, name?}] (falsy entries are skipped; name: the accessible name when the label is a symbol).
+ * Arrows move (left and right too, for a menu laid out as a grid).
  */
-export function openMenu(anchor, items, { label = 'Actions', at } = {}) {
+export function openMenu(anchor, items, { label = 'Actions', at, className } = {}) {
   closeMenu()
   const buttons = items.filter(Boolean).map((item) =>
     h(
@@ -20,6 +21,8 @@ export function openMenu(anchor, items, { label = 'Actions', at } = {}) {
         role: 'menuitem',
         tabindex: '-1',
         class: `menu-item${item.danger ? ' danger' : ''}`,
+        'aria-label': item.name,
+        title: item.name,
         onClick: () => {
           close(false)
           item.onSelect()
@@ -28,14 +31,14 @@ export function openMenu(anchor, items, { label = 'Actions', at } = {}) {
       item.label,
     ),
   )
-  const el = h('div', { class: 'menu', role: 'menu', 'aria-label': label }, buttons)
+  const el = h('div', { class: className ? `menu ${className}` : 'menu', role: 'menu', 'aria-label': label }, buttons)
   document.body.append(el)
   place(el, anchor, at)
   anchor.setAttribute?.('aria-expanded', 'true')
 
   const onKey = (ev) => {
     const i = buttons.indexOf(document.activeElement)
-    const move = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: buttons.length - 1 }[ev.key]
+    const move = { ArrowDown: i + 1, ArrowRight: i + 1, ArrowUp: i - 1, ArrowLeft: i - 1, Home: 0, End: buttons.length - 1 }[ev.key]
     if (move !== undefined) {
       ev.preventDefault()
       buttons[(move + buttons.length) % buttons.length].focus()

@@ -1,5 +1,6 @@
 // Opt-in browser notifications: a direct message, or a room message that mentions the reader,
 // while the tab is hidden. Opting in is remembered per user in this browser.
+import { attachmentLabel } from './attachments.js'
 import { navigate } from './router.js'
 import { displayName, loadUser, messageChatKey, state } from './store.js'
 import { mentionsMe } from './mentions.js'
@@ -38,7 +39,7 @@ export async function maybeNotify(m) {
   if (!direct && !mentionsMe(m)) return
   const author = displayName(await loadUser(m.author_id).catch(() => null))
   const room = direct ? null : state.chats.find((c) => c.kind === 'room' && c.room.id === m.room_id)?.room
-  const body = (m.text ?? (m.attachment ? 'Photo' : '')).slice(0, BODY_CHARS)
+  const body = (m.text || attachmentLabel(m.attachment)).slice(0, BODY_CHARS)
   const chat = messageChatKey(m)
   try {
     const n = new Notification(direct ? author : `${author} in ${room?.name ?? 'a room'}`, { body, tag: chat, icon: '/favicon.svg' })

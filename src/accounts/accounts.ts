@@ -11,6 +11,7 @@ import { revokeSessions } from './sessions.js'
 import { insertUser, limitSignIn, publicUrl, sendQuietly, type SignedIn, startSession } from './sign-in.js'
 import type { GuestLogin, Login, PatchMe, Register } from './schemas.js'
 import { fileUrl } from '../uploads/urls.js'
+import { isImageType } from '../uploads/uploads.js'
 import { contactsOf } from './contacts.js'
 import { toPrivateUser, toPublicUser, type PrivateUser } from './users.js'
 import { newVerifyLink, sendVerifyLink } from './verify.js'
@@ -205,11 +206,13 @@ async function ownPhoto(db: Q, userId: number, uploadId: number | null): Promise
     .where('id', '=', uploadId)
     .where('owner_id', '=', userId)
     .executeTakeFirst()
-  if (!upload || !upload.content_type.startsWith('image/')) {
+  if (!upload) {
     throw new ApiError('invalid_request', 'The photo must be one of your own uploaded images.', [
       { path: 'photo_upload_id', message: 'Not one of your uploaded images.' },
     ])
   }
+  // API.md §16: any file may be uploaded, but only an image can be a photo.
+  if (!isImageType(upload.content_type)) throw new ApiError('unsupported_type', 'Only a PNG, JPEG, GIF or WebP image can be a photo.')
   return fileUrl(upload.stored_name)
 }
 

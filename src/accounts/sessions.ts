@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { AppDeps } from '../deps.js'
-import type { Q, Trx } from '../db/schema.js'
+import type { Db, Q, Trx } from '../db/schema.js'
 import { SESSION_TTL_MS } from '../http/session.js'
 import { BoundedCache } from '../bounded-cache.js'
 
@@ -70,4 +70,10 @@ export async function revokeSessions(
   // Forget before the commit: until it lands, a check reads the row (and waits for the commit).
   deps.sessions.forget(ids)
   deps.store.onCommit(trx, () => void deps.bus.publish({ kind: 'revoked', userId, sessionIds: ids }))
+}
+
+/** Sessions revoked at or after `since` (epoch ms): read again by every process in case the bus lost a revocation. */
+export async function revokedSince(db: Db, since: number): Promise<Array<{ userId: number; sessionId: string }>> {
+  const rows = await db.selectFrom('sessions').select(['id', 'user_id']).where('revoked_at', '>=', since).execute()
+  return rows.map((r) => ({ userId: r.user_id, sessionId: r.id }))
 }

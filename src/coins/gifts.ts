@@ -6,7 +6,8 @@ import type { GiftRow, Q, SentGiftRow, Trx } from '../db/schema.js'
 import { requireLiveUser } from '../accounts/users.js'
 import { iso } from '../time.js'
 import { postServiceMessage } from '../messages/messages.js'
-import type { CreateGift, GiftsPage, SendGift } from './schemas.js'
+import { isSiteAdmin } from '../rooms/rooms.js'
+import type { CreateGift, GiftsPage, PatchGift, SendGift } from './schemas.js'
 
 export interface Gift {
   id: number
@@ -42,20 +43,42 @@ export function toSentGift(row: SentGiftRow, gift: Gift): SentGift {
   }
 }
 
+/** The catalogue: every gift not retired, cheapest first. */
 export async function listGifts(deps: AppDeps): Promise<Gift[]> {
-  const rows = await deps.db.selectFrom('gifts').selectAll().orderBy('price').orderBy('id').execute()
+  const rows = await deps.db.selectFrom('gifts').selectAll().where('deleted_at', 'is', null).orderBy('price').orderBy('id').execute()
   return rows.map(toGift)
 }
 
+async function requireSiteAdmin(deps: AppDeps, userId: number): Promise<void> {
+  if (!(await isSiteAdmin(deps.db, userId))) throw forbidden('Only site admins change the gift catalogue.')
+}
+
 export async function createGift(deps: AppDeps, userId: number, input: CreateGift): Promise<Gift> {
-  const me = await deps.db.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirstOrThrow()
-  if (me.role !== 'admin') throw forbidden('Only site admins add gifts to the catalogue.')
+  await requireSiteAdmin(deps, userId)
   const row = await deps.db
     .insertInto('gifts')
     .values({ name: input.name, image_url: input.image_url, price: input.price, created_at: deps.clock.now() })
     .returningAll()
     .executeTakeFirstOrThrow()
   return toGift(row)
+}
+
+/** A site admin changes a gift of the catalogue (API.md §16); a retired or unknown one is 404. */
+export async function updateGift(deps: AppDeps, userId: number, giftId: number, input: PatchGift): Promise<Gift> {
+  await requireSiteAdmin(deps, userId)
+  const row = await deps.db.updateTable('gifts').set(input).where('id', '=', giftId).where('deleted_at', 'is', null).returningAll().executeTakeFirst()
+  if (!row) throw notFound('gift')
+  return toGift(row)
+}
+
+/**
+ * A site admin takes a gift out of the catalogue: it can no longer be sent, and gifts already
+ * received still show it. Nothing brings it back (the defaults are added once, by migration 0010).
+ */
+export async function retireGift(deps: AppDeps, userId: number, giftId: number): Promise<void> {
+  await requireSiteAdmin(deps, userId)
+  const done = await deps.db.updateTable('gifts').set({ deleted_at: deps.clock.now() }).where('id', '=', giftId).where('deleted_at', 'is', null).executeTakeFirst()
+  if (done.numUpdatedRows === 0n) throw notFound('gift')
 }
 
 /** With room_id, both giver and recipient must be members, and the giver not silenced there. */
@@ -80,7 +103,7 @@ export async function sendGift(deps: AppDeps, fromId: number, giftId: number, in
     throw new ApiError('invalid_request', 'You cannot send a gift to yourself.', [{ path: 'user_id', message: 'That is you.' }])
   }
   return deps.store.transaction(async (trx) => {
-    const giftRow = await trx.selectFrom('gifts').selectAll().where('id', '=', giftId).executeTakeFirst()
+    const giftRow = await trx.selectFrom('gifts').selectAll().where('id', '=', giftId).where('deleted_at', 'is', null).executeTakeFirst()
     if (!giftRow) throw notFound('gift')
     await requireLiveUser(trx, input.user_id)
     if (input.room_id !== undefined) await checkGiftRoom(deps, trx, input.room_id, fromId, input.user_id)

@@ -3,7 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import type { AppDeps, AppEnv } from '../deps.js'
 import { validate } from '../http/validate.js'
 import { claimFreeCoins, topUp } from './balance.js'
-import { createGift, listGifts, receivedGifts, sendGift } from './gifts.js'
+import { createGift, listGifts, receivedGifts, retireGift, sendGift, updateGift } from './gifts.js'
 import * as S from './schemas.js'
 
 export function coinRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>) {
@@ -13,6 +13,14 @@ export function coinRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
     .post('/gifts', requireUser, validate('json', S.CreateGift), async (c) => {
       const gift = await createGift(deps, c.var.userId, c.req.valid('json'))
       return c.json({ data: { gift } }, 201)
+    })
+    .patch('/gifts/:id', requireUser, validate('param', S.GiftIdParam), validate('json', S.PatchGift), async (c) => {
+      const gift = await updateGift(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json'))
+      return c.json({ data: { gift } })
+    })
+    .delete('/gifts/:id', requireUser, validate('param', S.GiftIdParam), async (c) => {
+      await retireGift(deps, c.var.userId, c.req.valid('param').id)
+      return c.body(null, 204)
     })
     .post('/gifts/:id/send', requireUser, validate('param', S.GiftIdParam), validate('json', S.SendGift), async (c) => {
       const result = await sendGift(deps, c.var.userId, c.req.valid('param').id, c.req.valid('json'))

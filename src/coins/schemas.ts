@@ -27,6 +27,12 @@ export const CreateGift = z
   .strict()
 export type CreateGift = z.infer<typeof CreateGift>
 
+export const PatchGift = CreateGift.partial()
+  .strict()
+  .refine((g) => Object.keys(g).length > 0, { message: 'Give at least one of name, image_url, price.' })
+  .describe('Site admins only. Changes a gift of the catalogue; gifts already sent keep the price paid.')
+export type PatchGift = z.infer<typeof PatchGift>
+
 export const SendGift = z
   .object({
     user_id: Id,

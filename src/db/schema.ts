@@ -176,6 +176,8 @@ export interface GiftTable {
   image_url: string
   price: number
   created_at: number
+  /** When a site admin took it out of the catalogue (migration 0010); gifts already sent keep it. */
+  deleted_at: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface SentGiftTable {
@@ -209,6 +211,8 @@ export interface UploadTable {
   content_type: string
   size: number
   created_at: number
+  /** The original file name, sanitized (uploads/file-name.ts); null for uploads made before 0009. */
+  name: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface CallTable {

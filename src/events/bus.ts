@@ -25,7 +25,15 @@ export type BusMessage =
   /** Events just committed, in position order. */
   | { kind: 'committed'; events: readonly CommittedEvent[] }
   /** typing / presence: never stored, for whoever polls now or within 10 s. */
-  | { kind: 'ephemeral'; type: EphemeralType; data: unknown; at: number; users: readonly number[] }
+  | {
+      kind: 'ephemeral'
+      type: EphemeralType
+      data: unknown
+      at: number
+      users: readonly number[]
+      /** Its place among ephemeral events, set by a network bus so that every process numbers it alike. */
+      seq?: number
+    }
   /** Sessions signed out: refuse them, end their held polls. */
   | { kind: 'revoked'; userId: number; sessionIds: readonly string[] }
   /** A room's cached value is stale. */

@@ -36,6 +36,11 @@ export class EphemeralSequence {
     this.last = Math.max(this.last + 1, Math.floor(this.nowMs() * 1000))
     return this.last
   }
+  /** A number given elsewhere (by a network bus, for every process): later ones here come after it. */
+  observe(seq: number): number {
+    if (seq > this.last) this.last = seq
+    return seq
+  }
   /** A position every later next() is past: it is taken, so next() moves beyond it. */
   current(): number {
     this.last = Math.max(this.last, Math.floor(this.nowMs() * 1000))

@@ -139,10 +139,13 @@ export class Hub {
     return this.seq.current()
   }
 
-  /** An ephemeral event from the bus: kept for each user for 10 s, their polls woken. */
-  ephemeral(type: EphemeralType, data: unknown, at: number, users: readonly number[]): void {
+  /**
+   * An ephemeral event from the bus: kept for each user for 10 s, their polls woken. `seq`: the
+   * number a network bus gave it for every process (else numbered here).
+   */
+  ephemeral(type: EphemeralType, data: unknown, at: number, users: readonly number[], seq?: number): void {
     const now = this.clock.now()
-    const event: EphemeralEvent = { seq: this.seq.next(), type, at, data, expires: now + EPHEMERAL_TTL_MS }
+    const event: EphemeralEvent = { seq: seq === undefined ? this.seq.next() : this.seq.observe(seq), type, at, data, expires: now + EPHEMERAL_TTL_MS }
     for (const userId of users) {
       const list = this.ephemeralByUser.get(userId)
       if (list) {

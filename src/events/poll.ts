@@ -79,8 +79,11 @@ export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck:
 /** Called once with the answer's body, or with the error to answer instead (ApiError: its 4xx). */
 export type PollDone = (error: unknown, body?: string) => void
 
-/** One poll, from a signed-in session and a validated query to the answer's body. */
-export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, recheck: Recheck, done: PollDone): void {
+/**
+ * One poll, from a signed-in session and a validated query to the answer's body. `synced`: this
+ * process has caught up with the log since the poll came in.
+ */
+export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, recheck: Recheck, done: PollDone, synced = false): void {
   if (q.cursor === undefined) {
     // A poll without a cursor is a poll too: the user is active from it (API.md §10).
     deps.presence.pollStarted(session.userId)

@@ -18,13 +18,33 @@ export const KEEPALIVE_GRACE_MS = 60_000
 
 type State = { open: number; lastPollEnd: number; lastKeepalive: number; online: boolean }
 
-export class Presence {
+/** Who is online, as polls, keepalives and sign-outs tell it. LocalPresence for one process; SharedPresence (Redis) for several. */
+export interface Presence {
+  pollStarted(userId: number): void
+  pollEnded(userId: number): void
+  /** A keepalive, or a sign-in: the user counts as active for the keepalive grace. */
+  touch(userId: number): void
+  /** Logout (or deletion): the user is offline now, without waiting for the grace period. */
+  forget(userId: number): void
+  isOnline(userId: number): boolean
+  /** Last activity known in memory (epoch ms), if any since start. */
+  lastSeen(userId: number): number | null
+  /** Periodic: users whose grace ran out go offline (and are told about). */
+  sweep(): void
+  /** A `presence` event from the bus (any process's). */
+  observe(data: PresenceData): void
+}
+
+export type PresenceData = { user_id: number; online: boolean; last_seen: string }
+
+/** One process: every poll and keepalive of the site is seen here. */
+export class LocalPresence implements Presence {
   private readonly users = new Map<number, State>()
 
   constructor(
     private readonly source: PresenceSource,
     /** Sends the `presence` ephemeral event to the given users. */
-    private readonly tell: (data: { user_id: number; online: boolean; last_seen: string }, users: number[]) => void,
+    private readonly tell: (data: PresenceData, users: number[]) => void,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
@@ -76,6 +96,9 @@ export class Presence {
   sweep(): Promise<void> {
     return Promise.all([...this.users.keys()].map((userId) => this.refresh(userId))).then(() => undefined)
   }
+
+  /** This process sent it: nothing to learn. */
+  observe(): void {}
 
   private computeOnline(s: State) {
     const now = this.clock.now()

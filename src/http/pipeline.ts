@@ -105,6 +105,12 @@ export type PipelineParts = {
   fast: readonly FastPath[]
   /** The router: answers whatever no fast path took. */
   router: (req: IncomingMessage, res: ServerResponse) => unknown
+  /**
+   * Paths that are another name of a route (`/poll` of `/api/poll`, API.md §10): the request is
+   * renamed before anything else, so every step (guards, fast path or router, headers, metrics,
+   * log line) answers it exactly as it answers the route.
+   */
+  aliases?: Readonly<Record<string, string>>
 }
 
 export class Pipeline {
@@ -116,6 +122,7 @@ export class Pipeline {
 
   /** The node:http request listener. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.parts.aliases) renameAlias(req, this.parts.aliases)
     const ex = new Exchange(req, res, this)
     ;(req as Carrier)[EXCHANGE] = ex
     try {
@@ -150,6 +157,17 @@ export class Pipeline {
     const level = route === POLL_ROUTE && status < 400 ? 'debug' : 'info'
     // Checked first: the log line's object is not even built when the level is off.
     if (this.log.isLevelEnabled(level)) this.log[level]({ reqId: ex.id, method, path: ex.path, status, ms: Math.round(ms) }, 'request')
+  }
+}
+
+/** Renames a request for an alias path to its route, the query kept (no string made for other requests). */
+function renameAlias(req: IncomingMessage, aliases: Readonly<Record<string, string>>): void {
+  const url = req.url ?? '/'
+  for (const from in aliases) {
+    if (url.startsWith(from) && (url.length === from.length || url.charCodeAt(from.length) === 63 /* ? */)) {
+      req.url = aliases[from]! + url.slice(from.length)
+      return
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import { prepared } from '../db/prepared.js'
 import type { MessageRow, Q, Trx } from '../db/schema.js'
 import { textChars } from '../http/text.js'
 import { iso } from '../time.js'
-import { fileUrl } from '../uploads/urls.js'
+import { toUpload, type Upload } from '../uploads/uploads.js'
 
 // 4000: API.md §2's cap on message text, counted after trimming.
 export const MAX_TEXT = 4000
@@ -56,12 +56,8 @@ export interface Service {
   ref_message_id?: number
 }
 
-export interface Attachment {
-  id: number
-  url: string
-  content_type: string
-  size: number
-}
+/** An upload attached to a message: {id, url, content_type, size, name, is_image} (API.md §16). */
+export type Attachment = Upload
 
 export interface Message {
   id: number
@@ -131,7 +127,7 @@ export const encodeIds = (ids: readonly number[]): string | null => (ids.length 
 export async function toMessages(db: Q, rows: MessageFields[]): Promise<Message[]> {
   const ids = [...new Set(rows.map((r) => r.attachment_id).filter((id): id is number => id !== null))]
   const uploads = ids.length === 0 ? [] : await db.selectFrom('uploads').selectAll().where('id', 'in', ids).execute()
-  const byId = new Map(uploads.map((u) => [u.id, { id: u.id, url: fileUrl(u.stored_name), content_type: u.content_type, size: u.size }]))
+  const byId = new Map(uploads.map((u) => [u.id, toUpload(u)]))
   return rows.map((r) => toMessage(r, r.attachment_id === null ? null : (byId.get(r.attachment_id) ?? null)))
 }
 

@@ -16,9 +16,12 @@ import type { Store } from '../store/store.js'
  */
 class RoomVersioned<K, V> {
   private readonly versions = new Map<number, number>()
-  private readonly values: BoundedCache<K, { version: number; value: V }>
+  private readonly values: BoundedCache<K, { version: number; value: V; at: number }>
 
-  constructor(max: number) {
+  constructor(
+    max: number,
+    private readonly expiry: CacheExpiry | undefined,
+  ) {
     this.values = new BoundedCache(max)
   }
 
@@ -33,14 +36,21 @@ class RoomVersioned<K, V> {
 
   protected read(roomId: number, key: K): V | undefined {
     const kept = this.values.get(key)
-    return kept && kept.version === this.version(roomId) ? kept.value : undefined
+    if (!kept || kept.version !== this.version(roomId)) return undefined
+    return this.expiry && this.expiry.now() - kept.at >= this.expiry.ms ? undefined : kept.value
   }
 
   /** Keeps a value read at `version`, unless the room changed since. */
   protected keep(roomId: number, key: K, version: number, value: V) {
-    if (version === this.version(roomId)) this.values.set(key, { version, value })
+    if (version === this.version(roomId)) this.values.set(key, { version, value, at: this.expiry?.now() ?? 0 })
   }
 }
+
+/**
+ * With several processes (API.md §14): values expire after `ms`, so a change whose invalidation the
+ * bus lost (Redis away) is seen within that time all the same.
+ */
+export type CacheExpiry = { ms: number; now: () => number }
 
 // 2,000 pages: the busy rooms of one box, a few MB.
 const PAGES = 2_000
@@ -50,8 +60,8 @@ export type HistoryPage = Readonly<{ items: readonly Message[]; has_more: boolea
 
 /** The newest page of each room's history: it only changes when a message of the room does. */
 export class HistoryCache extends RoomVersioned<string, HistoryPage> {
-  constructor() {
-    super(PAGES)
+  constructor(expiry?: CacheExpiry) {
+    super(PAGES, expiry)
   }
   get(roomId: number, limit: number): HistoryPage | undefined {
     return this.read(roomId, `${roomId}:${limit}`)
@@ -70,8 +80,8 @@ const ROOMS = 10_000
  * transaction committed, so a list is never kept from a transaction that rolled back.
  */
 export class MemberCache extends RoomVersioned<number, SortedAudience> {
-  constructor() {
-    super(ROOMS)
+  constructor(expiry?: CacheExpiry) {
+    super(ROOMS, expiry)
   }
   get(roomId: number): SortedAudience | undefined {
     return this.read(roomId, roomId)
@@ -83,13 +93,17 @@ export class MemberCache extends RoomVersioned<number, SortedAudience> {
 
 /** Both room caches, and the one way to say a room's table changed. */
 export class RoomCaches {
-  readonly history = new HistoryCache()
-  readonly members = new MemberCache()
+  readonly history: HistoryCache
+  readonly members: MemberCache
 
   constructor(
     private readonly store: Pick<Store, 'onCommit'>,
     private readonly bus: Pick<EventBus, 'publish'>,
-  ) {}
+    expiry?: CacheExpiry,
+  ) {
+    this.history = new HistoryCache(expiry)
+    this.members = new MemberCache(expiry)
+  }
 
   /**
    * Called by the repository function writing a room's messages or members, inside its

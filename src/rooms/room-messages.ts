@@ -22,7 +22,7 @@ import type { Q, Trx } from '../db/schema.js'
 import type { HistoryPage } from './caches.js'
 import { SortedAudience } from '../events/tail.js'
 import type { HistoryQuery } from './schemas.js'
-import type { TypingThrottle } from './typing.js'
+import { allowTyping } from './typing.js'
 
 // Prepared: run by every send and by every history read the cache misses.
 // The room, the sender's membership and running silence, in one query.
@@ -158,10 +158,10 @@ export async function clearRoom(deps: AppDeps, userId: number, roomId: number): 
 }
 
 /** Tells the other members the caller is typing, at most once per 3 s per user and room. */
-export async function roomTyping(deps: AppDeps, throttle: TypingThrottle, userId: number, roomId: number): Promise<void> {
+export async function roomTyping(deps: AppDeps, userId: number, roomId: number): Promise<void> {
   await requireRoom(deps.db, roomId)
   await requireMember(deps.db, roomId, userId)
-  if (!throttle.allow(`room:${roomId}:${userId}`)) return
+  if (!(await allowTyping(deps.limiter, `typing:${userId}:room:${roomId}`))) return
   const others = (await roomMemberIds(deps.db, roomId)).filter((id) => id !== userId)
   deps.events.ephemeral('typing', { user_id: userId, room_id: roomId }, others)
 }

@@ -11,10 +11,8 @@ import { addMember, joinRoom, leave, listMembers } from './members.js'
 import { clearRoom, markRoomRead, roomHistory, roomTyping, sendRoomMessage } from './room-messages.js'
 import { createRoom, deleteRoom, getRoom, listRooms, patchRoom } from './rooms.js'
 import * as S from './schemas.js'
-import { TypingThrottle } from './typing.js'
 
 export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>, bodies: DataBodies) {
-  const typing = new TypingThrottle(deps.clock)
   // requireUser on each route, not .use(): moderation routes share the /api/rooms prefix.
   const room = validate('param', S.RoomIdParam)
   return new Hono<AppEnv>()
@@ -58,7 +56,7 @@ export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
       return c.body(null, 204)
     })
     .post('/:id/typing', requireUser, room, async (c) => {
-      await roomTyping(deps, typing, c.var.userId, c.req.valid('param').id)
+      await roomTyping(deps, c.var.userId, c.req.valid('param').id)
       return c.body(null, 204)
     })
 }

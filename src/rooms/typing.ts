@@ -1,28 +1,11 @@
-// The typing throttle: API.md §4 allows at most one `typing` event per user per 3 s. One instance
-// per app (created by the route factory), never module state.
-import type { Clock } from '../clock.js'
+// The typing throttle: API.md §4 allows at most one `typing` event per user per 3 s. Counted by the
+// rate limiter, so it holds across the processes of a site (API.md §14) as every other limit does.
+import type { Limiter } from '../http/rate-limit.js'
 
 // 3 s: API.md §4's cap on typing events per user.
 export const TYPING_INTERVAL_MS = 3_000
-// Past this many remembered keys, forget the ones whose interval ran out (memory stays bounded).
-const SWEEP_AT = 10_000
 
-export class TypingThrottle {
-  private readonly last = new Map<string, number>()
-
-  constructor(private readonly clock: Clock) {}
-
-  /** True (and remembered) when `key` may send a typing event now. */
-  allow(key: string): boolean {
-    const now = this.clock.now()
-    const prev = this.last.get(key)
-    if (prev !== undefined && now - prev < TYPING_INTERVAL_MS && now >= prev) return false
-    if (this.last.size >= SWEEP_AT) this.sweep(now)
-    this.last.set(key, now)
-    return true
-  }
-
-  private sweep(now: number) {
-    for (const [key, at] of this.last) if (now - at >= TYPING_INTERVAL_MS) this.last.delete(key)
-  }
+/** True (and counted) when `key` may send a typing event now. */
+export async function allowTyping(limiter: Limiter, key: string): Promise<boolean> {
+  return (await limiter.tryHit(key, 1, TYPING_INTERVAL_MS)) === 0
 }

@@ -50,9 +50,16 @@ type Job = {
 
 const decodeUsers = (column: string | null): Int32Array | null => (column === null ? null : Int32Array.from(column.split(',').filter(Boolean), Number))
 
+const toStoredWithUsers = (r: { id: number; type: string; data: string; created_at: number; audience: string | null }) => ({
+  position: positionOf(r.id),
+  type: r.type as DurableType,
+  data: r.data,
+  createdAt: r.created_at,
+  users: decodeUsers(r.audience),
+})
+
 export class SqliteStore implements Store {
   readonly origin = positionOf(0)
-  readonly shared = false
   /** The job whose function runs now, by transaction (a group shares one kysely transaction). */
   private readonly running = new WeakMap<Trx, Job>()
   private readonly queue: Job[] = []
@@ -66,6 +73,8 @@ export class SqliteStore implements Store {
     readonly db: Db,
     private readonly closeDb: () => Promise<void>,
     private readonly log: Pick<Logger, 'error'>,
+    /** Other processes write this file too (EVENT_BUS on SQLite: tests of several processes). */
+    readonly shared = false,
   ) {}
 
   /** Reads what the store keeps across restarts. Call once, after migrations. */
@@ -191,9 +200,20 @@ export class SqliteStore implements Store {
     return { events, scannedTo: positionOf(rows.length === limit ? rows.at(-1)!.id : Math.max(upTo, from)) }
   }
 
+  /**
+   * With EVENT_BUS, several processes on one file (events/horizon.ts reads what they committed):
+   * SQLite's write lock commits them in id order, so every committed event is final, and reads
+   * past them move maxId on.
+   */
+  async finalEventsAfter(after: Position, limit: number) {
+    const rows = await this.db.selectFrom('events').selectAll().where('id', '>', idOf(after)).orderBy('id').limit(limit).execute()
+    if (rows.length > 0) this.maxId = Math.max(this.maxId, rows.at(-1)!.id)
+    return { events: rows.map(toStoredWithUsers), pending: false }
+  }
+
   async newestEvents(limit: number) {
     const rows = await this.db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(limit).execute()
-    return rows.reverse().map((r) => ({ position: positionOf(r.id), type: r.type as DurableType, data: r.data, createdAt: r.created_at, users: decodeUsers(r.audience) }))
+    return rows.reverse().map(toStoredWithUsers)
   }
 
   async prunedThrough(): Promise<Position> {

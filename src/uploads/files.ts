@@ -8,21 +8,26 @@ import { fileUrl } from './urls.js'
 import type { AppDeps } from '../deps.js'
 import type { Q } from '../db/schema.js'
 import { notFound } from '../errors.js'
+import { isImageType } from './uploads.js'
 
 // 24 base64url characters (18 random bytes) and one of the extensions we write.
-const STORED_NAME = /^[A-Za-z0-9_-]{24}\.(png|jpg|gif|webp)$/
+const STORED_NAME = /^[A-Za-z0-9_-]{24}\.(png|jpg|gif|webp|bin)$/
 
-/** `shared`: whether shared caches (proxies, CDNs) may keep the file, or only the reader's browser. */
-export type StoredFile = { contentType: string; size: number; shared: boolean; open: () => Readable }
+/**
+ * `shared`: whether shared caches (proxies, CDNs) may keep the file, or only the reader's browser.
+ * `download`: the name to offer it under when it is not an image (it is never shown inline).
+ */
+export type StoredFile = { contentType: string; size: number; shared: boolean; download: string | null; open: () => Readable }
 
 export async function findStoredFile(deps: AppDeps, name: string): Promise<StoredFile> {
   if (!STORED_NAME.test(name)) throw notFound('file')
-  const row = await deps.db.selectFrom('uploads').select(['id', 'content_type']).where('stored_name', '=', name).executeTakeFirst()
+  const row = await deps.db.selectFrom('uploads').select(['id', 'content_type', 'name']).where('stored_name', '=', name).executeTakeFirst()
   if (!row) throw notFound('file')
   const path = join(deps.config.uploadDir, name)
   const info = await stat(path).catch(() => null)
   if (!info?.isFile()) throw notFound('file')
-  return { contentType: row.content_type, size: info.size, shared: await shownToAnyone(deps.db, row.id, name), open: () => createReadStream(path) }
+  const download = isImageType(row.content_type) ? null : (row.name ?? 'file')
+  return { contentType: row.content_type, size: info.size, shared: await shownToAnyone(deps.db, row.id, name), download, open: () => createReadStream(path) }
 }
 
 /**

@@ -1,5 +1,6 @@
 // Image types told by their bytes, never by name or header: a signature at the start and the
-// format's own end marker, so a truncated upload is refused as well as a disguised one.
+// format's own end marker, so neither a truncated image nor a disguised file is taken for an image
+// (API.md §16: either is kept as a file, served only as a download).
 
 export type ImageType = { contentType: string; ext: string }
 
@@ -47,7 +48,7 @@ function complete(type: ImageType, head: Buffer, tail: Buffer, size: number): bo
   }
 }
 
-/** Fed the bytes of one file as they stream; says early when they cannot be an image we take. */
+/** Fed the bytes of one file as they stream; at the end, says which image type they are, if any. */
 export class ImageSniffer {
   private head = Buffer.alloc(0)
   private tail = Buffer.alloc(0)
@@ -57,11 +58,6 @@ export class ImageSniffer {
     this.size += chunk.length
     if (this.head.length < HEAD_BYTES) this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)])
     this.tail = chunk.length >= TAIL_BYTES ? Buffer.from(chunk.subarray(-TAIL_BYTES)) : Buffer.concat([this.tail, chunk]).subarray(-TAIL_BYTES)
-  }
-
-  /** True once enough bytes came to know no accepted type matches. */
-  get rejectedEarly(): boolean {
-    return this.head.length >= HEAD_BYTES && typeFromHead(this.head) === null
   }
 
   /** At end of file: the type, or null when unknown or truncated. */

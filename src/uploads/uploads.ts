@@ -1,5 +1,7 @@
 // Receiving an upload: multipart streamed straight to disk, the type told by the bytes, the size
-// limit enforced while streaming. API.md §8. Nothing is ever held in memory beyond a few chunks.
+// limit enforced while streaming. API.md §8, §16: PNG, JPEG, GIF and WebP (complete, by their
+// bytes) are images; anything else is a file, kept with its sanitized name and only ever served
+// as a download. Nothing is ever held in memory beyond a few chunks.
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
@@ -12,10 +14,13 @@ import type { AppDeps } from '../deps.js'
 import { ApiError } from '../errors.js'
 import type { UploadRow } from '../db/schema.js'
 import { fileUrl } from './urls.js'
-import { ImageSniffer, type ImageType } from './sniff.js'
+import { sanitizeFileName } from './file-name.js'
+import { CONTENT_TYPES, ImageSniffer } from './sniff.js'
 
 // 64 KiB: room for the multipart boundaries and part headers around the file itself.
 const MULTIPART_SLACK = 64 * 1024
+// The stored name's extension of a file that is not an image: nothing a server would run or render.
+export const FILE_EXT = 'bin'
 // 30 a minute per user: far above a person sharing pictures, low enough to slow a disk-filler.
 const UPLOADS_PER_MINUTE = 30
 
@@ -24,16 +29,30 @@ export interface Upload {
   url: string
   content_type: string
   size: number
+  /** The sanitized original name (null for uploads made before names were kept). */
+  name: string | null
+  is_image: boolean
 }
 
-export const toUpload = (row: UploadRow): Upload => ({ id: row.id, url: fileUrl(row.stored_name), content_type: row.content_type, size: row.size })
+/** The type every file that is not an image is stored and served as. */
+export const DOWNLOAD_TYPE = 'application/octet-stream'
+const IMAGE_TYPES = new Set(Object.values(CONTENT_TYPES))
+export const isImageType = (contentType: string) => IMAGE_TYPES.has(contentType)
+
+export const toUpload = (row: Pick<UploadRow, 'id' | 'stored_name' | 'content_type' | 'size' | 'name'>): Upload => ({
+  id: row.id,
+  url: fileUrl(row.stored_name),
+  content_type: row.content_type,
+  size: row.size,
+  name: row.name,
+  is_image: isImageType(row.content_type),
+})
 
 export type IncomingUpload = { contentType: string | undefined; contentLength: string | undefined; body: Readable | null }
 
-type Stored = { storedName: string; type: ImageType; size: number }
+type Stored = { storedName: string; contentType: string; size: number; name: string }
 
 const tooLarge = (max: number) => new ApiError('payload_too_large', `The file is over the limit of ${max} bytes.`, { max_bytes: max })
-const unsupported = () => new ApiError('unsupported_type', 'Only complete PNG, JPEG, GIF and WebP images are accepted.')
 const badForm = (message: string) => new ApiError('invalid_request', message, [{ path: 'file', message }])
 
 export async function receiveUpload(deps: AppDeps, userId: number, input: IncomingUpload): Promise<Upload> {
@@ -42,14 +61,14 @@ export async function receiveUpload(deps: AppDeps, userId: number, input: Incomi
   const declared = Number(input.contentLength)
   // A declared length far over the limit is refused before a byte of it is read.
   if (Number.isFinite(declared) && declared > max + MULTIPART_SLACK) throw tooLarge(max)
-  if (!input.body) throw badForm('Send the image as multipart/form-data in a field named "file".')
+  if (!input.body) throw badForm('Send the file as multipart/form-data in a field named "file".')
   const dir = deps.config.uploadDir
   await mkdir(dir, { recursive: true })
   const stored = await streamToDisk(input, dir, max)
   try {
     const row = await deps.db
       .insertInto('uploads')
-      .values({ owner_id: userId, stored_name: stored.storedName, content_type: stored.type.contentType, size: stored.size, created_at: deps.clock.now() })
+      .values({ owner_id: userId, stored_name: stored.storedName, content_type: stored.contentType, size: stored.size, name: stored.name, created_at: deps.clock.now() })
       .returningAll()
       .executeTakeFirstOrThrow()
     return toUpload(row)
@@ -69,6 +88,8 @@ function streamToDisk(input: IncomingUpload, dir: string, max: number): Promise<
     try {
       parser = busboy({
         headers: { 'content-type': input.contentType ?? '' },
+        // File names as browsers send them: UTF-8 (busboy's default for parameters is Latin-1).
+        defParamCharset: 'utf8',
         // busboy signals 'limit' on reaching fileSize, so one byte more means "over max".
         limits: { files: 1, fileSize: max + 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 20 },
       })
@@ -110,7 +131,7 @@ function streamToDisk(input: IncomingUpload, dir: string, max: number): Promise<
       if (!body.readableEnded) onAborted()
     }
 
-    parser.on('file', (name, stream) => {
+    parser.on('file', (name, stream, info) => {
       if (name !== 'file' || writing || settled) {
         // A part we skip still fails when the body is cut off; the parser reports that too
         // (and fail() answers it), so the part's own error event only needs a listener.
@@ -119,13 +140,13 @@ function streamToDisk(input: IncomingUpload, dir: string, max: number): Promise<
         return
       }
       file = stream
-      writing = writeFile(stream, dir, max)
+      writing = writeFile(stream, dir, max, sanitizeFileName(info.filename))
       writing.catch(fail)
     })
     parser.on('error', () => fail(badForm('The body is not valid multipart/form-data.')))
     parser.on('close', () => {
       if (settled) return
-      if (!writing) return fail(badForm('Send the image in a field named "file".'))
+      if (!writing) return fail(badForm('Send the file in a field named "file".'))
       writing.then((stored) => {
         if (settled) return void rm(join(dir, stored.storedName), { force: true })
         settled = true
@@ -140,8 +161,8 @@ function streamToDisk(input: IncomingUpload, dir: string, max: number): Promise<
   })
 }
 
-/** One file to a temporary name, checked as it streams; renamed to its random final name once whole and valid. */
-async function writeFile(stream: Readable, dir: string, max: number): Promise<Stored> {
+/** One file to a temporary name, its type told as it streams; renamed to its random final name once whole. */
+async function writeFile(stream: Readable, dir: string, max: number, name: string): Promise<Stored> {
   const base = randomBytes(18).toString('base64url')
   const tmp = join(dir, `${base}.part`)
   const sniffer = new ImageSniffer()
@@ -149,9 +170,7 @@ async function writeFile(stream: Readable, dir: string, max: number): Promise<St
   const inspect = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       sniffer.push(chunk)
-      // Not an image by its first bytes: stop now rather than after the whole body.
-      if (sniffer.rejectedEarly) cb(unsupported())
-      else cb(null, chunk)
+      cb(null, chunk)
     },
   })
   const out = createWriteStream(tmp, { flags: 'wx', mode: 0o640 })
@@ -163,12 +182,9 @@ async function writeFile(stream: Readable, dir: string, max: number): Promise<St
     await rm(tmp, { force: true })
     throw err instanceof ApiError ? err : badForm('The upload was cut off.')
   }
+  // Not a complete image (another type, or an image cut short): a file, served only as a download.
   const type = sniffer.result()
-  if (!type) {
-    await rm(tmp, { force: true })
-    throw unsupported()
-  }
-  const storedName = `${base}.${type.ext}`
+  const storedName = `${base}.${type?.ext ?? FILE_EXT}`
   await rename(tmp, join(dir, storedName))
-  return { storedName, type, size: sniffer.size }
+  return { storedName, contentType: type?.contentType ?? DOWNLOAD_TYPE, size: sniffer.size, name }
 }

@@ -1,7 +1,9 @@
 // Turns the rounds into the printed tables (Markdown, ready for the README) and the JSON summary.
+import type { ClusterRound } from './benches/cluster.js'
 import type { FanoutRound } from './benches/fanout.js'
 import type { IdleRound } from './benches/idle.js'
 import { type PathsRound, SIDES, type Side } from './benches/paths.js'
+import { SEARCH_SIDES, type SearchRound } from './benches/search.js'
 import type { ThroughputRound } from './benches/send.js'
 import { fmt, ratios, type Spread, spread } from './lib/stats.js'
 
@@ -20,6 +22,8 @@ export type Report = {
     idle?: IdleRound[]
     history?: { rounds: ThroughputRound[]; seedMs: number; dbMB: number }
     paths?: PathsRound[]
+    cluster?: ClusterRound[]
+    search?: { rounds: SearchRound[]; seedMs: number; dbMB: number }
   }
 }
 
@@ -104,6 +108,26 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     ;(summary.history as Record<string, unknown>).dbMB = Math.round(h.dbMB)
   }
 
+  const sr = r.results.search?.rounds
+  if (sr?.length) {
+    const hp = r.params as { history: { messages: number; rooms: number } }
+    const label: Record<(typeof SEARCH_SIDES)[number], string> = { history: 'history (newest 50 of a room)', oneWord: 'search, one-word prefix', twoWords: 'search, two-word prefix' }
+    const pick = (side: (typeof SEARCH_SIDES)[number], k: 'perSecond' | 'p50' | 'p99' | 'cpuUsPerOk') => sr.map((x) => x[side][k])
+    out.push('', `### Search (GET /api/search, 20 newest hits; ${fmt(hp.history.messages)} messages in ${fmt(hp.history.rooms)} rooms, 50 connections)`, '')
+    out.push('| | requests/s | latency p50 (ms) | latency p99 (ms) | server CPU per request (µs) | requests/s / history |', '|---|---|---|---|---|---|')
+    const s: Record<string, unknown> = {}
+    for (const side of SEARCH_SIDES) {
+      const rate = ratios(pick(side, 'perSecond'), pick('history', 'perSecond'))
+      out.push(`| ${label[side]} | ${mmm(spread(pick(side, 'perSecond')))} | ${mmm(spread(pick(side, 'p50')))} | ${mmm(spread(pick(side, 'p99')))} | ${mmm(spread(pick(side, 'cpuUsPerOk')))} | ${side === 'history' ? '' : fmt(rate.median, 2)} |`)
+      s[side] = { perSecond: spread(pick(side, 'perSecond')), p50: spread(pick(side, 'p50')), p99: spread(pick(side, 'p99')), cpuUsPerRequest: spread(pick(side, 'cpuUsPerOk')), vsHistory: rate }
+    }
+    const bad = sr.reduce((n, x) => n + SEARCH_SIDES.reduce((m, side) => m + x[side].non2xx + x[side].errors, 0), 0)
+    if (bad) out.push('', `non-2xx or errors: ${bad}`)
+    summary.search = { ...s, failures: bad }
+    targets.push(target('search p99, one-word prefix', spread(pick('oneWord', 'p99')), '<', 50, ' ms'))
+    targets.push(target('search p99, two-word prefix', spread(pick('twoWords', 'p99')), '<', 50, ' ms'))
+  }
+
   const i = r.results.idle
   if (i) {
     const kib = (side: 'parley' | 'bare') => i.map((x) => x[side].bytesPerPoll / 1024)
@@ -138,6 +162,40 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     }
     out.push('', '(ratios are of CPU per request, and of requests/s fast over the other: above 1 means the fast path pays)')
     summary.paths = s
+  }
+
+  const c = r.results.cluster
+  if (c?.length) {
+    const cp = r.params as { cluster: { processes: number; receivers: number; rate: number; connections: number } }
+    const v = (kind: 'sqlite' | 'cluster', f: (x: ClusterRound['sqlite']) => number) => spread(c.map((x) => f(x[kind])))
+    const rows: Array<[string, (x: ClusterRound['sqlite']) => number, number]> = [
+      ['fan-out: Parley CPU per delivery (µs)', (x) => x.fanout.cpuUsPerDelivery, 1],
+      ['fan-out: Postgres + Redis CPU per delivery (µs)', (x) => x.fanout.serviceUsPerDelivery, 1],
+      ['fan-out: latency p50 (ms)', (x) => x.fanout.p50, 1],
+      ['fan-out: latency p99 (ms)', (x) => x.fanout.p99, 1],
+      ['fan-out: deliveries / expected', (x) => x.fanout.deliveries / Math.max(1, x.fanout.expected), 3],
+      ['send: sends/s (all processes)', (x) => x.send.perSecond, 0],
+      ['send: latency p99 (ms; worst process)', (x) => x.send.p99, 0],
+      ['send: Parley CPU per send (µs)', (x) => x.send.cpuUsPerOk, 0],
+      ['send: Postgres + Redis CPU per request (µs)', (x) => x.send.serviceUsPerOk, 0],
+      ['send: non-2xx + errors', (x) => x.send.non2xx + x.send.errors, 0],
+    ]
+    out.push(
+      '',
+      `### Several processes (${cp.cluster.receivers} receivers at ${cp.cluster.rate} msg/s; ${cp.cluster.connections} sending connections)`,
+      '',
+      `| | 1 process, SQLite | ${cp.cluster.processes} processes, Postgres + Redis | ${cp.cluster.processes} processes / 1 |`,
+      '|---|---|---|---|',
+    )
+    const s: Record<string, unknown> = {}
+    for (const [label, f, d] of rows) {
+      const a = v('sqlite', f)
+      const b = v('cluster', f)
+      s[label] = { sqlite: a, cluster: b }
+      out.push(`| ${label} | ${mmm(a, d)} | ${mmm(b, d)} | ${label.includes('Postgres') || label.includes('non-2xx') || label.includes('expected') ? '' : fmt(b.median / a.median, 2)} |`)
+    }
+    out.push('', `(load average at the end of the last round: ${fmt(c.at(-1)!.cluster.fanout.load1, 1)})`)
+    summary.cluster = s
   }
 
   out.push('', '### Targets (median over rounds)', '', '| target | measured (min–max) | limit | met |', '|---|---|---|---|')

@@ -4,24 +4,29 @@
 //
 //   BENCH_ROUNDS=n     rounds per benchmark (default 3; 1 with BENCH_QUICK)
 //   BENCH_QUICK=1      shorter phases and smaller loads, for a smoke run (~2 min)
-//   BENCH_ONLY=a,b     some of: fanout, send, idle, history, paths
+//   BENCH_ONLY=a,b     some of: fanout, send, idle, history, paths, search, cluster (search also
+//                      measures history on the same server; with both, the database is written
+//                      once; cluster needs PostgreSQL on 127.0.0.1:5432 and redis-server; it makes
+//                      and drops its own database)
 //   BENCH_PROFILE=1    run Parley's servers under --cpu-prof and print where the time went
 //   BENCH_KEEP=1       keep the scratch directory (databases, profiles)
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
+import { cluster } from './benches/cluster.js'
 import { fanout } from './benches/fanout.js'
 import { history } from './benches/history.js'
 import { idle } from './benches/idle.js'
 import { paths } from './benches/paths.js'
+import { search } from './benches/search.js'
 import { send } from './benches/send.js'
 import type { BenchContext } from './lib/common.js'
 import { ROOT } from './lib/parley.js'
 import { formatProfile, type ProfileSummary, summarizeDir } from './lib/profile.js'
 import { type Report, report } from './report.js'
 
-const BENCHES = ['fanout', 'send', 'idle', 'history', 'paths'] as const
+const BENCHES = ['fanout', 'send', 'idle', 'history', 'paths', 'search', 'cluster'] as const
 type Bench = (typeof BENCHES)[number]
 
 // Node raises its own soft descriptor limit to the hard limit at start-up, and children inherit
@@ -77,6 +82,9 @@ async function main() {
     idle: { polls: quick ? 2000 : 10_000, clientProcs: 4 },
     history: { connections: 50, durationS: quick ? 3 : 10, warmupS: quick ? 1 : 2, rooms: 1000, messages: quick ? 100_000 : 1_000_000 },
     paths: { connections: 50, durationS: quick ? 3 : 5, warmupS: 1 },
+    // Bench 1's rate and message length over fewer receivers (3 processes and their clients share the
+    // machine), and bench 2's connections rounded to split evenly over 3 processes.
+    cluster: { processes: 3, receivers: quick ? 150 : 300, rate: 20, length: 100, warmupS: quick ? 1 : 2, measureS: quick ? 4 : 10, connections: 48, durationS: quick ? 3 : 10 },
   }
   // Held polls need a descriptor each in the server, plus headroom.
   if (Number.isFinite(m.fdLimit) && m.fdLimit < params.idle.polls + 1000) {
@@ -102,6 +110,8 @@ async function main() {
       if (b === 'idle') results.idle = await idle(ctx, params.idle)
       if (b === 'history') results.history = await history(ctx, params.history)
       if (b === 'paths') results.paths = await paths(ctx, params.paths)
+      if (b === 'cluster') results.cluster = await cluster(ctx, params.cluster)
+      if (b === 'search') results.search = await search(ctx, params.history)
       timings[b] = Math.round((Date.now() - t) / 1000)
       console.log(`  (${timings[b]} s)\n`)
     }

@@ -1,4 +1,7 @@
-// An HTTP client with a real cookie jar (one per browser tab / curl -c jar).
+// An HTTP client with a real cookie jar (one per browser tab / curl -c jar). Every answer it
+// receives is recorded and checked against /api/openapi.json after the test file
+// (helpers/answers.ts): an undocumented answer fails the file that received it.
+import { recordAnswer } from './answers.js'
 
 export type Res<T = any> = { status: number; body: T; headers: Headers; text: string }
 
@@ -23,6 +26,7 @@ export class Client {
     })
     for (const line of res.headers.getSetCookie()) this.store(line)
     const text = await res.text()
+    recordAnswer({ method, path, status: res.status, contentType: res.headers.get('content-type'), text })
     let parsed: unknown = text
     try {
       parsed = text ? JSON.parse(text) : undefined

@@ -6,6 +6,7 @@ import { pino } from 'pino'
 import { diskRuntime } from '../../src/assets.js'
 import { loadConfig } from '../../src/config.js'
 import type { Clock } from '../../src/clock.js'
+import type { AppOptions } from '../../src/app.js'
 import { startServer, type Running } from '../../src/main.js'
 import { Client } from './client.js'
 import { createTestDatabase, onPostgres, type TestDatabase } from './postgres.js'
@@ -38,10 +39,13 @@ export type OutboxEntry = { channel: 'email' | 'sms'; to: string; subject?: stri
 
 const SECRET = 'test-secret-key-that-is-long-enough-0123456789'
 
-type Existing = { dataDir: string; clock: TestClock; database: TestDatabase | undefined }
+type Existing = { dataDir: string; clock: TestClock; database?: TestDatabase | undefined }
 
-/** On SQLite in a temp dir, or (the Postgres run) on a fresh database as well, dropped by close(). */
-export async function startTestServer(env: Record<string, string> = {}, existing?: Existing): Promise<TestServer> {
+/**
+ * On SQLite in a temp dir, or (the Postgres run) on a fresh database as well, dropped by close().
+ * `app`: options of the app (fastPaths: false sends every request through the router).
+ */
+export async function startTestServer(env: Record<string, string> = {}, existing?: Existing, app: AppOptions = {}): Promise<TestServer> {
   const dataDir = existing?.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'))
   // A test that names its own DATABASE_URL keeps it.
   const database = existing ? existing.database : onPostgres && env.DATABASE_URL === undefined ? await createTestDatabase() : undefined
@@ -67,7 +71,7 @@ export async function startTestServer(env: Record<string, string> = {}, existing
   let running: Running
   try {
     const config = loadConfig(fullEnv)
-    running = await startServer(config, { runtime: diskRuntime(), clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+    running = await startServer(config, { ...app, runtime: diskRuntime(), clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
   } catch (err) {
     if (!existing) await database?.drop()
     throw err
@@ -84,7 +88,7 @@ export async function startTestServer(env: Record<string, string> = {}, existing
     restart: async () => {
       await running.stop()
       // The same port, so clients (and their cookie jars) carry on as across a real restart.
-      return startTestServer({ ...env, PORT: String(running.port) }, { dataDir, clock, database })
+      return startTestServer({ ...env, PORT: String(running.port) }, { dataDir, clock, database }, app)
     },
     close: async () => {
       await running.stop()

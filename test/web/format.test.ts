@@ -111,6 +111,7 @@ describe('web client: message formatting', () => {
       ['/profile', '#coins'],
       [`/dm/${alice.user.id}`, '.composer textarea'],
       ['/invite', '.invite-list'],
+      ['/search?q=hey', '.search-results .result'],
       ['/', '.chat-item'],
     ] as const) {
       await page.goto(path)

@@ -4,7 +4,7 @@ import { h, uid } from '../dom.js'
 
 const NOTICES = {
   email_verified: { kind: 'ok', text: 'Your email is verified. Sign in to start chatting.' },
-  invalid_token: { kind: 'error', text: 'That link is invalid or has expired. Sign in, or register again.' },
+  invalid_token: { kind: 'error', text: 'That link is invalid or has expired. Ask for a new one below.', panel: 'resend' },
 }
 
 /** The sign-in screen; calls done() once a session cookie is set. */
@@ -21,6 +21,7 @@ export function showAuth(done) {
     phone: phonePanel(done),
     register: registerPanel(done),
     forgot: forgotPanel(),
+    resend: resendPanel(),
   }
   const tabs = [
     ['signin', 'Sign in'],
@@ -32,12 +33,12 @@ export function showAuth(done) {
     h('button', { type: 'button', role: 'tab', id: `tab-${key}`, 'aria-controls': `panel-${key}`, class: 'tab', onClick: () => select(key), onKeydown: (ev) => arrows(ev, key) }, label),
   )
   const tablist = h('div', { role: 'tablist', class: 'tabs', 'aria-label': 'How to sign in' }, tabButtons)
-  const holder = h('div', { class: 'auth-panels' }, Object.entries(panels).map(([key, p]) => ((p.id = `panel-${key}`), p.setAttribute('role', 'tabpanel'), p.setAttribute('aria-labelledby', `tab-${key === 'forgot' ? 'signin' : key}`), p)))
+  const holder = h('div', { class: 'auth-panels' }, Object.entries(panels).map(([key, p]) => ((p.id = `panel-${key}`), p.setAttribute('role', 'tabpanel'), p.setAttribute('aria-labelledby', `tab-${SIGN_IN_PAGES.has(key) ? 'signin' : key}`), p)))
 
   function select(key, focus = false) {
     for (const [k, p] of Object.entries(panels)) p.hidden = k !== key
     for (const b of tabButtons) {
-      const on = b.id === `tab-${key}` || (key === 'forgot' && b.id === 'tab-signin')
+      const on = b.id === `tab-${key}` || (SIGN_IN_PAGES.has(key) && b.id === 'tab-signin')
       b.setAttribute('aria-selected', String(on))
       b.tabIndex = on ? 0 : -1
       if (on && focus) b.focus()
@@ -52,7 +53,12 @@ export function showAuth(done) {
     select(tabs[(i + d + tabs.length) % tabs.length][0], true)
   }
   panels.signin.addEventListener('forgot', () => select('forgot'))
+  panels.signin.addEventListener('resend', (ev) => {
+    panels.resend.prefill(ev.detail)
+    select('resend')
+  })
   panels.forgot.addEventListener('back', () => select('signin'))
+  panels.resend.addEventListener('back', () => select('signin'))
   panels.register.addEventListener('signin', () => select('signin'))
 
   app.replaceChildren(
@@ -70,8 +76,11 @@ export function showAuth(done) {
       ),
     ),
   )
-  select('signin')
+  select(notice?.panel ?? 'signin')
 }
+
+// Pages reached from the sign-in tab: its tab stays selected.
+const SIGN_IN_PAGES = new Set(['signin', 'forgot', 'resend'])
 
 function input(label, props) {
   const id = uid(props.name)
@@ -103,16 +112,18 @@ function signInPanel(done) {
   const login = input('Username or email', { name: 'login', autocomplete: 'username', required: true })
   const password = input('Password', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })
   const forgot = h('button', { type: 'button', class: 'link-btn', onClick: () => panel.dispatchEvent(new Event('forgot')) }, 'Forgot your password?')
+  const typedEmail = () => (login.el.value.includes('@') ? login.el.value.trim() : '')
+  const resend = h('button', { type: 'button', class: 'link-btn', onClick: () => panel.dispatchEvent(new CustomEvent('resend', { detail: typedEmail() })) }, 'Resend the verification link')
   const form = authForm([login, password], 'Sign in', async () => {
     try {
       await post('/auth/login', { login: login.el.value.trim(), password: password.el.value })
     } catch (err) {
-      if (err.code === 'email_not_verified') throw new Error('Please verify your email first: open the link we sent you, then sign in.')
+      if (err.code === 'email_not_verified') throw new Error('Please verify your email first: open the link we sent you, then sign in. Lost it? Resend the verification link below.')
       if (err.code === 'invalid_credentials') throw new Error('That username or password is not right.')
       throw err
     }
     done()
-  }, [forgot])
+  }, [h('div', { class: 'row wrap between' }, forgot, resend)])
   const panel = h('div', {}, form)
   return panel
 }
@@ -166,8 +177,10 @@ function registerPanel(done) {
     } catch (err) {
       if (err.code !== 'email_not_verified') throw err
     }
+    const address = email.el.value.trim()
     panel.replaceChildren(
-      h('div', { class: 'notice notice-ok', role: 'status' }, h('strong', {}, 'Check your email. '), `We sent a link to ${email.el.value.trim()}. Open it to verify your account, then sign in.`),
+      h('div', { class: 'notice notice-ok', role: 'status' }, h('strong', {}, 'Check your email. '), `We sent a link to ${address}. Open it to verify your account, then sign in.`),
+      resendForm(address),
       h('button', { type: 'button', class: 'btn btn-block', onClick: () => panel.dispatchEvent(new Event('signin')) }, 'Back to sign in'),
     )
   })
@@ -187,6 +200,39 @@ function forgotPanel() {
     }, [back]),
   )
   return panel
+}
+
+const RESENT = 'If that address belongs to an account still waiting to be verified, we sent it a new link. It is valid for 48 hours; the older links stop working.'
+
+/** A new verification link for an address (API.md §16): the answer never says whether it exists. */
+function resendPanel() {
+  const email = input('Your email address', { name: 'email', type: 'email', autocomplete: 'email', required: true })
+  const panel = h('div', {})
+  const back = h('button', { type: 'button', class: 'link-btn', onClick: () => panel.dispatchEvent(new Event('back')) }, 'Back to sign in')
+  const form = authForm([email], 'Send a new link', async () => {
+    await post('/auth/verify-email/resend', { email: email.el.value.trim() })
+    panel.replaceChildren(h('p', { class: 'notice notice-ok', role: 'status' }, RESENT), back)
+  }, [back])
+  panel.append(h('h2', { class: 'small-title' }, 'Get a new verification link'), form)
+  panel.prefill = (address) => {
+    if (address) email.el.value = address
+    if (!panel.contains(form)) panel.replaceChildren(h('h2', { class: 'small-title' }, 'Get a new verification link'), form)
+  }
+  return panel
+}
+
+/** "Resend the link" for the address just registered. */
+function resendForm(address) {
+  const status = h('p', { class: 'muted', role: 'status' })
+  return h(
+    'div',
+    { class: 'stack' },
+    authForm([], 'Resend the link', async () => {
+      await post('/auth/verify-email/resend', { email: address })
+      status.textContent = `We sent a new link to ${address}.`
+    }),
+    status,
+  )
 }
 
 /** /reset-password?token=… from the reset email. */

@@ -6,6 +6,7 @@ import { avatar, h, plural, roomAvatar, timeEl } from '../dom.js'
 import { navigate } from '../router.js'
 import { chatKey, displayName, messageChatKey, on, setChats, state } from '../store.js'
 import { setUnread } from '../title.js'
+import { mentionsMe } from '../mentions.js'
 import { previewParts } from './message.js'
 import { pickUser } from './userpick.js'
 
@@ -21,7 +22,13 @@ export function mountChatList(el) {
       'div',
       { class: 'sidebar-head' },
       h('h2', {}, 'Chats'),
-      h('div', { class: 'row' }, h('a', { class: 'btn btn-small', href: '/rooms' }, 'Rooms'), h('button', { class: 'btn btn-small btn-primary', type: 'button', onClick: newDm }, 'New message')),
+      h(
+        'div',
+        { class: 'row' },
+        h('a', { class: 'btn btn-small', href: '/search', title: 'Search messages' }, icon('search', 16), h('span', { class: 'sr-only' }, 'Search messages')),
+        h('a', { class: 'btn btn-small', href: '/rooms' }, 'Rooms'),
+        h('button', { class: 'btn btn-small btn-primary', type: 'button', onClick: newDm }, 'New message'),
+      ),
     ),
     empty,
     list,
@@ -54,7 +61,10 @@ export function mountChatList(el) {
     chat.last_message = m
     // The open chat counts too while the tab is hidden: nobody has seen it yet.
     const seen = state.openChat === key && document.visibilityState === 'visible'
-    if (m.kind === 'user' && m.author_id !== state.me.id && !seen) chat.unread = (chat.unread ?? 0) + 1
+    if (m.kind === 'user' && m.author_id !== state.me.id && !seen) {
+      chat.unread = (chat.unread ?? 0) + 1
+      if (mentionsMe(m)) chat.mention_count = (chat.mention_count ?? 0) + 1
+    }
     // Activity is what people write (as the server orders it); service lines do not reorder.
     if (m.kind === 'user') state.chats = [chat, ...state.chats.filter((c) => c !== chat)]
     render()
@@ -63,6 +73,16 @@ export function mountChatList(el) {
   const offs = [
     on('chats', render),
     on('message.created', onMessage),
+    on('message.updated', ({ message: m }) => {
+      // An edit of a chat's last message changes its preview; an edit that now mentions me, its count.
+      const chat = state.chats.find((c) => chatKey(c) === messageChatKey(m))
+      if (!chat) return
+      if (chat.last_message?.id === m.id) {
+        chat.last_message = m
+        render()
+      }
+      if (m.author_id !== state.me.id && mentionsMe(m)) refreshSoon()
+    }),
     on('message.deleted', refreshSoon),
     on('chat.cleared', refreshSoon),
     on('dialog.deleted', refreshSoon),
@@ -76,8 +96,8 @@ export function mountChatList(el) {
     }),
     on('chat.read', (key) => {
       const chat = state.chats.find((c) => chatKey(c) === key)
-      if (chat && chat.unread) {
-        chat.unread = 0
+      if (chat && (chat.unread || chat.mention_count)) {
+        chat.unread = chat.mention_count = 0
         render()
       }
     }),
@@ -107,6 +127,7 @@ function renderItem(chat) {
       ? roomAvatar(chat.room.id)
       : h('span', { class: 'avatar-wrap' }, avatar(chat.user, 40), presenceDot(chat.user))
   const unread = chat.unread ?? 0
+  const mentioned = chat.mention_count ?? 0
   const last = chat.last_message
   return h(
     'li',
@@ -129,6 +150,7 @@ function renderItem(chat) {
           'span',
           { class: 'chat-bottom' },
           h('span', { class: 'preview' }, last ? previewParts(last) : chat.kind === 'room' ? chat.room.topic || 'No messages yet' : 'No messages yet'),
+          mentioned > 0 ? h('span', { class: 'badge badge-mention', title: plural(mentioned, 'unread mention'), 'aria-label': plural(mentioned, 'unread mention') }, '@') : null,
           unread > 0 ? h('span', { class: 'badge', 'aria-label': `${plural(unread, 'unread message')}` }, unread > 99 ? '99+' : String(unread)) : null,
         ),
       ),

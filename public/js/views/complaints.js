@@ -1,5 +1,6 @@
 // Complaints about messages, for site admins (all) and room admins (their rooms).
 import { get, patch, qs } from '../api.js'
+import { attachmentLabel } from '../attachments.js'
 import { h, plural, timeEl, toast, uid } from '../dom.js'
 import { displayName, loadUser, state } from '../store.js'
 
@@ -50,7 +51,7 @@ export function mountComplaints(el) {
       h('p', {}, h('span', { class: `chip chip-${c.status}` }, c.status), ' ', reporter ? ['from ', h('span', { dataset: { uname: reporter } }, displayName(state.users.get(reporter)))] : null, ' ', c.created_at ? timeEl(c.created_at) : null),
       c.text ? h('p', {}, `“${c.text}”`) : null,
       msg
-        ? h('blockquote', {}, h('strong', { dataset: { uname: msg.author_id } }, displayName(state.users.get(msg.author_id))), ': ', msg.text ?? (msg.attachment ? 'Photo' : '(no text)'))
+        ? h('blockquote', {}, h('strong', { dataset: { uname: msg.author_id } }, displayName(state.users.get(msg.author_id))), ': ', msg.text || (msg.attachment ? attachmentLabel(msg.attachment) : '(no text)'))
         : h('p', { class: 'muted' }, `Message #${c.message_id}`),
       c.room_id ? h('p', {}, h('a', { href: `/room/${c.room_id}` }, 'Open the room')) : null,
       c.status !== 'resolved' && c.status !== 'dismissed'

@@ -3,43 +3,49 @@
 // Sending hands the message to the outbox (outbox.js) and clears the box at once, so what is typed
 // next is never touched by the send before it; the text being written is kept as the chat's draft.
 import { upload } from '../api.js'
+import { attachmentLabel, fmtSize, isImage } from '../attachments.js'
 import { icon } from '../icons.js'
 import { clientId, fmtTime, h, uid } from '../dom.js'
 import { loadDraft, saveDraft } from '../drafts.js'
 import { displayName, state } from '../store.js'
+import { attachMentionComplete } from './mention-complete.js'
 
 // 3 s: the server sends at most one typing event per user per 3 s anyway.
 const TYPING_EVERY_MS = 3000
 
 /**
- * createComposer({chat, send, typing, label}) → {el, input, setReply, setBlock, focus}
+ * createComposer({chat, send, typing, label, mentionCandidates?, onEditLast?}) → {el, input, setReply, setBlock, focus}
  * send(payload, attachment): queues {text?, attachment_id?, reply_to_id?, client_id}; attachment
- * is {url} for the pending preview, or null.
+ * is {url, name, size, content_type, is_image} for the pending preview, or null. mentionCandidates(): a promise of the users @ offers.
+ * onEditLast(): Up in an empty box edits the reader's last message; true when there was one.
  */
-export function createComposer({ chat, send, typing, label = 'Message' }) {
+export function createComposer({ chat, send, typing, label = 'Message', mentionCandidates, onEditLast }) {
   const textId = uid('compose')
   const fileId = uid('attach')
   let reply = null
   let attachment = null // {id, url} once uploaded
   let block = null
   let lastTyping = 0
+  let uploads = 0 // the latest upload started
 
   const text = h('textarea', { id: textId, rows: 1, placeholder: 'Write a message…', maxlength: 4000, autocomplete: 'off', 'data-autofocus': '' })
-  const file = h('input', { id: fileId, type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', class: 'sr-only' })
+  const file = h('input', { id: fileId, type: 'file', class: 'sr-only' })
   const sendBtn = h('button', { type: 'submit', class: 'btn btn-primary send-btn' }, 'Send')
   const notice = h('p', { class: 'composer-notice', role: 'status', hidden: true })
   const replyBox = h('div', { class: 'composer-reply', hidden: true })
   const attachBox = h('div', { class: 'composer-attach', hidden: true })
+  const complete = mentionCandidates ? attachMentionComplete(text, mentionCandidates) : null
   const form = h(
     'form',
     { class: 'composer', 'aria-label': 'Send a message' },
     replyBox,
     attachBox,
     notice,
+    complete?.el,
     h(
       'div',
       { class: 'composer-row' },
-      h('label', { class: 'icon-btn attach-btn', for: fileId, title: 'Attach an image' }, icon('clip', 20), h('span', { class: 'sr-only' }, 'Attach an image')),
+      h('label', { class: 'icon-btn attach-btn', for: fileId, title: 'Attach a file' }, icon('clip', 20), h('span', { class: 'sr-only' }, 'Attach a file')),
       file,
       h('label', { class: 'sr-only', for: textId }, label),
       text,
@@ -72,9 +78,12 @@ export function createComposer({ chat, send, typing, label = 'Message' }) {
     }
   })
   text.addEventListener('keydown', (ev) => {
+    if (complete?.onKeydown(ev)) return
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault()
       form.requestSubmit()
+    } else if (ev.key === 'ArrowUp' && !text.value && onEditLast?.()) {
+      ev.preventDefault()
     } else if (ev.key === 'Escape' && reply) {
       ev.preventDefault() // the reply, not the panel around
       setReply(null)
@@ -85,28 +94,38 @@ export function createComposer({ chat, send, typing, label = 'Message' }) {
     const f = file.files?.[0]
     file.value = ''
     if (!f) return
+    const mine = ++uploads // a later pick replaces this one, whichever answer comes first
     attachment = null
     attachBox.hidden = false
     attachBox.dataset.busy = '1'
     refreshSend()
-    attachBox.replaceChildren(h('span', { class: 'muted' }, `Uploading ${f.name}…`))
+    attachBox.replaceChildren(h('span', { class: 'muted', role: 'status' }, `Uploading ${f.name} (${fmtSize(f.size)})…`))
     try {
       const up = await upload(f)
-      attachment = up
+      if (mine !== uploads) return
+      // Older servers answer without the name: the browser knows it.
+      attachment = { ...up, name: up.name ?? f.name }
       attachBox.replaceChildren(
-        h('img', { src: up.url, alt: `Attached: ${f.name}`, class: 'thumb' }),
-        h('span', { class: 'grow' }, f.name),
+        isImage(up) ? h('img', { src: up.url, alt: `Attached: ${f.name}`, class: 'thumb' }) : icon('file', 28),
+        h('span', { class: 'grow attach-name' }, attachment.name, h('span', { class: 'muted' }, ` · ${fmtSize(up.size ?? f.size)}`)),
         h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Remove attachment', onClick: clearAttachment }, icon('close', 16)),
       )
     } catch (err) {
-      attachBox.replaceChildren(h('span', { class: 'error' }, `Could not attach ${f.name}: ${err.message}`), h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Dismiss', onClick: clearAttachment }, icon('close', 16)))
+      if (mine !== uploads) return
+      const why = err.status === 413 ? 'it is larger than this site allows.' : err.status === 0 ? 'no connection. Try again when you are back online.' : err.message
+      attachBox.replaceChildren(h('span', { class: 'error grow', role: 'alert' }, `Could not attach ${f.name}: ${why}`), h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Dismiss', onClick: clearAttachment }, icon('close', 16)))
     } finally {
-      attachBox.dataset.busy = ''
-      refreshSend()
+      if (mine === uploads) {
+        attachBox.dataset.busy = ''
+        refreshSend()
+      }
     }
   })
 
   function clearAttachment() {
+    uploads++
+    attachBox.dataset.busy = ''
+    refreshSend()
     attachment = null
     attachBox.hidden = true
     attachBox.replaceChildren()
@@ -119,7 +138,7 @@ export function createComposer({ chat, send, typing, label = 'Message' }) {
     if (!m) return replyBox.replaceChildren()
     const who = displayName(state.users.get(m.author_id))
     replyBox.replaceChildren(
-      h('span', { class: 'grow' }, 'Replying to ', h('strong', {}, who), ': ', (m.text ?? 'Photo').slice(0, 120)),
+      h('span', { class: 'grow' }, 'Replying to ', h('strong', {}, who), ': ', (m.text || attachmentLabel(m.attachment)).slice(0, 120)),
       h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Cancel reply', onClick: () => setReply(null) }, icon('close', 16)),
     )
     text.focus()
@@ -135,15 +154,16 @@ export function createComposer({ chat, send, typing, label = 'Message' }) {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault()
     if (block) return
-    if (attachBox.dataset.busy === '1') return showNotice('Wait for the picture to finish uploading, then send.', 'warn')
+    if (attachBox.dataset.busy === '1') return showNotice('Wait for the file to finish uploading, then send.', 'warn')
     const body = text.value.trim()
     if (!body && !attachment) return text.focus()
     const payload = { client_id: clientId() }
     if (body) payload.text = body
     if (attachment) payload.attachment_id = attachment.id
     if (reply) payload.reply_to_id = reply.id
-    send(payload, attachment ? { url: attachment.url } : null)
+    send(payload, attachment ? { url: attachment.url, name: attachment.name, size: attachment.size, content_type: attachment.content_type, is_image: isImage(attachment) } : null)
     text.value = ''
+    complete?.reset()
     saveDraft(chat, '')
     autosize()
     clearAttachment()

@@ -1,12 +1,14 @@
 // A conversation (room or dialog): history that grows upward on scroll, live messages deduped
 // by id, typing, read marks and the composer. room.js and dm.js wrap it with their header.
-import { get, post, qs } from '../api.js'
+import { del, get, post, qs, request } from '../api.js'
 import { h, toast } from '../dom.js'
 import { enqueue } from '../outbox.js'
 import { displayName, emit, loadUser, on, state } from '../store.js'
 import { createComposer, silencedBlock } from './composer.js'
 import { deleteMessage, reportMessage } from './message-actions.js'
+import { createEditor } from './message-edit.js'
 import { renderMessage, previewText } from './message.js'
+import { withReaction } from './reactions.js'
 import { createPendingList } from './pending.js'
 import { createTypingIndicator } from './typing.js'
 
@@ -21,11 +23,16 @@ const GROUP_MS = 5 * 60_000
 
 /**
  * opts: {key, base ('/rooms/3' | '/dialogs/7'), label, belongs(m), typingFrom(data) → user id | null,
- *        canDelete(m), canReport(m), receipt?(m), onService?(m), readPath?}
+ *        canDelete(m), canReport(m), receipt?(m), onService?(m), mentionCandidates?(), focusId?}
+ * focusId: a message to open the history at (scrolled to, marked, its actions button focused).
  */
 export function createConversation(opts) {
   const messages = new Map()
   let hasOlder = false
+  // Opened at a message (a search result): the history shown stops before the newest messages
+  // until the reader scrolls down to them or jumps there; live messages wait until then.
+  let hasNewer = false
+  let loadingNewer = false
   let loadingOlder = false
   let loaded = false
   let stick = true
@@ -43,7 +50,7 @@ export function createConversation(opts) {
   const olderBtn = h('button', { type: 'button', class: 'btn btn-small older-btn', hidden: true, onClick: () => loadOlder() }, 'Load older messages')
   const historyNote = h('p', { class: 'history-note muted', role: 'status' }, 'Loading messages…')
   const scroller = h('div', { class: 'scroller', tabindex: '0', 'aria-label': `${opts.label} — message history` }, h('div', { class: 'history-top' }, olderBtn, historyNote), list, pending.el)
-  const jump = h('button', { type: 'button', class: 'jump-btn', hidden: true, onClick: () => scrollToBottom(true) }, 'New messages ↓')
+  const jump = h('button', { type: 'button', class: 'jump-btn', hidden: true, onClick: () => (hasNewer ? jumpToLatest() : scrollToBottom(true)) }, 'New messages ↓')
   const typing = createTypingIndicator()
   const announcer = h('p', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' })
 
@@ -58,16 +65,26 @@ export function createConversation(opts) {
     },
     onReport: (m) => reportMessage(m),
     onMediaLoad: () => stick && scrollToBottom(),
+    onEdit: (m) => startEdit(m),
+    editor: (m) => editors.get(m.id)?.el ?? null,
+    onReact: (m, emoji, on) => react(m, emoji, on),
   }
   const path = `${opts.base}/messages`
   const composer = createComposer({
     chat: opts.key,
     label: `Message ${opts.label}`,
     send: (payload, attachment) => {
+      if (hasNewer) jumpToLatest()
       enqueue({ client_id: payload.client_id, chat: opts.key, path, payload, attachment })
       scrollToBottom()
     },
     typing: () => post(`${opts.base}/typing`),
+    mentionCandidates: opts.mentionCandidates,
+    onEditLast: () => {
+      const last = [...messages.values()].filter((m) => m.author_id === state.me.id && m.kind === 'user' && m.text).at(-1)
+      if (last) startEdit(last)
+      return !!last
+    },
   })
 
   const el = h('div', { class: 'conversation' }, h('div', { class: 'scroller-wrap' }, scroller, jump), typing.el, announcer, composer.el)
@@ -90,12 +107,26 @@ export function createConversation(opts) {
   /** Inserts or replaces a message in id order; returns true when it was new. */
   function insert(m, { live }) {
     if (!opts.belongs(m)) return false
+    if (live && hasNewer && !messages.has(m.id)) {
+      jump.textContent = 'Jump to the latest ↓'
+      jump.hidden = false
+      return false
+    }
     const isNew = !messages.has(m.id)
     messages.set(m.id, m)
     if (!state.users.has(m.author_id)) loadUser(m.author_id).catch(() => {})
+    // Noted before rendering: an open editor moves into the new node, and moving it drops the focus.
+    const old = isNew ? null : nodeOf(m.id)
+    const focused = old?.contains(document.activeElement) ? document.activeElement : null
     const li = renderMessage(m, ctx)
     if (!isNew) {
-      nodeOf(m.id)?.replaceWith(li)
+      old?.replaceWith(li)
+      // The focus stays where it was: in a moved editor, on the same reaction, else the actions button.
+      if (focused && !li.contains(focused)) {
+        const emoji = focused.dataset?.emoji
+        const same = emoji ? [...li.querySelectorAll('[data-emoji]')].find((b) => b.dataset.emoji === emoji) : null
+        ;(same ?? li.querySelector('.msg-menu-btn'))?.focus({ preventScroll: true })
+      } else if (focused) focused.focus({ preventScroll: true })
       regroup(li)
       return false
     }
@@ -125,8 +156,49 @@ export function createConversation(opts) {
     return true
   }
 
+  // --- editing and reacting -------------------------------------------------------------
+
+  /** Open editors by message id: a re-render (a reaction, an edit elsewhere) keeps them. */
+  const editors = new Map()
+
+  function startEdit(m) {
+    if (editors.has(m.id)) return editors.get(m.id).focus()
+    const editor = createEditor(m, {
+      onSaved: (message) => insert(message, { live: false }),
+      onClose: () => {
+        editors.delete(m.id)
+        const current = messages.get(m.id)
+        if (current) insert(current, { live: false })
+        const li = nodeOf(m.id)
+        if (li?.contains(document.activeElement) || document.activeElement === document.body) composer.focus()
+      },
+    })
+    editors.set(m.id, editor)
+    insert(messages.get(m.id) ?? m, { live: false })
+    editor.focus()
+  }
+
+  // One request at a time per message and emoji, so quick toggles reach the server in order.
+  const reacting = new Map()
+  function react(m, emoji, on) {
+    const key = `${m.id} ${emoji}`
+    const before = messages.get(m.id) ?? m
+    insert(withReaction(before, emoji, on), { live: false })
+    const path = `/messages/${m.id}/reactions/${encodeURIComponent(emoji)}`
+    const run = () => (on ? request('PUT', path) : del(path))
+    const chain = (reacting.get(key) ?? Promise.resolve()).then(run).catch((err) => {
+      // Taken back as the server has it: the next message.updated brings the truth anyway.
+      const now = messages.get(m.id)
+      if (now) insert(withReaction(now, emoji, !on), { live: false })
+      toast(err.code === 'invalid_emoji' ? 'That reaction is not allowed.' : `Reaction not saved: ${err.message}`, 'error')
+    })
+    reacting.set(key, chain)
+    chain.finally(() => reacting.get(key) === chain && reacting.delete(key))
+  }
+
   function remove(id) {
     messages.delete(id)
+    editors.delete(id)
     const li = nodeOf(id)
     const next = li?.nextElementSibling
     li?.remove()
@@ -163,6 +235,7 @@ export function createConversation(opts) {
   // --- history -------------------------------------------------------------------------
 
   async function load() {
+    if (opts.focusId) return loadAround(opts.focusId)
     try {
       const data = await get(`${opts.base}/messages${qs({ limit: PAGE })}`)
       for (const m of data.items) insert(m, { live: false })
@@ -177,6 +250,64 @@ export function createConversation(opts) {
       historyNote.textContent = `Could not load messages: ${err.message}`
       throw err
     }
+  }
+
+  /** The page of history around one message, that message in the middle of the view. */
+  async function loadAround(id) {
+    try {
+      const half = PAGE / 2
+      const [older, newer] = await Promise.all([get(`${opts.base}/messages${qs({ before: id + 1, limit: half })}`), get(`${opts.base}/messages${qs({ after: id, limit: half })}`)])
+      for (const m of [...older.items, ...newer.items]) insert(m, { live: false })
+      hasOlder = older.has_more
+      hasNewer = newer.has_more
+      loaded = true
+      paintHistoryState()
+      const li = nodeOf(id)
+      if (!li) {
+        toast('That message is no longer here.')
+        return scrollToBottom()
+      }
+      stick = false
+      li.scrollIntoView({ block: 'center' })
+      li.classList.add('flash')
+      setTimeout(() => li.classList.remove('flash'), 2000)
+      li.querySelector('.msg-menu-btn')?.focus({ preventScroll: true })
+      if (hasNewer) {
+        jump.textContent = 'Jump to the latest ↓'
+        jump.hidden = false
+      } else markReadSoon()
+    } catch (err) {
+      historyNote.textContent = `Could not load messages: ${err.message}`
+      throw err
+    }
+  }
+
+  async function loadNewer() {
+    if (!hasNewer || loadingNewer || !messages.size) return
+    loadingNewer = true
+    try {
+      const data = await get(`${opts.base}/messages${qs({ after: Math.max(...messages.keys()), limit: PAGE })}`)
+      for (const m of data.items) insert(m, { live: false })
+      hasNewer = data.has_more
+      if (!hasNewer) jump.textContent = 'New messages ↓'
+    } catch (err) {
+      toast(`Could not load newer messages: ${err.message}`, 'error')
+    } finally {
+      loadingNewer = false
+    }
+  }
+
+  /** From a message far back to the newest page, as when the chat is opened. */
+  async function jumpToLatest() {
+    hasNewer = false
+    jump.textContent = 'New messages ↓'
+    messages.clear()
+    list.replaceChildren()
+    opts.focusId = null
+    loaded = false
+    // A reload opens the newest messages too, not the one searched for.
+    if (new URLSearchParams(location.search).has('m')) history.replaceState(null, '', location.pathname)
+    await load().catch(() => {})
   }
 
   function paintHistoryState() {
@@ -210,7 +341,8 @@ export function createConversation(opts) {
   resized.observe(scroller)
 
   scroller.addEventListener('scroll', () => {
-    stick = nearBottom()
+    stick = nearBottom() && !hasNewer
+    if (hasNewer && nearBottom()) loadNewer()
     if (stick) {
       jump.hidden = true
       markReadSoon()
@@ -228,7 +360,7 @@ export function createConversation(opts) {
   async function markRead() {
     readTimer = null
     // Read means seen: the tab is visible and the newest messages are on screen.
-    if (document.visibilityState !== 'visible' || messages.size === 0 || !nearBottom()) return
+    if (document.visibilityState !== 'visible' || messages.size === 0 || !nearBottom() || hasNewer) return
     const latest = Math.max(...messages.keys())
     if (latest <= readUpTo) return
     readUpTo = latest
@@ -253,6 +385,10 @@ export function createConversation(opts) {
     }),
     on('outbox.failed', ({ entry, error }) => {
       if (entry.chat === opts.key && error.code === 'silenced') composer.setBlock(silencedBlock(error.details?.until))
+    }),
+    on('message.updated', ({ message }) => {
+      // Only messages on screen: an edit far back in history stays there until it is loaded.
+      if (messages.has(message.id)) insert(message, { live: false })
     }),
     on('message.deleted', (d) => {
       if (messages.has(d.message_id)) remove(d.message_id)

@@ -45,6 +45,8 @@ export function mountDialog(el, idText) {
     canDelete: (m) => m.author_id === me,
     canReport: (m) => m.author_id !== me,
     receipt: (m) => (m.author_id === me ? (m.id <= readUpTo ? 'read' : 'sent') : null),
+    focusId: Number(new URLSearchParams(location.search).get('m')) || null,
+    mentionCandidates: async () => [await loadUser(peerId)],
   })
   el.append(h('section', { class: 'chat', 'aria-labelledby': titleId }, header, h('div', { class: 'chat-body' }, conv.el)))
 

@@ -1,6 +1,7 @@
 // The gift catalogue (GET /api/gifts); site admins add gifts to it (POST /api/gifts), with a
 // picture uploaded here or given as a URL.
 import { get, post, upload } from '../api.js'
+import { NOT_A_PICTURE } from '../attachments.js'
 import { h, plural, uid } from '../dom.js'
 import { icon } from '../icons.js'
 import { state } from '../store.js'
@@ -67,7 +68,10 @@ function addForm(onAdded) {
     submit.disabled = true
     try {
       const picture = file.files?.[0]
-      const imageUrl = picture ? (await upload(picture)).url : url.value.trim()
+      const uploaded = picture ? await upload(picture) : null
+      // Any file uploads now (API.md §16); only a picture makes a gift.
+      if (uploaded && uploaded.is_image === false) throw new Error(`Could not use ${picture.name}: ${NOT_A_PICTURE}`)
+      const imageUrl = uploaded ? uploaded.url : url.value.trim()
       if (!imageUrl) throw new Error('Choose a picture, or give its address.')
       const { gift } = await post('/gifts', { name: name.value.trim(), image_url: imageUrl, price: Number(price.value) })
       done.textContent = `Added ${gift?.name ?? name.value.trim()}.`

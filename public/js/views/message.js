@@ -1,11 +1,13 @@
 // One message in a conversation, and the short text of a message for previews.
-import { avatar, fmtTime, h, timeEl } from '../dom.js'
+import { attachmentLabel, fileEl, isImage } from '../attachments.js'
+import { avatar, fmtDateTime, fmtTime, h, timeEl } from '../dom.js'
 import { renderBody } from '../format.js'
 import { icon } from '../icons.js'
 import { onLongPress, openMenu } from '../menu.js'
 import { mentionsMe, ownMentionName } from '../mentions.js'
 import { navigate } from '../router.js'
 import { displayName, loadUser, state } from '../store.js'
+import { openReactionPicker, reactionsEl } from './reactions.js'
 
 /** A name label that fills itself in once the user is loaded (store.rememberUser repaints it). */
 export function nameEl(id, tag = 'span', props = {}) {
@@ -63,23 +65,24 @@ function serviceLine(s) {
 
 /** previewText as nodes: an author's name fills itself in once the user is loaded. */
 export function previewParts(m) {
-  if (m.kind === 'user' && m.room_id && m.author_id !== state.me?.id) return [nameEl(m.author_id), ': ', m.text || (m.attachment ? 'Photo' : '')]
+  if (m.kind === 'user' && m.room_id && m.author_id !== state.me?.id) return [nameEl(m.author_id), ': ', m.text || attachmentLabel(m.attachment)]
   return [previewText(m)]
 }
 
 export function previewText(m) {
   if (m.kind === 'service' && m.service) return serviceText(m.service)
   const who = m.author_id === state.me?.id ? 'You: ' : m.room_id ? `${nameOf(m.author_id)}: ` : ''
-  const body = m.text || (m.attachment ? 'Photo' : '')
+  const body = m.text || attachmentLabel(m.attachment)
   return who + body
 }
 
 /**
  * One message as a list item. Its parts are built by the functions below, one per part (author
- * line, reply reference, body, attachment, receipt), so later parts (an "edited" mark, reactions,
- * file attachments) slot in beside them. Every message has one tab stop, its actions button; the
- * same menu opens on a long-press (touch) or a right click.
- * ctx: {canDelete(m), canReport(m), onReply(m), onDelete(m), onReport(m), find(id), receipt(m), onMediaLoad()}
+ * line with the "edited" mark, reply reference, body or its editor, attachment, reactions,
+ * receipt). Every message has one tab stop, its actions button (reactions under it are buttons
+ * too); the same menu opens on a long-press (touch) or a right click.
+ * ctx: {canDelete(m), canReport(m), onReply(m), onDelete(m), onReport(m), onEdit?(m), onReact?(m, emoji, on),
+ *       editor?(m) → the open editor's element or null, find(id), receipt(m), onMediaLoad()}
  */
 export function renderMessage(m, ctx) {
   if (m.kind === 'service') {
@@ -98,6 +101,8 @@ export function renderMessage(m, ctx) {
       menuBtn,
       [
         { label: 'Reply', onSelect: () => ctx.onReply(m) },
+        ctx.onReact && { label: 'Add a reaction…', onSelect: () => openReactionPicker(menuBtn, (emoji) => ctx.onReact(m, emoji, true), at) },
+        mine && ctx.onEdit && { label: 'Edit', onSelect: () => ctx.onEdit(m) },
         m.text && { label: 'Copy text', onSelect: () => copyText(m.text) },
         !mine && { label: `View ${displayName(state.users.get(m.author_id))}’s profile`, onSelect: () => navigate(`/user/${m.author_id}`) },
         ctx.canReport(m) && { label: 'Report…', onSelect: () => ctx.onReport(m) },
@@ -110,7 +115,16 @@ export function renderMessage(m, ctx) {
     'li',
     { class: `msg${mine ? ' mine' : ''}${!mine && mentionsMe(m) ? ' mentions-me' : ''}`, id: `m${m.id}`, dataset: { id: m.id, author: m.author_id } },
     h('a', { class: 'msg-avatar', href: `/user/${m.author_id}`, tabindex: '-1', 'aria-hidden': 'true' }, avatar(author, 32)),
-    h('div', { class: 'bubble' }, authorLine(m), replyRef(m, ctx), bodyEl(m), m.attachment ? attachmentEl(m.attachment, ctx) : null, receiptEl(ctx.receipt?.(m))),
+    h(
+      'div',
+      { class: 'bubble' },
+      authorLine(m),
+      replyRef(m, ctx),
+      ctx.editor?.(m) ?? bodyEl(m),
+      m.attachment ? attachmentEl(m.attachment, ctx) : null,
+      ctx.onReact ? reactionsEl(m, (emoji, on) => ctx.onReact(m, emoji, on)) : null,
+      receiptEl(ctx.receipt?.(m)),
+    ),
     h('div', { class: 'msg-actions' }, menuBtn),
   )
   onLongPress(li, showMenu)
@@ -133,7 +147,7 @@ export function renderPending(entry, { onRetry, onDiscard }) {
       'div',
       { class: 'bubble' },
       entry.payload.text ? h('div', { class: 'text' }, renderBody(entry.payload.text, { mention: ownMentionName() })) : null,
-      entry.attachment ? h('img', { class: 'attachment', src: entry.attachment.url, alt: 'Attached image' }) : null,
+      entry.attachment ? (isImage(entry.attachment) ? h('img', { class: 'attachment', src: entry.attachment.url, alt: 'Attached image' }) : fileEl(entry.attachment)) : null,
       status,
     ),
   )
@@ -149,7 +163,12 @@ function refusal(entry) {
 }
 
 function authorLine(m) {
-  return h('div', { class: 'meta' }, nameEl(m.author_id, 'a', { class: 'author', href: `/user/${m.author_id}`, tabindex: '-1' }), timeEl(m.created_at))
+  return h('div', { class: 'meta' }, nameEl(m.author_id, 'a', { class: 'author', href: `/user/${m.author_id}`, tabindex: '-1' }), timeEl(m.created_at), editedMark(m))
+}
+
+function editedMark(m) {
+  if (!m.edited_at) return null
+  return h('span', { class: 'edited', title: `Edited ${fmtDateTime(m.edited_at)}` }, 'edited')
 }
 
 function replyRef(m, ctx) {
@@ -158,13 +177,13 @@ function replyRef(m, ctx) {
   return h(
     'a',
     { class: 'reply-ref', href: `#m${m.reply_to_id}`, tabindex: '-1', onClick: (ev) => jumpTo(ev, m.reply_to_id) },
-    replied ? [nameEl(replied.author_id, 'strong'), ' ', replied.text ?? (replied.attachment ? 'Photo' : '')] : 'Reply to an earlier message',
+    replied ? [nameEl(replied.author_id, 'strong'), ' ', replied.text || attachmentLabel(replied.attachment)] : 'Reply to an earlier message',
   )
 }
 
 /** The text, formatted (format.js): the one place a message body becomes DOM nodes. */
 function bodyEl(m) {
-  return m.text ? h('div', { class: 'text' }, renderBody(m.text, { mention: ownMentionName() })) : null
+  return m.text ? h('div', { class: 'text' }, renderBody(m.text, { mention: mentionsMe(m) ? ownMentionName() : null })) : null
 }
 
 function receiptEl(receipt) {
@@ -192,17 +211,17 @@ function copyText(text) {
 
 /** A few words of a message, to tell its actions button from the others'. */
 function snippet(m) {
-  const text = m.text ?? (m.attachment ? 'photo' : '')
+  const text = m.text || attachmentLabel(m.attachment)
   return text.length > 40 ? `${text.slice(0, 40)}…` : text
 }
 
 function attachmentEl(att, ctx) {
-  if (att.content_type?.startsWith('image/')) {
+  if (isImage(att)) {
     const img = h('img', { class: 'attachment', src: att.url, alt: 'Attached image', loading: 'lazy', decoding: 'async' })
     img.addEventListener('load', () => ctx.onMediaLoad?.())
     return h('a', { href: att.url, target: '_blank', rel: 'noopener noreferrer', class: 'attachment-link', tabindex: '-1' }, img)
   }
-  return h('a', { href: att.url, target: '_blank', rel: 'noopener noreferrer' }, 'Attachment')
+  return fileEl(att)
 }
 
 function jumpTo(ev, id) {

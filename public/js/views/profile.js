@@ -1,5 +1,6 @@
 // The profile editor (with photo), coins (balance, free coins), gifts received, and the account.
 import { del, get, patch, post, upload } from '../api.js'
+import { NOT_A_PICTURE } from '../attachments.js'
 import { icon } from '../icons.js'
 import { avatar, fmtDateTime, formDialog, h, plural, uid } from '../dom.js'
 import { disableNotifications, enableNotifications, notificationState } from '../notify.js'
@@ -30,7 +31,8 @@ export function mountProfile(el) {
       photoStatus.textContent = 'Photo updated.'
       paintPhoto()
     } catch (err) {
-      photoStatus.textContent = `Could not set the photo: ${err.message}`
+      // Any file uploads (API.md §16); only an image can be a photo (415 unsupported_type).
+      photoStatus.textContent = err.code === 'unsupported_type' ? `Could not set the photo: ${NOT_A_PICTURE}` : `Could not set the photo: ${err.message}`
     }
   })
   const removePhoto = h('button', { type: 'button', class: 'btn btn-small btn-ghost', onClick: async () => {

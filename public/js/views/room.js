@@ -5,7 +5,7 @@ import { iconLabel } from '../icons.js'
 import { confirmDialog, formDialog, h, plural, roomAvatar, toast, uid } from '../dom.js'
 import { openMenu } from '../menu.js'
 import { focusWhenReady, navigate } from '../router.js'
-import { displayName, emit, on, state } from '../store.js'
+import { displayName, emit, on, rememberUser, state } from '../store.js'
 import { setTitle } from '../title.js'
 import { silencedBlock } from './composer.js'
 import { createConversation } from './conversation.js'
@@ -129,6 +129,8 @@ export function mountRoom(el, idText) {
       canDelete: (m) => m.author_id === state.me.id || rankIn(room, state.me.id) >= 1,
       canReport: (m) => m.author_id !== state.me.id,
       onService,
+      focusId: Number(new URLSearchParams(location.search).get('m')) || null,
+      mentionCandidates: async () => (await get(`/rooms/${id}/members?limit=200`)).items.map((i) => rememberUser(i.user)),
     })
     panel = createMembersPanel({ room: () => room, rank: (uid) => rankIn(room, uid), onChange: refreshSoon, button: membersBtn })
     body.replaceChildren(conv.el, panel.el)

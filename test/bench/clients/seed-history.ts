@@ -1,15 +1,20 @@
 // Writes the history benchmark's data straight into a migrated Parley database: authors, rooms,
 // memberships (the reader is a member of every room) and messages spread at random over the
 // rooms in id order, as a busy server would have written them. One transaction, prepared statements.
+// The text is words (bench/lib/words.ts), so search's prefixes mean something; the database's own
+// triggers index it for search as it is written, as they would for sends.
 import { statSync } from 'node:fs'
 import SQLite from 'better-sqlite3'
 import { serveParent } from '../lib/ipc.js'
+import { benchTexts } from '../lib/words.js'
 
 type Seed = { file: string; readerId: number; rooms: number; messages: number }
 
 // 10 authors per room: enough that pages mix authors, few enough to keep setup quick.
 const AUTHORS_PER_ROOM = 10
 const TEXT_LENGTH = 100
+// 65,536 distinct texts, each used ~15 times in a million: word pairs vary as in real chat.
+const TEXTS = 65_536
 
 function seed(a: Seed) {
   const started = Date.now()
@@ -20,8 +25,7 @@ function seed(a: Seed) {
   // A million messages over the past 30 days, in id order.
   const first = now - 30 * 24 * 3600_000
   const step = Math.max(1, Math.floor((now - first) / a.messages))
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz     ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,'
-  const texts = Array.from({ length: 4096 }, () => Array.from({ length: TEXT_LENGTH }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join(''))
+  const texts = benchTexts(TEXTS, TEXT_LENGTH)
   const roomIds: number[] = []
   const authorsOf: number[][] = []
   db.transaction(() => {
@@ -40,7 +44,7 @@ function seed(a: Seed) {
     for (let i = 0; i < a.messages; i++) {
       const r = Math.floor(Math.random() * a.rooms)
       const authors = authorsOf[r]!
-      message.run(roomIds[r], authors[i % authors.length], texts[i & 4095], first + i * step)
+      message.run(roomIds[r], authors[i % authors.length], texts[i % TEXTS], first + i * step)
     }
     db.prepare(`update rooms set last_activity_at = coalesce((select max(created_at) from messages m where m.room_id = rooms.id), created_at)`).run()
   })()

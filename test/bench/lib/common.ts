@@ -2,6 +2,7 @@
 import { type Child, forkBench } from './ipc.js'
 import { sleep } from './procstat.js'
 import type { Window } from './profile.js'
+import type { HistoryDb } from '../benches/history.js'
 
 export type BenchContext = {
   rounds: number
@@ -13,6 +14,8 @@ export type BenchContext = {
   log: (line: string) => void
   /** Measured phase of each profiled server ('fanout-0', …), to slice its CPU profile. */
   windows: Record<string, Window>
+  /** The million-message database, once written (history and search share it). */
+  historyDb?: Promise<HistoryDb>
 }
 
 /** Sides of a comparison in round i: alternate which goes first, so drift hits both alike. */
