@@ -27,7 +27,9 @@ const runtime = diskRuntime()
 
 describe('one process per DATA_DIR', () => {
   it('a second server on the same DATA_DIR fails at once with a clear message; once the first stops, a new one starts', async () => {
-    const first = await startTestServer()
+    // The lock guards the SQLite file, so this runs on SQLite in the Postgres run too (there,
+    // processes sharing one database is the point: API.md §14).
+    const first = await startTestServer({ DATABASE_URL: '' })
     const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: first.dataDir, SECRET_KEY: 'x'.repeat(40), LOG_LEVEL: 'error' }
     const second = startServer(loadConfig(env), { runtime })
     await expect(second).rejects.toThrow(DataDirLocked)

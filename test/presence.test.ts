@@ -17,7 +17,7 @@ async function pair() {
   expect((await b.client.post(`/api/rooms/${room}/join`)).status).toBe(200)
   // Both were just signed in, so both count as online (keepalive grace); let that lapse.
   server.clock.advance(61_000)
-  server.deps.presence.sweep()
+  await server.deps.presence.sweep()
   return { a, b, cursor: await cursorOf(b.client) }
 }
 
@@ -35,10 +35,10 @@ describe('presence', () => {
     expect((await b.client.get(`/api/users/${a.user.id}`)).body.data.user.online).toBe(true)
 
     server.clock.advance(29_000)
-    server.deps.presence.sweep()
+    await server.deps.presence.sweep()
     expect((await pollOnce(b.client, online.cursor, { types: 'presence' })).events).toEqual([])
     server.clock.advance(2_000)
-    server.deps.presence.sweep()
+    await server.deps.presence.sweep()
     const offline = await pollOnce(b.client, online.cursor, { types: 'presence', timeout: 5 })
     expect(presenceOf(offline.events, a.user.id)).toEqual([false])
     expect(offline.events[0]!.data.last_seen).toMatch(/Z$/)
@@ -55,7 +55,7 @@ describe('presence', () => {
     // a polls, then goes quiet long enough to be offline.
     await cursorOf(a.client)
     server.clock.advance(61_000)
-    server.deps.presence.sweep()
+    await server.deps.presence.sweep()
     const cursor = await cursorOf(b.client)
     // a signs in again on another device: not online yet, and nobody is told.
     const device = server.client()
@@ -78,10 +78,10 @@ describe('presence', () => {
     const got = await pollOnce(b.client, cursor, { types: 'presence', timeout: 5 })
     expect(presenceOf(got.events, a.user.id)).toEqual([true])
     server.clock.advance(59_000)
-    server.deps.presence.sweep()
+    await server.deps.presence.sweep()
     expect((await b.client.get(`/api/users/${a.user.id}`)).body.data.user.online).toBe(true)
     server.clock.advance(2_000)
-    server.deps.presence.sweep()
+    await server.deps.presence.sweep()
     expect((await b.client.get(`/api/users/${a.user.id}`)).body.data.user.online).toBe(false)
   })
 
@@ -89,7 +89,7 @@ describe('presence', () => {
     const { a } = await pair()
     const stranger = await guest(server)
     server.clock.advance(61_000)
-    server.deps.presence.sweep()
+    await server.deps.presence.sweep()
     const c = await cursorOf(stranger.client)
     await a.client.post('/api/me/keepalive')
     expect((await pollOnce(stranger.client, c, { types: 'presence' })).events).toEqual([])
@@ -100,7 +100,7 @@ describe('presence', () => {
     await guest(server, name)
     expect((await server.client().post('/api/auth/guest', { name })).status).toBe(409)
     server.clock.advance(61_000)
-    server.deps.presence.sweep()
+    await server.deps.presence.sweep()
     expect((await server.client().post('/api/auth/guest', { name })).status).toBe(201)
   })
 })

@@ -51,7 +51,7 @@ export class LocalPresence implements Presence {
 
   pollStarted(userId: number) {
     this.state(userId).open++
-    this.refresh(userId)
+    void this.refresh(userId)
   }
 
   pollEnded(userId: number) {
@@ -63,7 +63,7 @@ export class LocalPresence implements Presence {
   /** A keepalive, or a sign-in: the user counts as active for the keepalive grace. */
   touch(userId: number) {
     this.state(userId).lastKeepalive = this.clock.now()
-    this.refresh(userId)
+    void this.refresh(userId)
   }
 
   /** Logout (or deletion): the user is offline now, without waiting for the grace period. */
@@ -72,7 +72,7 @@ export class LocalPresence implements Presence {
     if (!s) return
     s.lastKeepalive = 0
     s.lastPollEnd = 0
-    if (s.open === 0) this.refresh(userId)
+    if (s.open === 0) void this.refresh(userId)
   }
 
   isOnline(userId: number): boolean {
@@ -89,9 +89,12 @@ export class LocalPresence implements Presence {
     return t > 0 ? t : null
   }
 
-  /** Periodic: users whose grace ran out go offline (and are told about). */
-  sweep() {
-    for (const userId of [...this.users.keys()]) this.refresh(userId)
+  /**
+   * Periodic: users whose grace ran out go offline (and are told about). Resolves once those
+   * announcements are out (each saves last_seen first: a round trip on Postgres); never rejects.
+   */
+  sweep(): Promise<void> {
+    return Promise.all([...this.users.keys()].map((userId) => this.refresh(userId))).then(() => undefined)
   }
 
   /** This process sent it: nothing to learn. */
@@ -108,7 +111,8 @@ export class LocalPresence implements Presence {
     return s
   }
 
-  private refresh(userId: number) {
+  /** Announces a change of the user's state, if any; the promise settles when it is out (never rejects). */
+  private refresh(userId: number): Promise<void> | undefined {
     const s = this.users.get(userId)
     if (!s) return
     const online = this.computeOnline(s)
@@ -116,7 +120,7 @@ export class LocalPresence implements Presence {
     s.online = online
     const lastSeen = this.lastSeen(userId) ?? this.clock.now()
     if (!online) this.users.delete(userId)
-    void this.announce(userId, online, lastSeen).catch((err: unknown) => this.log.warn({ err, userId }, 'presence announce failed'))
+    return this.announce(userId, online, lastSeen).catch((err: unknown) => this.log.warn({ err, userId }, 'presence announce failed'))
   }
 
   private async announce(userId: number, online: boolean, lastSeen: number) {
