@@ -87,6 +87,11 @@ export class PostgresStore implements Store {
       let value: T
       try {
         value = await this.db.transaction().execute(async (trx) => {
+          // One writer at a time per site, as on SQLite: the transaction id (assigned at the first
+          // write, after this lock) and every id a sequence hands out then follow commit order, so
+          // message ids ascend in the order their events are delivered (without it, of two
+          // concurrent sends the one that began first could draw the higher message id).
+          await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.parley.writes'))`.execute(trx)
           this.running.set(trx, job)
           try {
             return await fn(trx)
