@@ -82,6 +82,8 @@ describe('web client: rooms and coins', () => {
     await a.page.locator('.toast', { hasText: 'bob sent you a gift: Rose' }).waitFor()
 
     await b.page.getByRole('button', { name: 'Gift' }).click()
+    // The Rose (2 coins) again: the default catalogue's Heart costs 1, which the balance still covers.
+    await dialog.getByText('Rose').click()
     await dialog.getByRole('button', { name: 'Send gift' }).click()
     await dialog.getByText('Not enough coins').waitFor()
     await dialog.getByRole('button', { name: 'Cancel' }).click()
