@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
 import { startIdleProxy } from './helpers/idle-proxy.js'
-import { makeRoom } from './helpers/rooms.js'
+import { join as joinRoom, makeRoom } from './helpers/rooms.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { registerUser } from './helpers/users.js'
 
@@ -78,12 +78,12 @@ describe.each(['node', 'bash'] as const)('the %s example bot', (kind) => {
 
       let sent = 0
       const mentions: number[] = []
-      const say = async (text: string, mention: boolean) => {
+      const say = async (text: string, mention: boolean, by: Client = human.client) => {
         // The human's own sends stay under the limit: one per 5 s at most, as a person types.
         for (;;) {
           // A send whose connection the restart closed is sent again: the same client_id posts once.
           const body = { text, client_id: `h${++sent}` }
-          const res = await human.client.post(`/api/rooms/${room.id}/messages`, body).catch(() => human.client.post(`/api/rooms/${room.id}/messages`, body))
+          const res = await by.post(`/api/rooms/${room.id}/messages`, body).catch(() => by.post(`/api/rooms/${room.id}/messages`, body))
           if (res.status === 201) {
             if (mention) mentions.push(res.body.data.message.id)
             return res.body.data.message.id as number
@@ -134,7 +134,10 @@ describe.each(['node', 'bash'] as const)('the %s example bot', (kind) => {
       await answered(await say(`fresh start, @${botName}`, true))
 
       // Three mentions at once against two sends per 10 s: 429, Retry-After, then the rest.
-      const burst = [await say(`one @${botName}`, true), await say(`two @${botName}`, true), await say(`three @${botName}`, true)]
+      // From three people, each within their own budget, so the three arrive within one window.
+      const others = [(await registerUser(server)).client, (await registerUser(server)).client, (await registerUser(server)).client]
+      for (const c of others) await joinRoom(c, room.id)
+      const burst = [await say(`one @${botName}`, true, others[0]), await say(`two @${botName}`, true, others[1]), await say(`three @${botName}`, true, others[2])]
       for (const id of burst) await answered(id)
 
       // Every mention answered exactly once, nothing else answered.

@@ -21,6 +21,8 @@ const recorded: Recorded[] = []
 
 /** Keeps one answer the Client received, for checkRecordedAnswers. */
 export function recordAnswer(answer: Recorded): void {
+  // Parley never answers 502: that is a proxy in front of it (the cluster test's) with no process to reach.
+  if (answer.status === 502) return
   recorded.push(answer)
 }
 
