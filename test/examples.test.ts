@@ -60,7 +60,9 @@ describe.each(['node', 'bash'] as const)('the %s example bot', (kind) => {
     const dir = mkdtempSync(join(tmpdir(), `parley-bot-${kind}-`))
     temps.push(dir)
     // Two sends per 10 s per user: the bot meets 429 when several mentions come at once.
-    let server: TestServer = await startTestServer({ SEND_RATE_LIMIT: '2' })
+    // On SQLite in the Postgres run too: what is tested is the bots, and a cursor ahead of the log
+    // is 410 on SQLite (on Postgres a process waits for a cursor ahead of it instead).
+    let server: TestServer = await startTestServer({ SEND_RATE_LIMIT: '2', DATABASE_URL: '' })
     // Polls held 4 s, cut after 1.5 s idle: every held poll is cut (a 504 page, or a reset).
     const proxy = await startIdleProxy(server.url, { idleMs: 1500, mode: kind === 'node' ? 'gateway' : 'reset' })
     let bot: Bot | undefined
