@@ -45,7 +45,8 @@ async function drain(client: Client, cursor: string): Promise<Ev[]> {
 
 describe('parley backup and restore', () => {
   it('backs up while the server takes writes, restores with it stopped: acknowledged messages and event cursors intact', async () => {
-    let server: TestServer = await startTestServer({ SEND_RATE_LIMIT: '0' })
+    // SQLite in the Postgres run too: backup and restore copy the SQLite file (with PostgreSQL, pg_dump).
+    let server: TestServer = await startTestServer({ SEND_RATE_LIMIT: '0', DATABASE_URL: '' })
     const { dataDir } = server
     const env = { DATA_DIR: dataDir, SECRET_KEY: SECRET }
     try {
@@ -89,7 +90,7 @@ describe('parley backup and restore', () => {
       expect(await runCli(['restore', file], env, io.io, runtime)).toEqual({ code: 0 })
       expect(io.out[0]).toMatch(/^restored .* the database it replaced is kept as .*parley\.db\.before-restore-/)
       // The same port, so the clients (and their cookie jars) carry on.
-      server = await startTestServer({ SEND_RATE_LIMIT: '0', PORT: String(server.port) }, { dataDir, clock: server.clock })
+      server = await startTestServer({ SEND_RATE_LIMIT: '0', DATABASE_URL: '', PORT: String(server.port) }, { dataDir, clock: server.clock })
 
       // Everything acknowledged before the backup began is back; the copy is one moment: the
       // acknowledged messages up to its newest, none missing.
