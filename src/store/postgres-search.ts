@@ -2,6 +2,7 @@
 // index, joined to messages, with who may see what checked in the same query (as SQLite's).
 import { sql } from 'kysely'
 import type { Db, MessageRow } from '../db/schema.js'
+import { searchScope } from './search-scope.js'
 import type { SearchSpec } from './store.js'
 
 /**
@@ -14,11 +15,7 @@ export function tsQuery(terms: readonly string[]): string {
 }
 
 export async function postgresSearch(db: Db, q: SearchSpec): Promise<MessageRow[]> {
-  const me = q.userId
-  const before = q.before ?? Number.MAX_SAFE_INTEGER
-  const inRoom = q.roomId === undefined ? sql`` : sql`and m.room_id = ${q.roomId}`
-  const withUser =
-    q.withUserId === undefined ? sql`` : sql`and m.peer_lo = ${Math.min(me, q.withUserId)} and m.peer_hi = ${Math.max(me, q.withUserId)}`
+  const { me, before, inRoom, withUser } = searchScope(q)
   const rows = await sql<MessageRow>`
     select m.* from messages m
     left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ${me}

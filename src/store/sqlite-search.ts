@@ -2,6 +2,7 @@
 // in the same query, so a page of results is never cut short by what a reader may not see.
 import { sql } from 'kysely'
 import type { Db, MessageRow } from '../db/schema.js'
+import { searchScope } from './search-scope.js'
 import type { SearchSpec } from './store.js'
 
 /**
@@ -14,11 +15,7 @@ export function ftsMatch(terms: readonly string[]): string {
 }
 
 export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageRow[]> {
-  const me = q.userId
-  const before = q.before ?? Number.MAX_SAFE_INTEGER
-  const inRoom = q.roomId === undefined ? sql`` : sql`and m.room_id = ${q.roomId}`
-  const withUser =
-    q.withUserId === undefined ? sql`` : sql`and m.peer_lo = ${Math.min(me, q.withUserId)} and m.peer_hi = ${Math.max(me, q.withUserId)}`
+  const { me, before, inRoom, withUser } = searchScope(q)
   // The index is walked newest first and stops at the page's end; each hit is checked by primary
   // keys (the message, the reader's membership or dialog state).
   const rows = await sql<MessageRow>`

@@ -1,0 +1,15 @@
+// The parts of a search that do not depend on the index (SQLite's FTS5 or Postgres's tsvector):
+// the reader, the page's upper bound and the optional room or dialog filter, as SQL fragments.
+import { sql } from 'kysely'
+import type { SearchSpec } from './store.js'
+
+export function searchScope(q: SearchSpec) {
+  const me = q.userId
+  return {
+    me,
+    before: q.before ?? Number.MAX_SAFE_INTEGER,
+    inRoom: q.roomId === undefined ? sql`` : sql`and m.room_id = ${q.roomId}`,
+    withUser:
+      q.withUserId === undefined ? sql`` : sql`and m.peer_lo = ${Math.min(me, q.withUserId)} and m.peer_hi = ${Math.max(me, q.withUserId)}`,
+  }
+}
