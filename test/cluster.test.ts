@@ -28,7 +28,7 @@ import { PostgresStore } from '../src/store/postgres.js'
 import type { Position, Store } from '../src/store/store.js'
 import { type ChildServer, startChildServer } from './helpers/child-server.js'
 import { Client } from './helpers/client.js'
-import { adminQuery, queryOn } from './helpers/postgres.js'
+import { adminQuery } from './helpers/postgres.js'
 import { startRandomProxy, type RandomProxy } from './helpers/random-proxy.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 
@@ -167,8 +167,8 @@ function pollForever(tab: Tab): Promise<void> {
 /**
  * Stops the process that is in the middle of a send into the room, with its transaction open and
  * a write done (see the header), until Postgres has ended that transaction; then lets it go on.
- * What it saw is returned and asserted by the test. Without a send into the room while the row is
- * held (every send done), nothing is stopped.
+ * What it saw is returned and asserted by the test. If no send comes into the room while the row
+ * is held (the senders all at their gate), nothing is stopped.
  */
 async function freezeInTransaction(roomId: number, sendsDone: () => boolean): Promise<Freeze> {
   const holder = new pg.Client({ connectionString: databaseUrl })
