@@ -22,6 +22,8 @@ let A: TestServer
 let B: TestServer
 let dir: string
 let database: TestDatabase | undefined
+/** Both servers' settings: a third process of the same site is started with them. */
+let env: Record<string, string>
 
 beforeAll(async () => {
   redis = await startRedis()
@@ -29,7 +31,7 @@ beforeAll(async () => {
   // One database for both: on the Postgres run a schema of the test's own, else one SQLite file.
   database = onPostgres ? await createTestDatabase() : undefined
   const DATABASE_URL = database?.url ?? `sqlite:${joinPath(dir, 'site.db')}`
-  const env = { DATABASE_URL, EVENT_BUS: redis.url, EVENT_BUS_PREFIX: redis.prefix(), SEND_RATE_LIMIT: '3' }
+  env = { DATABASE_URL, EVENT_BUS: redis.url, EVENT_BUS_PREFIX: redis.prefix(), SEND_RATE_LIMIT: '3' }
   A = await startTestServer(env)
   B = await startTestServer(env)
 })
@@ -173,6 +175,20 @@ describe('presence across processes', () => {
     expect(gone.events.map((e) => [e.data.user_id, e.data.online])).toEqual([[a.user.id, false]])
     await until(async () => (await b.client.get(`/api/users/${a.user.id}`)).body.data.user.online === false, 'a offline on A')
     expect((await bB.get(`/api/users/${a.user.id}`)).body.data.user.online).toBe(false)
+  })
+
+  it('a process started after a user came online says they are online from its first answer', async () => {
+    const { a, b } = await pair()
+    await cursorOf(a.client)
+    await until(async () => (await at(b.client, B).get(`/api/users/${a.user.id}`)).body.data.user.online === true, 'a online on B')
+    // C heard no announcement of a's: it learns who is online from Redis as it starts.
+    const C = await startTestServer(env)
+    try {
+      const user = (await at(b.client, C).get(`/api/users/${a.user.id}`)).body.data.user
+      expect([user.online, typeof user.last_seen]).toEqual([true, 'string'])
+    } finally {
+      await C.close()
+    }
   })
 })
 

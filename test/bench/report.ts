@@ -194,11 +194,13 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
       s[label] = { sqlite: a, cluster: b }
       out.push(`| ${label} | ${mmm(a, d)} | ${mmm(b, d)} | ${label.includes('Postgres') || label.includes('non-2xx') || label.includes('expected') ? '' : fmt(b.median / a.median, 2)} |`)
     }
-    out.push('', `(load average at the end of the last round: ${fmt(c.at(-1)!.cluster.fanout.load1, 1)})`)
+    // load1 is read as each side's fan-out ends (before its send run).
+    out.push('', `(1-minute load average as each side's fan-out ended, last round: SQLite ${fmt(c.at(-1)!.sqlite.fanout.load1, 1)}, cluster ${fmt(c.at(-1)!.cluster.fanout.load1, 1)})`)
     summary.cluster = s
   }
 
   out.push('', '### Targets (median over rounds)', '', '| target | measured (min–max) | limit | met |', '|---|---|---|---|')
+  if (targets.length === 0) out.push('| (none among the benchmarks run) | | | |')
   for (const t of targets) {
     const d = t.unit === '×' ? 2 : 0
     out.push(`| ${t.name} | ${fmt(t.value.median, d)}${t.unit === '×' ? '×' : t.unit} (${fmt(t.value.min, d)}–${fmt(t.value.max, d)}) | ${t.op} ${t.limit}${t.unit === '×' ? '×' : t.unit} | ${t.met ? 'yes' : '**no**'} |`)
