@@ -3,7 +3,7 @@
 // Records the delivery latency of every measured message ("m<seq> <sent-ms> …" texts) and the
 // arrival time of the first wake event. Runs until told to stop or its deadline passes.
 import http from 'node:http'
-import { keepAliveAgent } from '../lib/http.js'
+import { type CountingAgent, keepAliveAgent } from '../lib/http.js'
 import { RawConnection } from '../lib/raw-http.js'
 import { notifyParent, serveParent } from '../lib/ipc.js'
 import { nowMs, sleep } from '../lib/procstat.js'
@@ -21,7 +21,7 @@ type Start = {
   raw?: boolean
 }
 
-let agent: http.Agent
+let agent: CountingAgent | undefined
 let stopped = false
 let ready = 0
 let measured = 0
@@ -135,7 +135,8 @@ serveParent(
       }
       return { users: a.cookies.length }
     },
-    counts: () => ({ ready, measured, wakes: wakes.length, errors, polls }),
+    // requests: those through the agent (raw connections, used by idle capacity only, are not counted).
+    counts: () => ({ ready, measured, wakes: wakes.length, errors, polls, requests: agent?.made ?? 0 }),
     stop: () => {
       stopped = true
       agent?.destroy()

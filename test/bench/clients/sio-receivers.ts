@@ -1,15 +1,15 @@
 // Load generator: socket.io-client receivers restricted to HTTP long-polling, each its own
-// engine.io connection (forceNew) over a keep-alive agent. Records the delivery latency of every
-// measured message, like pollers.ts does for Parley.
-import type http from 'node:http'
+// engine.io connection (forceNew), all over the shared keep-alive agent. Records the delivery
+// latency of every measured message, like pollers.ts does for Parley, and counts the requests made
+// (its polls are the GETs; pongs and acks are POSTs).
 import { io, type Socket } from 'socket.io-client'
-import { keepAliveAgent } from '../lib/http.js'
+import { type CountingAgent, keepAliveAgent } from '../lib/http.js'
 import { notifyParent, serveParent } from '../lib/ipc.js'
 import { nowMs } from '../lib/procstat.js'
 
 type Start = { url: string; count: number; connectConcurrency: number }
 
-let agent: http.Agent
+let agent: CountingAgent | undefined
 const sockets: Socket[] = []
 let ready = 0
 let measured = 0
@@ -49,11 +49,12 @@ serveParent(
       void Promise.all(Array.from({ length: a.connectConcurrency }, worker))
       return { users: a.count }
     },
-    counts: () => ({ ready, measured, wakes: 0, errors, polls: 0 }),
+    counts: () => ({ ready, measured, wakes: 0, errors, polls: agent?.gets ?? 0, requests: agent?.made ?? 0 }),
     stop: () => {
       for (const s of sockets) s.io.engine?.close()
+      const polls = agent?.gets ?? 0
       agent?.destroy()
-      return { latencies: Float64Array.from(latencies), wakes: new Float64Array(), measured, errors, polls: 0, statuses: {} }
+      return { latencies: Float64Array.from(latencies), wakes: new Float64Array(), measured, errors, polls, statuses: {} }
     },
   },
   20 * 60_000,
