@@ -3,10 +3,10 @@
 // measured message, like pollers.ts does for Parley, and counts the /meta/connect answers (Faye's
 // poll answers) and every request made.
 import type { Client } from 'faye'
-import { type CountingAgent, keepAliveAgent } from '../lib/http.js'
+import { type CountingAgent, keepAliveAgent, pool } from '../lib/http.js'
 import { FAYE_ROOM, longPollingClient, useAgentForFaye } from '../lib/faye.js'
 import { notifyParent, serveParent } from '../lib/ipc.js'
-import { nowMs } from '../lib/procstat.js'
+import { nowMs, sentAt } from '../lib/procstat.js'
 
 type Start = { url: string; count: number; connectConcurrency: number }
 
@@ -20,10 +20,9 @@ const latencies: number[] = []
 
 function onMessage(data: { text?: string }) {
   const at = nowMs()
-  const text = data.text
-  if (!text || text.charCodeAt(0) !== 109 /* m */) return
-  const sp = text.indexOf(' ')
-  latencies.push(at - Number(text.slice(sp + 1, text.indexOf(' ', sp + 1))))
+  const sent = sentAt(data.text ?? '')
+  if (sent === undefined) return
+  latencies.push(at - sent)
   measured++
 }
 
@@ -32,7 +31,6 @@ serveParent(
     start: (a: Start) => {
       agent = keepAliveAgent()
       useAgentForFaye(agent)
-      let next = 0
       const connectOne = async () => {
         const c = longPollingClient(a.url)
         clients.push(c)
@@ -50,13 +48,7 @@ serveParent(
           errors++
         }
       }
-      const worker = async () => {
-        while (next < a.count) {
-          next++
-          await connectOne()
-        }
-      }
-      void Promise.all(Array.from({ length: a.connectConcurrency }, worker))
+      void pool(Array.from({ length: a.count }), a.connectConcurrency, connectOne)
       return { users: a.count }
     },
     counts: () => ({ ready, measured, errors, polls, requests: agent?.made ?? 0 }),

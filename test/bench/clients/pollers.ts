@@ -6,7 +6,7 @@ import http from 'node:http'
 import { type CountingAgent, keepAliveAgent } from '../lib/http.js'
 import { RawConnection } from '../lib/raw-http.js'
 import { notifyParent, serveParent } from '../lib/ipc.js'
-import { nowMs, sleep } from '../lib/procstat.js'
+import { nowMs, sentAt, sleep } from '../lib/procstat.js'
 
 type Start = {
   url: string
@@ -51,9 +51,8 @@ type Event = { type: string; data: { message?: { text?: string } } }
 function onEvents(events: Event[], at: number, user: { woke: boolean }) {
   for (const e of events) {
     const text = e.type === 'message.created' ? e.data.message?.text : undefined
-    if (text && text.charCodeAt(0) === 109 /* m */) {
-      const sp = text.indexOf(' ')
-      const sent = Number(text.slice(sp + 1, text.indexOf(' ', sp + 1)))
+    const sent = text ? sentAt(text) : undefined
+    if (sent !== undefined) {
       latencies.push(at - sent)
       measured++
     } else if ((e.type === 'room.created' || e.type === 'wake') && !user.woke) {

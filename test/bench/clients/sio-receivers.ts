@@ -3,9 +3,9 @@
 // latency of every measured message, like pollers.ts does for Parley, and counts the requests made
 // (its polls are the GETs; pongs and acks are POSTs).
 import { io, type Socket } from 'socket.io-client'
-import { type CountingAgent, keepAliveAgent } from '../lib/http.js'
+import { type CountingAgent, keepAliveAgent, pool } from '../lib/http.js'
 import { notifyParent, serveParent } from '../lib/ipc.js'
-import { nowMs } from '../lib/procstat.js'
+import { nowMs, sentAt } from '../lib/procstat.js'
 
 type Start = { url: string; count: number; connectConcurrency: number }
 
@@ -18,9 +18,9 @@ const latencies: number[] = []
 
 function onMessage(text: string) {
   const at = nowMs()
-  if (text.charCodeAt(0) !== 109 /* m */) return
-  const sp = text.indexOf(' ')
-  latencies.push(at - Number(text.slice(sp + 1, text.indexOf(' ', sp + 1))))
+  const sent = sentAt(text)
+  if (sent === undefined) return
+  latencies.push(at - sent)
   measured++
 }
 
@@ -28,7 +28,6 @@ serveParent(
   {
     start: async (a: Start) => {
       agent = keepAliveAgent()
-      let next = 0
       const connectOne = () =>
         new Promise<void>((resolve) => {
           const s = io(a.url, { transports: ['polling'], forceNew: true, query: { role: 'receiver' }, agent: agent as never, timeout: 20_000 })
@@ -40,13 +39,7 @@ serveParent(
           })
           s.once('connect_error', () => (errors++, resolve()))
         })
-      const worker = async () => {
-        while (next < a.count) {
-          next++
-          await connectOne()
-        }
-      }
-      void Promise.all(Array.from({ length: a.connectConcurrency }, worker))
+      void pool(Array.from({ length: a.count }), a.connectConcurrency, connectOne)
       return { users: a.count }
     },
     counts: () => ({ ready, measured, wakes: 0, errors, polls: agent?.gets ?? 0, requests: agent?.made ?? 0 }),
