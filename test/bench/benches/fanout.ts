@@ -43,8 +43,8 @@ export type FanoutSide = {
    */
   requestsPerDelivery: number
   /**
-   * CPU of the receiver processes per delivery: a side whose clients are slow batches (and waits)
-   * more, whatever its server costs; Faye's client is the heaviest here.
+   * CPU of the receiver processes per delivery: a side whose clients fall behind batches (and
+   * waits) more, whatever its server costs.
    */
   clientCpuUsPerDelivery: number
   /** Faye: the clients that connected with each connection type (all must be 'long-polling'). */
