@@ -1,6 +1,6 @@
 // Turns the rounds into the printed tables (Markdown, ready for the README) and the JSON summary.
 import type { ClusterRound } from './benches/cluster.js'
-import type { FanoutRound } from './benches/fanout.js'
+import { type FanoutRound, type FanoutSideName, PEERS } from './benches/fanout.js'
 import type { IdleRound } from './benches/idle.js'
 import { type PathsRound, SIDES, type Side } from './benches/paths.js'
 import { SEARCH_SIDES, type SearchRound } from './benches/search.js'
@@ -10,7 +10,7 @@ import { fmt, ratios, type Spread, spread } from './lib/stats.js'
 export type Report = {
   date: string
   code: { commit: string; serverFilesModified: boolean }
-  machine: Record<string, unknown> & { cpu: string; cores: number; node: string }
+  machine: Record<string, unknown> & { cpu: string; cores: number; node: string; loadAverageAtStart: number[] }
   rounds: number
   quick: boolean
   profiled: boolean
@@ -29,6 +29,15 @@ export type Report = {
 
 type Target = { name: string; value: Spread; op: '≤' | '≥' | '<'; limit: number; unit: string; met: boolean }
 
+/**
+ * The figures count only when the 1-minute load average at the start is at most this per core
+ * (0.5 on the 2-core box): the bench's own server and clients already fill both cores during
+ * fan-out, so any other runnable work takes turns with the side being measured.
+ */
+export const QUIET_LOAD_PER_CORE = 0.25
+
+const PEER_LABEL: Record<(typeof PEERS)[number], string> = { socketio: 'socket.io', faye: 'Faye' }
+
 const mmm = (s: Spread, d = 0) => `${fmt(s.min, d)} / **${fmt(s.median, d)}** / ${fmt(s.max, d)}`
 
 function target(name: string, value: Spread, op: Target['op'], limit: number, unit = '×'): Target {
@@ -43,10 +52,22 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
   const summary: Record<string, unknown> = {}
   const code = `${r.code.commit}${r.code.serverFilesModified ? ' + uncommitted server changes' : ''}`
   out.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}; ${r.date.slice(0, 10)}; code ${code}; ${r.rounds} round(s); min / **median** / max over rounds`)
+  const load = r.machine.loadAverageAtStart
+  const quietLimit = QUIET_LOAD_PER_CORE * r.machine.cores
+  const quiet = (load[0] ?? Infinity) <= quietLimit
+  out.push(
+    '',
+    `Load average at start: ${load.join(' ')} (1, 5, 15 min): ${quiet ? `quiet (≤ ${fmt(quietLimit, 2)})` : `**not quiet** (above ${fmt(quietLimit, 2)}): the figures are indications, not results`}`,
+  )
+  summary.quiet = { loadAverageAtStart: load, limit: quietLimit, met: quiet }
 
   const f = r.results.fanout
   if (f) {
-    const pick = (side: 'parley' | 'socketio' | 'bare', k: keyof FanoutRound['parley'], scale = 1) => f.map((x) => ((x[side]?.[k] ?? NaN) as number) * scale)
+    const pick = (side: FanoutSideName, k: keyof FanoutRound['parley'], scale = 1) => f.map((x) => ((x[side]?.[k] ?? NaN) as number) * scale)
+    // The best peer: the one with the lower median CPU per delivery; every "/ best peer" ratio is
+    // against it, paired round by round.
+    const median = (side: FanoutSideName) => spread(pick(side, 'cpuUsPerDelivery')).median
+    const best = PEERS.reduce((a, b) => (median(b) < median(a) ? b : a))
     const rows: Array<[string, keyof FanoutRound['parley'], number, number?]> = [
       ['server CPU per delivery (µs)', 'cpuUsPerDelivery', 1],
       ['latency p50 (ms)', 'p50', 1],
@@ -54,32 +75,35 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
       ['latency max (ms)', 'max', 1],
       ['server CPU busy (% of one core)', 'cpuShare', 0, 100],
       ['messages per poll answer', 'eventsPerPoll', 2],
+      ["requests per delivery (receivers' HTTP requests)", 'requestsPerDelivery', 2],
+      ["receivers' CPU per delivery (µs, client processes)", 'clientCpuUsPerDelivery', 1],
       ['server RSS (MB)', 'rssMB', 0],
       ['storage written per message (KiB)', 'writeBytesPerMessage', 0, 1 / 1024],
       ['deliveries', 'deliveries', 0],
     ]
-    const noRatio = new Set(['writeBytesPerMessage', 'cpuShare', 'eventsPerPoll', 'deliveries'])
+    const noRatio = new Set(['writeBytesPerMessage', 'cpuShare', 'eventsPerPoll', 'requestsPerDelivery', 'clientCpuUsPerDelivery', 'deliveries'])
     out.push(
       '',
       '### Fan-out (500 long-polling receivers, 20 msg/s × 100 chars)',
       '',
-      '| | Parley | socket.io polling | bare node:http long-poll (floor) | Parley / socket.io | floor / socket.io |',
-      '|---|---|---|---|---|---|',
+      `| | Parley | socket.io polling | Faye long-polling | bare node:http long-poll (floor) | Parley / best peer (${PEER_LABEL[best]}) | Parley / floor |`,
+      '|---|---|---|---|---|---|---|',
     )
-    const s: Record<string, unknown> = {}
+    const s: Record<string, unknown> = { bestPeer: best }
     for (const [label, k, d, scale] of rows) {
       const a = pick('parley', k, scale)
-      const b = pick('socketio', k, scale)
-      const c = pick('bare', k, scale)
-      const ra = ratios(a, b)
-      const rc = ratios(c, b)
-      s[k] = { parley: spread(a), socketio: spread(b), bare: spread(c), ratio: ra, floorRatio: rc }
+      const overBest = ratios(a, pick(best, k, scale))
+      const overFloor = ratios(a, pick('bare', k, scale))
+      const sides = Object.fromEntries((['parley', 'socketio', 'faye', 'bare'] as const).map((side) => [side, spread(pick(side, k, scale))]))
+      s[k] = { ...sides, parleyOverBestPeer: overBest, parleyOverFloor: overFloor }
       const rat = (x: Spread) => (noRatio.has(k) ? '' : fmt(x.median, 2))
-      out.push(`| ${label} | ${mmm(spread(a), d)} | ${mmm(spread(b), d)} | ${mmm(spread(c), d)} | ${rat(ra)} | ${rat(rc)} |`)
+      out.push(`| ${label} | ${mmm(sides.parley!, d)} | ${mmm(sides.socketio!, d)} | ${mmm(sides.faye!, d)} | ${mmm(sides.bare!, d)} | ${rat(overBest)} | ${rat(overFloor)} |`)
     }
     summary.fanout = s
-    targets.push(target('fan-out CPU per delivery, Parley / socket.io', ratios(pick('parley', 'cpuUsPerDelivery'), pick('socketio', 'cpuUsPerDelivery')), '≤', 0.6))
-    targets.push(target('fan-out p99 latency, Parley / socket.io', ratios(pick('parley', 'p99'), pick('socketio', 'p99')), '≤', 0.75))
+    const cpu = pick('parley', 'cpuUsPerDelivery')
+    targets.push(target(`fan-out CPU per delivery, Parley / best peer (${PEER_LABEL[best]})`, ratios(cpu, pick(best, 'cpuUsPerDelivery')), '≤', 0.9))
+    targets.push(target('fan-out CPU per delivery, Parley / bare node:http floor', ratios(cpu, pick('bare', 'cpuUsPerDelivery')), '≤', 1.15))
+    targets.push(target(`fan-out p99 latency, Parley / best peer (${PEER_LABEL[best]})`, ratios(pick('parley', 'p99'), pick(best, 'p99')), '≤', 0.75))
   }
 
   const throughput = (title: string, key: 'send' | 'history', rounds: ThroughputRound[], label: string, limit: number) => {
@@ -99,11 +123,11 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     summary[key] = { parley: spread(a), hello: spread(b), ratio: ra, parleyP99: p99, cpuUsPerRequest: { parley: spread(cpuA), hello: spread(cpuB) }, failures: bad }
     targets.push(target(`${label}, Parley / hello world`, ra, '≥', limit))
   }
-  if (r.results.send) throughput('Send throughput (50 connections, POST room message)', 'send', r.results.send, 'sends/s', 0.15)
+  if (r.results.send) throughput('Send throughput (50 connections, POST room message)', 'send', r.results.send, 'sends/s', 0.25)
   if (r.results.history) {
     const h = r.results.history
     const hp = r.params as { history: { messages: number; rooms: number } }
-    throughput(`History (GET newest 50 of a random room; ${fmt(hp.history.messages)} messages in ${fmt(hp.history.rooms)} rooms)`, 'history', h.rounds, 'requests/s', 0.25)
+    throughput(`History (GET newest 50 of a random room; ${fmt(hp.history.messages)} messages in ${fmt(hp.history.rooms)} rooms)`, 'history', h.rounds, 'requests/s', 0.5)
     ;(summary.history as Record<string, unknown>).seedMs = h.seedMs
     ;(summary.history as Record<string, unknown>).dbMB = Math.round(h.dbMB)
   }
@@ -143,8 +167,8 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     out.push(`| server CPU to wake one poll (µs) | ${mmm(spread(i.map((x) => x.parley.wakeCpuUsPerPoll)))} | ${mmm(spread(i.map((x) => x.bare.wakeCpuUsPerPoll)))} | |`)
     out.push(`| held / woken (last round) | ${i.at(-1)!.parley.held} / ${i.at(-1)!.parley.woken} | ${i.at(-1)!.bare.held} / ${i.at(-1)!.bare.woken} | |`)
     summary.idle = { kibPerPoll: { parley: spread(kib('parley')), bare: spread(kib('bare')), ratio: ra }, wakeAllMs: { parley: spread(wake('parley')), bare: spread(wake('bare')) } }
-    targets.push(target('idle RSS per held poll, Parley / bare', ra, '≤', 1.5))
-    targets.push(target('waking all held polls (ms)', spread(wake('parley')), '<', 1000, ' ms'))
+    targets.push(target('idle RSS per held poll, Parley / bare', ra, '≤', 1.2))
+    targets.push(target(`waking all ${fmt(n ?? NaN)} held polls (ms)`, spread(wake('parley')), '≤', 300, ' ms'))
   }
 
   const fp = r.results.paths
@@ -199,7 +223,9 @@ export function report(r: Report): { text: string; json: Record<string, unknown>
     summary.cluster = s
   }
 
-  out.push('', '### Targets (median over rounds)', '', '| target | measured (min–max) | limit | met |', '|---|---|---|---|')
+  out.push('', '### Targets (median over rounds)', '')
+  if (!quiet) out.push(`(not a quiet run: load average ${fmt(load[0] ?? NaN, 2)} at start, above ${fmt(quietLimit, 2)}; these verdicts do not count)`, '')
+  out.push('| target | measured (min–max) | limit | met |', '|---|---|---|---|')
   if (targets.length === 0) out.push('| (none among the benchmarks run) | | | |')
   for (const t of targets) {
     const d = t.unit === '×' ? 2 : 0

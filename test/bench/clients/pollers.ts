@@ -3,10 +3,10 @@
 // Records the delivery latency of every measured message ("m<seq> <sent-ms> …" texts) and the
 // arrival time of the first wake event. Runs until told to stop or its deadline passes.
 import http from 'node:http'
-import { keepAliveAgent } from '../lib/http.js'
+import { type CountingAgent, keepAliveAgent } from '../lib/http.js'
 import { RawConnection } from '../lib/raw-http.js'
 import { notifyParent, serveParent } from '../lib/ipc.js'
-import { nowMs, sleep } from '../lib/procstat.js'
+import { nowMs, sentAt, sleep } from '../lib/procstat.js'
 
 type Start = {
   url: string
@@ -21,7 +21,7 @@ type Start = {
   raw?: boolean
 }
 
-let agent: http.Agent
+let agent: CountingAgent | undefined
 let stopped = false
 let ready = 0
 let measured = 0
@@ -51,9 +51,8 @@ type Event = { type: string; data: { message?: { text?: string } } }
 function onEvents(events: Event[], at: number, user: { woke: boolean }) {
   for (const e of events) {
     const text = e.type === 'message.created' ? e.data.message?.text : undefined
-    if (text && text.charCodeAt(0) === 109 /* m */) {
-      const sp = text.indexOf(' ')
-      const sent = Number(text.slice(sp + 1, text.indexOf(' ', sp + 1)))
+    const sent = text ? sentAt(text) : undefined
+    if (sent !== undefined) {
       latencies.push(at - sent)
       measured++
     } else if ((e.type === 'room.created' || e.type === 'wake') && !user.woke) {
@@ -135,7 +134,8 @@ serveParent(
       }
       return { users: a.cookies.length }
     },
-    counts: () => ({ ready, measured, wakes: wakes.length, errors, polls }),
+    // requests: those through the agent (raw connections, used by idle capacity only, are not counted).
+    counts: () => ({ ready, measured, wakes: wakes.length, errors, polls, requests: agent?.made ?? 0 }),
     stop: () => {
       stopped = true
       agent?.destroy()

@@ -2,11 +2,12 @@
 // for warmupS (texts "w…", not measured) then for measureS (texts "m<seq> <sent-ms> …").
 // Sends on a fixed schedule (open loop), so a slow server shows as latency, not as fewer sends.
 import { io } from 'socket.io-client'
+import { FAYE_ROOM, longPollingClient, useAgentForFaye } from '../lib/faye.js'
 import { keepAliveAgent, request } from '../lib/http.js'
 import { notifyParent, serveParent } from '../lib/ipc.js'
 import { nowMs, sleep } from '../lib/procstat.js'
 
-type Run = { target: 'parley' | 'sio'; url: string; cookie?: string; roomId?: number; rate: number; length: number; warmupS: number; measureS: number }
+type Run = { target: 'parley' | 'sio' | 'faye'; url: string; cookie?: string; roomId?: number; rate: number; length: number; warmupS: number; measureS: number }
 
 function text(kind: 'w' | 'm', seq: number, length: number): string {
   const head = `${kind}${seq} ${nowMs().toFixed(3)} `
@@ -25,6 +26,14 @@ serveParent(
           const r = await request(agent, a.url, 'POST', `/api/rooms/${a.roomId}/messages`, { cookie: a.cookie!, json: { text: t } })
           if (r.status !== 201) failures++
         }
+      } else if (a.target === 'faye') {
+        useAgentForFaye(agent)
+        const client = longPollingClient(a.url)
+        // Handshake and first connect before sending, as the socket.io sender waits for 'connect'.
+        await new Promise<void>((resolve) => client.connect(resolve))
+        // Resolves on the server's acknowledgement of the publication, as Parley's 201 does.
+        send = async (t) => void (await client.publish(FAYE_ROOM, { text: t }))
+        close = () => (client.disconnect(), agent.destroy())
       } else {
         const socket = io(a.url, { transports: ['polling'], forceNew: true, query: { role: 'sender' }, agent: agent as never })
         await new Promise<void>((resolve, reject) => {

@@ -3,8 +3,28 @@ import http from 'node:http'
 
 export type HttpAnswer = { status: number; body: any; text: string; cookie?: string }
 
-export function keepAliveAgent(): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 30_000 })
+/** An agent that counts the requests made through it (a poll, a POST, a handshake: each is one). */
+export class CountingAgent extends http.Agent {
+  /** Requests made so far (not `requests`: node's Agent keeps its queue under that name). */
+  made = 0
+  /** GET requests among them (socket.io's polls: its other requests are POSTs). */
+  gets = 0
+
+  // Not in @types/node, but node:http calls it once for every request made through an agent.
+  addRequest(req: http.ClientRequest, options: unknown): void {
+    this.made++
+    if (req.method === 'GET') this.gets++
+    ;(http.Agent.prototype as unknown as { addRequest: (req: http.ClientRequest, options: unknown) => void }).addRequest.call(this, req, options)
+  }
+}
+
+/**
+ * The one client agent of every side of every benchmark (Parley's pollers and sender, socket.io-
+ * client, Faye's client): keep-alive, and no cap on open or idle sockets, so no side pays for
+ * reconnects (node's default keeps at most 256 idle sockets and closes the rest).
+ */
+export function keepAliveAgent(): CountingAgent {
+  return new CountingAgent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity, keepAliveMsecs: 30_000 })
 }
 
 export function request(

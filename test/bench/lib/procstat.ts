@@ -63,3 +63,10 @@ export async function settle(pid: number, opts: { share?: number; windowMs?: num
 export function nowMs(): number {
   return performance.timeOrigin + performance.now()
 }
+
+/** The send time the sender wrote into a measured text ("m<seq> <sent-ms> …"); undefined for others. */
+export function sentAt(text: string): number | undefined {
+  if (text.charCodeAt(0) !== 109 /* m */) return undefined
+  const sp = text.indexOf(' ')
+  return Number(text.slice(sp + 1, text.indexOf(' ', sp + 1)))
+}
