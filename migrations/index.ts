@@ -10,6 +10,7 @@ import * as m0007 from './0007_event_positions.js'
 import * as m0008 from './0008_sessions_revoked.js'
 import * as m0009 from './0009_files.js'
 import * as m0010 from './0010_gift_catalogue.js'
+import * as m0011 from './0011_search_pending.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_sessions_revoked': m0008,
   '0009_files': m0009,
   '0010_gift_catalogue': m0010,
+  '0011_search_pending': m0011,
 }

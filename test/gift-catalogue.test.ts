@@ -125,7 +125,7 @@ describe('the defaults are added once', () => {
       const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0010'))
       await migrateToLatest(opened.db, before)
       await sql`insert into gifts (name, image_url, price, created_at) values ('Own gift', '/files/x.png', 7, 0)`.execute(opened.db)
-      expect(await migrateToLatest(opened.db)).toEqual(['0010_gift_catalogue'])
+      expect(await migrateToLatest(opened.db)).toContain('0010_gift_catalogue')
       const names = await opened.db.selectFrom('gifts').select('name').execute()
       expect(names).toEqual([{ name: 'Own gift' }])
     } finally {

@@ -1,6 +1,7 @@
 // GET /api/search (API.md §16): full-text (FTS5 on SQLite, tsvector on Postgres), word prefixes, who sees what, highlight,
 // hostile queries, paging; and the index kept in step with every write, edit and delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Trx } from '../src/db/schema.js'
 import { inDb } from './helpers/accounts.js'
 import type { Client } from './helpers/client.js'
 import { makeRoom, roomWith, send, startRoomsServer } from './helpers/rooms.js'
@@ -172,5 +173,44 @@ describe('GET /api/search', () => {
       ? await inDb<{ id: number }>(server, `select id from messages where search @@ to_tsquery('simple', ?) order by id`, [w])
       : await inDb<{ id: number }>(server, `select rowid as id from messages_fts where messages_fts match ? order by rowid`, [`"${w}"`])
     expect(hits.map((r) => r.id)).toEqual([kept.id, edited.id])
+  })
+
+  it('on SQLite a group commit writes the index once, with what each message is at the commit: sent and edited, deleted or rolled back in the same group', async (ctx) => {
+    if (server.deps.config.postgresUrl) return ctx.skip()
+    const a = await guest(server)
+    const room = await makeRoom(a.client)
+    const w = word('gc')
+    const segments = async () => new Set((await inDb<{ segid: number }>(server, 'select distinct segid from messages_fts_idx')).map((r) => r.segid))
+    const before = await segments()
+    const insert = async (trx: Trx, text: string) =>
+      (await trx.insertInto('messages').values({ room_id: room.id, author_id: a.user.id, text, kind: 'user', created_at: Date.now() }).returning('id').executeTakeFirstOrThrow()).id
+    const { store } = server.deps
+    // Queued in one turn of the event loop: one group, one transaction (store/sqlite.ts).
+    const sent = Array.from({ length: 20 }, (_, i) => store.transaction((trx) => insert(trx, `${w} plain${i}`)))
+    const edited = store.transaction(async (trx) => {
+      const id = await insert(trx, `${w} draft`)
+      await trx.updateTable('messages').set({ text: `${w} final`, edited_at: Date.now() }).where('id', '=', id).execute()
+      return id
+    })
+    const deleted = store.transaction(async (trx) => {
+      const id = await insert(trx, `${w} removed`)
+      await trx.updateTable('messages').set({ deleted_at: Date.now() }).where('id', '=', id).execute()
+      return id
+    })
+    const failed = store.transaction(async (trx) => {
+      await insert(trx, `${w} rolledback`)
+      throw new Error('rolled back')
+    })
+    const ids = await Promise.all(sent)
+    await expect(failed).rejects.toThrow('rolled back')
+    const [editedId] = await Promise.all([edited, deleted])
+    const fresh = [...(await segments())].filter((s) => !before.has(s))
+    // One segment flushed for the group (and at most one an automerge made of it): not one per send.
+    expect(fresh.length).toBeLessThanOrEqual(2)
+    const match = async (q: string) => (await inDb<{ id: number }>(server, 'select rowid as id from messages_fts where messages_fts match ? order by rowid', [q])).map((r) => r.id)
+    expect(await match(`"${w}"`)).toEqual([...ids, editedId])
+    expect(await match(`"${w}" AND "final"`)).toEqual([editedId])
+    for (const gone of ['draft', 'removed', 'rolledback']) expect(await match(`"${w}" AND "${gone}"`)).toEqual([])
+    expect(await inDb(server, 'select id from messages_fts_pending')).toEqual([])
   })
 })

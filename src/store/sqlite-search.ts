@@ -1,9 +1,23 @@
 // SqliteStore's search: FTS5 (migrations/0006) joined to messages, with who may see what checked
 // in the same query, so a page of results is never cut short by what a reader may not see.
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import type { Db, MessageRow } from '../db/schema.js'
 import { searchScope } from './search-scope.js'
 import type { SearchSpec } from './store.js'
+
+/**
+ * Writes the messages noted in messages_fts_pending (migration 0011: by the triggers on messages)
+ * into the index, one statement for all, and forgets them. SqliteStore runs it at the end of each
+ * group transaction, before the commit: FTS5 then writes one segment per commit, not one per send.
+ * A cross join: the pending ids first, each message by its key (a plain join let the planner scan
+ * every message and probe the pending ids, a cost growing with the history).
+ */
+export const FLUSH_SEARCH_PENDING: readonly CompiledQuery[] = [
+  CompiledQuery.raw(`insert into messages_fts (rowid, text)
+    select m.id, m.text from messages_fts_pending p cross join messages m on m.id = p.id
+    where m.kind = 'user' and m.text is not null and m.deleted_at is null`),
+  CompiledQuery.raw('delete from messages_fts_pending'),
+]
 
 /**
  * The FTS5 query for the terms: each a quoted string (never an operator: NEAR, AND, OR, NOT, a
