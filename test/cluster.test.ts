@@ -9,11 +9,11 @@
 //
 // The stop is made to land inside a transaction, not left to chance (app transactions last
 // milliseconds): the test holds a room's row locked from a connection of its own, so the next
-// send into that room waits on it with its transaction open and a write done (the message
-// inserted; rooms.last_activity_at is next). That backend is found in pg_stat_activity (blocked by
+// send into that room waits on it with its transaction open (the statement that inserts the
+// message and sets rooms.last_activity_at). That backend is found in pg_stat_activity (blocked by
 // the test's connection), its client port leads to the process (ss), the process is stopped, and
-// only then is the row released: the backend finishes its UPDATE and sits idle in transaction,
-// holding an xid (and the site's write lock), for a client that cannot answer.
+// only then is the row released: the backend finishes that statement and sits idle in
+// transaction, holding an xid (and the site's write lock), for a client that cannot answer.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -179,8 +179,8 @@ async function freezeInTransaction(roomId: number, sendsDone: () => boolean): Pr
   let released = false
   try {
     await holder.query('begin')
-    // no key update: what the send's UPDATE of last_activity_at takes too; the message's insert
-    // (its foreign key takes key share) goes through, the UPDATE waits.
+    // no key update: what the send's UPDATE of last_activity_at takes too (on Postgres, in the
+    // same statement as the message's insert, messages/messages.ts): that statement waits.
     await holder.query('select 1 from rooms where id = $1 for no key update', [roomId])
     const holderPid = ((await holder.query('select pg_backend_pid() as pid')).rows[0] as { pid: number }).pid
     let blocked: { pid: number; client_port: number; query: string } | undefined
@@ -197,7 +197,7 @@ async function freezeInTransaction(roomId: number, sendsDone: () => boolean): Pr
     try {
       await holder.query('commit')
       released = true
-      // The backend finishes its UPDATE and waits for the next statement of a client that is stopped.
+      // The backend finishes its statement and waits for the next one from a client that is stopped.
       let row: { state: string; xid: string | null } | undefined
       do {
         row = (await watcher.query('select state, backend_xid::text as xid from pg_stat_activity where pid = $1', [blocked.pid])).rows[0] as typeof row
@@ -336,7 +336,7 @@ it('every tab receives exactly what the database says, through kills, stops and 
   await Promise.all(tabs.map((t) => t.done))
 
   // The stop landed inside a transaction: a write done, the client stopped; Postgres ended it.
-  expect(freeze).toEqual({ waitingOnRow: true, statement: 'update "rooms"', state: 'idle in transaction', holdsXid: true, process: 'T', endedByPostgres: true })
+  expect(freeze).toEqual({ waitingOnRow: true, statement: 'with "touched" as (update "rooms"', state: 'idle in transaction', holdsXid: true, process: 'T', endedByPostgres: true })
   for (const tab of tabs) {
     expect(tab.ids, `user ${tab.userId}`).toEqual(expected.get(tab))
     // Each tab's user got the messages of their rooms: at least their own sends.

@@ -185,26 +185,34 @@ const memberIds = prepared((db, v: { roomId: number }) =>
     )
     .where('room_id', '=', v.roomId),
 )
-const insertRow = prepared((db, v: Omit<MessageRow, 'id' | 'edited_at' | 'reactions'>) =>
+type NewRow = Omit<MessageRow, 'id' | 'edited_at' | 'reactions'>
+const rowValues = (v: NewRow) => ({
+  room_id: v.room_id,
+  recipient_id: v.recipient_id,
+  peer_lo: v.peer_lo,
+  peer_hi: v.peer_hi,
+  author_id: v.author_id,
+  text: v.text,
+  attachment_id: v.attachment_id,
+  reply_to_id: v.reply_to_id,
+  kind: v.kind,
+  service: v.service,
+  client_id: v.client_id,
+  created_at: v.created_at,
+  read_at: v.read_at,
+  deleted_at: v.deleted_at,
+  mentions: v.mentions,
+})
+const insertRow = prepared((db, v: NewRow) => db.insertInto('messages').values(rowValues(v)).returningAll())
+const touchRoom = prepared((db, v: { roomId: number; now: number }) => db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId))
+// Postgres: the insert and the room's activity time in one statement (a data-modifying CTE), one
+// round trip fewer inside the site's write lock (store/postgres.ts), which every round trip of a
+// send holds longer; SQLite runs the two statements in its own process, where a trip costs nothing.
+const insertTouchingRoom = prepared((db, v: NewRow & { room: number }) =>
   db
+    .with('touched', (d) => d.updateTable('rooms').set({ last_activity_at: v.created_at }).where('id', '=', v.room))
     .insertInto('messages')
-    .values({
-      room_id: v.room_id,
-      recipient_id: v.recipient_id,
-      peer_lo: v.peer_lo,
-      peer_hi: v.peer_hi,
-      author_id: v.author_id,
-      text: v.text,
-      attachment_id: v.attachment_id,
-      reply_to_id: v.reply_to_id,
-      kind: v.kind,
-      service: v.service,
-      client_id: v.client_id,
-      created_at: v.created_at,
-      read_at: v.read_at,
-      deleted_at: v.deleted_at,
-      mentions: v.mentions,
-    })
+    .values(rowValues(v))
     .returningAll(),
 )
 
@@ -243,7 +251,11 @@ export async function postServiceMessage(
 }
 
 type NewMessage = Pick<MessageRow, 'author_id' | 'kind' | 'created_at'> &
-  Partial<Pick<MessageRow, 'room_id' | 'recipient_id' | 'text' | 'attachment_id' | 'reply_to_id' | 'service' | 'client_id'>> & { mentions?: number[] }
+  Partial<Pick<MessageRow, 'room_id' | 'recipient_id' | 'text' | 'attachment_id' | 'reply_to_id' | 'service' | 'client_id'>> & {
+    mentions?: number[]
+    /** A member's send: the room's last_activity_at becomes the message's time. */
+    touchRoom?: boolean
+  }
 
 /**
  * Inserts a room message (room_id) or a direct message (recipient_id); returns the stored row.
@@ -253,7 +265,9 @@ type NewMessage = Pick<MessageRow, 'author_id' | 'kind' | 'created_at'> &
 export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: NewMessage): Promise<MessageRow> {
   const dm = m.recipient_id != null
   if (m.room_id != null) deps.caches.invalidate(trx, 'history', m.room_id)
-  const row = await insertRow.first(trx, {
+  const touch = m.touchRoom === true && m.room_id != null
+  const folded = touch && isPostgres(trx)
+  const values: NewRow = {
     room_id: m.room_id ?? null,
     recipient_id: m.recipient_id ?? null,
     // The pair, smaller id first, indexes a dialog's history whoever wrote each message.
@@ -270,8 +284,10 @@ export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: 
     read_at: null,
     deleted_at: null,
     mentions: encodeIds(m.mentions ?? []),
-  })
+  }
+  const row = folded ? await insertTouchingRoom.first(trx, { ...values, room: m.room_id! }) : await insertRow.first(trx, values)
   if (!row) throw new Error('insert into messages returned no row')
+  if (touch && !folded) await touchRoom.run(trx, { roomId: m.room_id!, now: m.created_at })
   return row
 }
 

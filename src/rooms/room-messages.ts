@@ -34,7 +34,6 @@ const senderIn = prepared((db, v: { roomId: number; userId: number; now: number 
     .select(['m.user_id as member', 's.until'])
     .where('rooms.id', '=', v.roomId),
 )
-const touchRoom = prepared((db, v: { roomId: number; now: number }) => db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId))
 /** The room's live messages the reader has not cleared: every history page reads from these. */
 const visibleMessages = (db: Q, roomId: number, clearedUpTo: number) =>
   db.selectFrom('messages').select(MESSAGE_COLUMNS).where('room_id', '=', roomId).where('deleted_at', 'is', null).where('id', '>', clearedUpTo)
@@ -69,8 +68,8 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
       client_id: input.client_id,
       created_at: now,
       mentions: await findMentions(trx, input.text, { roomId }),
+      touchRoom: true,
     })
-    await touchRoom.run(trx, { roomId, now })
     const message = await toOneMessage(trx, row)
     await deps.events.publish(trx, 'message.created', { message }, await membersNow(deps, trx, roomId))
     return { message, created: true }

@@ -41,13 +41,13 @@ export async function cluster(ctx: BenchContext, p: ClusterParams): Promise<Clus
   const shared = { DATABASE_URL: databaseUrl, EVENT_BUS: `redis://127.0.0.1:${redisPort}`, EVENT_BUS_PREFIX: 'bench:' }
   const backends = () => (onSqlite ? [] : psql(`select pid from pg_stat_activity where datname = '${db}'`).split('\n').filter(Boolean).map(Number))
   const sitePids = (): number[] => [redis.pid!, ...backends()]
-  const open = async (kind: Kind): Promise<Site> => {
+  const open = async (kind: Kind, profDir?: string): Promise<Site> => {
     if (kind === 'sqlite') {
-      const s = await startParley(join(ctx.workDir, 'cluster-sqlite'))
+      const s = await startParley(join(ctx.workDir, 'cluster-sqlite'), { cpuProfDir: profDir && join(profDir, 'sqlite') })
       return { urls: [s.url], pids: [s.pid], servicePids: () => [], stop: s.stop }
     }
     const servers: ParleyServer[] = []
-    for (let i = 0; i < p.processes; i++) servers.push(await startParley(join(ctx.workDir, `cluster-${i}`), { env: shared }))
+    for (let i = 0; i < p.processes; i++) servers.push(await startParley(join(ctx.workDir, `cluster-${i}`), { env: shared, cpuProfDir: profDir && join(profDir, 'cluster') }))
     return { urls: servers.map((s) => s.url), pids: servers.map((s) => s.pid), servicePids: sitePids, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) }
   }
   try {
@@ -71,7 +71,8 @@ export async function cluster(ctx: BenchContext, p: ClusterParams): Promise<Clus
     for (let i = 0; i < ctx.rounds; i++) {
       const round = {} as ClusterRound
       for (const kind of order<Kind>(i, 'sqlite', 'cluster')) {
-        const site = await open(kind)
+        // BENCH_PROFILE=1: each measured process under --cpu-prof, in a folder per side (sqlite, cluster).
+        const site = await open(kind, ctx.profDir && join(ctx.profDir, `cluster-${i}`))
         try {
           const fanout = await fanoutOn(p, site, setups[kind])
           const send = await sendOn(p, site, setups[kind])

@@ -1,6 +1,6 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and says where the busy time went: self time by
 // function and by module, and inclusive time by function (each sample counted once per frame).
-import { readdirSync, readFileSync } from 'node:fs'
+import { type Dirent, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
@@ -86,14 +86,19 @@ export function summarizeProfile(file: string, n = 20, window?: Window): Profile
 }
 
 /** Every profile under dir (one per server process), summarized. */
+/** Every profile in dir and in its subdirectories one level down (the cluster bench's sides). */
 export function summarizeDir(dir: string, n = 20, window?: Window): ProfileSummary[] {
-  let files: string[]
+  let entries: Dirent[]
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))
+    entries = readdirSync(dir, { withFileTypes: true })
   } catch {
     return []
   }
-  return files.map((f) => summarizeProfile(join(dir, f), n, window))
+  const files = entries.filter((e) => e.isFile() && e.name.endsWith('.cpuprofile')).map((e) => join(dir, e.name))
+  for (const sub of entries.filter((e) => e.isDirectory())) {
+    for (const f of readdirSync(join(dir, sub.name))) if (f.endsWith('.cpuprofile')) files.push(join(dir, sub.name, f))
+  }
+  return files.map((f) => summarizeProfile(f, n, window))
 }
 
 export function formatProfile(s: ProfileSummary): string {
