@@ -125,7 +125,7 @@ export type PipelineParts = {
 export class Pipeline {
   constructor(
     readonly log: Logger,
-    private readonly metrics: Pick<Metrics, 'requests' | 'duration'>,
+    private readonly metrics: Pick<Metrics, 'countRequest' | 'duration'>,
     private readonly parts: PipelineParts,
   ) {}
 
@@ -161,7 +161,7 @@ export class Pipeline {
     const route = ex.route ?? ex.routed?.routePath ?? '*'
     const status = ex.status ?? ex.res.statusCode
     const method = ex.method
-    this.metrics.requests.inc({ method, route, status: String(status) })
+    this.metrics.countRequest(method, route, status)
     if (route !== POLL_ROUTE) this.metrics.duration.observe({ method, route }, ms / 1000)
     const level = route === POLL_ROUTE && status < 400 ? 'debug' : 'info'
     // Checked first: the log line's object is not even built when the level is off.
