@@ -5,7 +5,7 @@
 // (errors included). Each is checked against its router route by test/fast-paths.test.ts.
 import { getQueryParams } from 'hono/utils/url'
 import type { z } from 'zod'
-import type { BoundedCache } from '../bounded-cache.js'
+import { BoundedCache } from '../bounded-cache.js'
 import { nodeHeader } from './csrf.js'
 import type { Exchange, FastPath } from './pipeline.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from './session.js'
@@ -64,12 +64,23 @@ export function fastPath<V>(spec: {
   /** The router's pattern of the route (the metrics label). */
   route: string
   match: (ex: Exchange) => V | undefined
+  /**
+   * How many URLs to keep the values of, when `match` depends on the URL alone and `answer`
+   * never changes them: many clients ask for the same URLs (the newest page of a room).
+   */
+  seen?: number
   answer: (ex: Exchange, values: V) => Promise<FastAnswer>
 }): FastPath {
+  const seen = spec.seen ? new BoundedCache<string, V>(spec.seen) : undefined
   return (ex) => {
     if (ex.method !== spec.method) return false
-    const values = spec.match(ex)
-    if (values === undefined) return false
+    const url = ex.req.url ?? ''
+    let values = seen?.get(url)
+    if (values === undefined) {
+      values = spec.match(ex)
+      if (values === undefined) return false
+      seen?.set(url, values)
+    }
     ex.route = spec.route
     spec
       .answer(ex, values)
