@@ -2,7 +2,7 @@ import { getRequestListener } from '@hono/node-server'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { authRoutes, inviteRoutes, meRoutes, userRoutes } from './accounts/routes.js'
-import { checkSession } from './accounts/sessions.js'
+import { checkSession, knownSession } from './accounts/sessions.js'
 import { callRoutes } from './calls/routes.js'
 import { chatRoutes } from './chats/routes.js'
 import { coinRoutes } from './coins/routes.js'
@@ -42,13 +42,17 @@ export type AppOptions = {
 export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   const app = new Hono<AppEnv>()
   const check = (sid: string) => checkSession(deps, sid)
-  const readSession = sessionReader({ config: deps.config, check })
+  const live = (sid: string) => knownSession(deps, sid)
+  const readSession = sessionReader({ config: deps.config, check, known: live })
   const requireUser = sessionAuth(readSession)
-  const recheck = async (sid: string) => {
-    const r = await check(sid)
-    if (r === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
-    if (r === 'expired') throw new ApiError('session_expired', 'This session expired; sign in again.')
-  }
+  // undefined: the session is known good now (no promise, no query); else the check to wait for.
+  const recheck = (sid: string) =>
+    live(sid) !== undefined
+      ? undefined
+      : check(sid).then((r) => {
+          if (r === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
+          if (r === 'expired') throw new ApiError('session_expired', 'This session expired; sign in again.')
+        })
   const bodies = new DataBodies()
   const fast: FastPath[] = opts.fastPaths === false ? [] : [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession, bodies)]
   const pipeline = new Pipeline(deps.log, deps.metrics, { guards: [apiGuard(deps)], fast, router: getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) }),

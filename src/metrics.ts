@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  const tally = new RequestTally()
   return {
     registry,
     requests: new Counter({
@@ -11,7 +12,12 @@ export function createMetrics() {
       help: 'HTTP requests answered, by method, route and status',
       labelNames: ['method', 'route', 'status'] as const,
       registers: [registry],
+      collect() {
+        tally.flush(this)
+      },
     }),
+    /** One request answered: counted in parley_http_requests_total (by the time it is read). */
+    countRequest: (method: string, route: string, status: number) => tally.add(method, route, status),
     duration: new Histogram({
       name: 'parley_http_request_duration_seconds',
       help: 'Time to answer HTTP requests (long polls excluded)',
@@ -25,6 +31,36 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>
+
+/**
+ * Requests answered, counted in plain numbers and handed to the counter when it is read:
+ * prom-client builds and checks a key from the label object on every inc, a cost on every poll.
+ * Bounded as the counter's own series are (methods node:http parses, route patterns, statuses).
+ */
+class RequestTally {
+  /** method → route → status → requests not yet in the counter. */
+  private readonly pending = new Map<string, Map<string, Map<number, number>>>()
+
+  add(method: string, route: string, status: number): void {
+    let byRoute = this.pending.get(method)
+    if (!byRoute) this.pending.set(method, (byRoute = new Map()))
+    let byStatus = byRoute.get(route)
+    if (!byStatus) byRoute.set(route, (byStatus = new Map()))
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1)
+  }
+
+  flush(counter: Counter<'method' | 'route' | 'status'>): void {
+    for (const [method, byRoute] of this.pending) {
+      for (const [route, byStatus] of byRoute) {
+        for (const [status, n] of byStatus) {
+          if (n === 0) continue
+          counter.inc({ method, route, status: String(status) }, n)
+          byStatus.set(status, 0)
+        }
+      }
+    }
+  }
+}
 
 /** Whether a peer address is this machine's loopback (127.0.0.0/8, ::1, or IPv4-mapped 127.x). */
 export function isLoopback(ip: string): boolean {

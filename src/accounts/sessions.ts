@@ -40,6 +40,12 @@ export class SessionCache {
   }
 }
 
+/** The user of a session the cache holds and that has not expired; undefined: ask checkSession. */
+export function knownSession(deps: Pick<AppDeps, 'clock' | 'sessions'>, sid: string): number | undefined {
+  const known = deps.sessions.get(sid)
+  return known && known.expiresAt > deps.clock.now() ? known.userId : undefined
+}
+
 /** The user behind a session id, or why not. */
 export async function checkSession(deps: Pick<AppDeps, 'db' | 'clock' | 'sessions'>, sid: string): Promise<{ userId: number } | 'revoked' | 'expired'> {
   const known = deps.sessions.get(sid)

@@ -92,7 +92,7 @@ export class EventLog {
    * behind moves on even where nothing was for this user).
    */
   async readAfter(userId: number, after: Position, limit = MAX_BATCH): Promise<LogRead> {
-    const recent = this.tail?.after(userId, after, limit)
+    const recent = this.readRecent(userId, after, limit)
     if (recent) return recent
     // Another process may have pruned since this one looked (Postgres: one process prunes).
     this.prunedThrough = await this.store.prunedThrough()
@@ -106,6 +106,11 @@ export class EventLog {
     const bound = latest > after ? latest : after
     const scannedTo = read.scannedTo < bound ? read.scannedTo : bound
     return { events: events.map((e) => committedEvent(e.position, e.type, e.createdAt, e.data, null)), scannedTo }
+  }
+
+  /** readAfter from memory, at once: null when memory does not reach back to `after` (readAfter then reads the store). */
+  readRecent(userId: number, after: Position, limit = MAX_BATCH): LogRead | null {
+    return this.tail?.after(userId, after, limit) ?? null
   }
 
   /** The newest position: where a fresh cursor starts. */

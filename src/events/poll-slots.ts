@@ -4,6 +4,9 @@
 // held ones go on.
 import { ApiError } from '../errors.js'
 
+// 1,024: counts at zero kept beyond twice the polls held, before they are dropped.
+const IDLE_COUNTS = 1024
+
 // 5 s: long enough for a tab's abandoned polls to close, short enough to come back promptly.
 const RETRY_AFTER_S = '5'
 
@@ -35,6 +38,12 @@ export class PollSlots {
     this.total--
     decrement(this.bySession, sessionId)
     decrement(this.byUser, userId)
+    // A count at zero stays (a key deleted and added again on every poll makes the Map rebuild
+    // its table over and over); they go, all at once, when they far outnumber the polls held.
+    if (this.bySession.size > 2 * this.total + IDLE_COUNTS) {
+      dropZeros(this.bySession)
+      dropZeros(this.byUser)
+    }
   }
 
   /** Polls holding a slot now. */
@@ -44,7 +53,9 @@ export class PollSlots {
 }
 
 function decrement<K>(map: Map<K, number>, key: K): void {
-  const n = (map.get(key) ?? 0) - 1
-  if (n > 0) map.set(key, n)
-  else map.delete(key)
+  map.set(key, Math.max(0, (map.get(key) ?? 0) - 1))
+}
+
+function dropZeros<K>(map: Map<K, number>): void {
+  for (const [key, n] of map) if (n === 0) map.delete(key)
 }

@@ -3,14 +3,15 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { AppDeps, AppEnv } from '../deps.js'
 import { ApiError } from '../errors.js'
-import { queryOf, sessionOf } from '../http/fast.js'
+import { BoundedCache } from '../bounded-cache.js'
+import { queryOf, sessionNow, sessionOf } from '../http/fast.js'
 import { type Exchange, type FastPath, JSON_TYPE } from '../http/pipeline.js'
 import type { SessionReader, SignedInSession } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import type { Position } from '../store/store.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
 import type { ClientGone, WakeReason } from './hub.js'
-import { cursorExpired, MAX_BATCH } from './log.js'
+import { cursorExpired, type LogRead, MAX_BATCH } from './log.js'
 import { EVENT_TYPES, type EventType } from './types.js'
 
 export const PollQuery = z.object({
@@ -35,9 +36,12 @@ export const PollQuery = z.object({
 export type PollQuery = z.infer<typeof PollQuery>
 
 export const POLL_ROUTE = '/api/poll'
+// 1,000 poll URLs validated: every client caught up polls with the same cursor, so the same URL.
+const QUERY_CACHE_SIZE = 1000
 const NO_STORE = { 'Cache-Control': 'no-store' }
 const POLL_HEADERS = { 'Content-Type': JSON_TYPE, ...NO_STORE }
-type Recheck = (sid: string) => Promise<unknown>
+/** Whether the session is still good: undefined when known at once, else the check (rejects with the 401). */
+type Recheck = (sid: string) => Promise<unknown> | undefined
 
 /** Every answer of the poll, errors included, is never to be cached. */
 const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -62,16 +66,21 @@ export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
  * held poll. A query the schema refuses goes to the route, which answers the 400.
  */
 export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck: Recheck): FastPath {
+  const queries = new BoundedCache<string, PollQuery>(QUERY_CACHE_SIZE)
   return (ex) => {
     if (ex.path !== POLL_ROUTE || ex.method !== 'GET') return false
-    const q = queryOf(ex, PollQuery)
+    const q = queryOf(ex, PollQuery, queries)
     if (q === undefined) return false
     ex.route = POLL_ROUTE
     ex.always = NO_STORE
     const done: PollDone = (err, body) => (body !== undefined ? ex.send(200, body) : ex.fail(err))
-    sessionOf(ex, readSession)
-      .then((session) => startPoll(deps, session, q, ex, recheck, done))
-      .catch(done)
+    // A session known and good (a client polling on) starts at once; else once it is read.
+    const session = sessionNow(ex, readSession)
+    if (session) startPoll(deps, session, q, ex, recheck, done)
+    else
+      sessionOf(ex, readSession)
+        .then((s) => startPoll(deps, s, q, ex, recheck, done))
+        .catch(done)
     return true
   }
 }
@@ -101,14 +110,7 @@ export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery,
     return done(err)
   }
   deps.presence.pollStarted(session.userId)
-  const poll = new HeldPoll(deps, session.userId, session.sid, start, q, gone, recheck, (err, answer) => {
-    deps.polls.release(session.userId, session.sid)
-    deps.presence.pollEnded(session.userId)
-    if (!answer) return done(err)
-    deps.metrics.eventsDelivered.inc(answer.events.length)
-    done(null, answerBody(answer))
-  })
-  void poll.step()
+  new HeldPoll(deps, session.userId, session.sid, start, q, gone, recheck, done).step()
 }
 
 /**
@@ -131,40 +133,56 @@ class HeldPoll {
     q: PollQuery,
     private readonly gone: ClientGone | undefined,
     private readonly recheck: Recheck,
-    private readonly done: (err: unknown, answer?: Answer) => void,
+    private readonly done: PollDone,
   ) {
     this.cursor = start
     this.types = q.types
     this.deadline = deps.clock.now() + q.timeout * 1000
   }
 
-  /** Answers with the events after the cursor, or waits for the hub to call woken. */
-  async step(): Promise<void> {
+  /**
+   * Answers with the events after the cursor, or waits for the hub to call woken. At once when
+   * memory holds what it needs (no promise per poll); a read of the store goes on when it is done.
+   */
+  step(): void {
     try {
       for (;;) {
-        const { events, next } = await collect(this.deps, this.userId, this.cursor, this.types)
-        this.cursor = next
-        if (events.length > 0) {
-          // Revoked or expired while this poll waited: the events are not this session's to get.
-          if (this.waited) await this.recheck(this.sessionId)
-          return this.settle(null, { events, cursor: encodeCursor(next) })
+        const read = collect(this.deps, this.userId, this.cursor, this.types)
+        if (read instanceof Promise) {
+          read.then((r) => this.collected(r) && this.step()).catch((err: unknown) => this.settle(err))
+          return
         }
-        // An event committed after our read but before we wait would otherwise sleep until timeout.
-        if (this.deps.hub.latestFor(this.userId) > next.d) continue
-        const left = this.deadline - this.deps.clock.now()
-        if (left <= 0 || this.deps.hub.isClosing) return this.settle(null, this.nothing())
-        return this.deps.hub.wait(this.userId, this.sessionId, left, this.gone, this.woken)
+        if (!this.collected(read)) return
       }
     } catch (err) {
       this.settle(err)
     }
   }
 
+  /** Answers or waits with what collect read; true to read again (an event came in meanwhile). */
+  private collected({ events, next }: Collected): boolean {
+    this.cursor = next
+    if (events.length > 0) {
+      const answer = { events, cursor: encodeCursor(next) }
+      // Revoked or expired while this poll waited: the events are not this session's to get.
+      const check = this.waited ? this.recheck(this.sessionId) : undefined
+      if (check) check.then(() => this.settle(null, answer)).catch((err: unknown) => this.settle(err))
+      else this.settle(null, answer)
+      return false
+    }
+    // An event committed after our read but before we wait would otherwise sleep until timeout.
+    if (this.deps.hub.latestFor(this.userId) > next.d) return true
+    const left = this.deadline - this.deps.clock.now()
+    if (left <= 0 || this.deps.hub.isClosing) this.settle(null, this.nothing())
+    else this.deps.hub.wait(this.userId, this.sessionId, left, this.gone, this.woken)
+    return false
+  }
+
   private readonly woken = (reason: WakeReason) => {
     this.waited = true
-    if (reason === 'event') void this.step()
+    if (reason === 'event') this.step()
     // The session was signed out: checkSession throws the 401 that fits (revoked, expired).
-    else if (reason === 'revoked') this.recheck(this.sessionId).then(() => this.step(), (err: unknown) => this.settle(err))
+    else if (reason === 'revoked') Promise.resolve(this.recheck(this.sessionId)).then(() => this.step(), (err: unknown) => this.settle(err))
     else this.settle(null, this.nothing())
   }
 
@@ -172,10 +190,15 @@ class HeldPoll {
     return { events: [], cursor: encodeCursor(this.cursor) }
   }
 
+  /** Gives the slot and the presence back, and answers (once). */
   private settle(err: unknown, answer?: Answer) {
     if (this.settled) return
     this.settled = true
-    this.done(err, answer)
+    this.deps.polls.release(this.userId, this.sessionId)
+    this.deps.presence.pollEnded(this.userId)
+    if (!answer) return this.done(err)
+    this.deps.metrics.eventsDelivered.inc(answer.events.length)
+    this.done(null, answerBody(answer))
   }
 }
 
@@ -186,22 +209,45 @@ export function answerBody(a: Answer): string {
   return `{"data":{"events":[${a.events.join(',')}],"cursor":${JSON.stringify(a.cursor)}}}`
 }
 
-/** Durable events after the cursor (skipping filtered types, advancing past them), then ephemeral ones. */
-async function collect(deps: AppDeps, userId: number, from: Cursor, types: Set<EventType> | undefined) {
-  const events: string[] = []
-  let d: Position = from.d
+type Collected = { events: string[]; next: Cursor }
+/** What collect has read so far: the events' JSON, and how far the durable log was scanned. */
+type Read = { events: string[]; d: Position }
+
+/**
+ * Durable events after the cursor (skipping filtered types, advancing past them), then ephemeral
+ * ones: at once when memory (the log's tail) holds them, else a promise of them.
+ */
+function collect(deps: AppDeps, userId: number, from: Cursor, types: Set<EventType> | undefined): Collected | Promise<Collected> {
+  const read: Read = { events: [], d: from.d }
   // Nothing announced for this user past the cursor (and nothing older than this process's
   // subscription unread): skip the read. This keeps a poll with nothing new free of database queries.
   const nothingNew = deps.events.knownSince(from.d) && deps.hub.latestFor(userId) <= from.d
   for (let more = !nothingNew; more; ) {
-    const batch = await deps.events.readAfter(userId, d, MAX_BATCH - events.length)
-    for (const e of batch.events) if (!types || types.has(e.type)) events.push(e.json)
-    const progressed = batch.scannedTo > d
-    d = batch.scannedTo
-    // Nothing for this poll yet (filtered types, or a window of the log with nothing for this
-    // user): read on to the end of the log rather than hold with events still unread.
-    more = progressed && events.length === 0 && d < deps.events.latestPosition()
+    const batch = deps.events.readRecent(userId, read.d, MAX_BATCH - read.events.length)
+    if (!batch) return collectStored(deps, userId, from, types, read)
+    more = took(deps, read, batch, types)
   }
+  return withEphemeral(deps, userId, from, types, read)
+}
+
+/** collect, on from where memory does not reach back: the store is read. */
+async function collectStored(deps: AppDeps, userId: number, from: Cursor, types: Set<EventType> | undefined, read: Read): Promise<Collected> {
+  for (let more = true; more; ) more = took(deps, read, await deps.events.readAfter(userId, read.d, MAX_BATCH - read.events.length), types)
+  return withEphemeral(deps, userId, from, types, read)
+}
+
+/** Adds a batch of the log to what was read; true to read on. */
+function took(deps: AppDeps, read: Read, batch: LogRead, types: Set<EventType> | undefined): boolean {
+  for (const e of batch.events) if (!types || types.has(e.type)) read.events.push(e.json)
+  const progressed = batch.scannedTo > read.d
+  read.d = batch.scannedTo
+  // Nothing for this poll yet (filtered types, or a window of the log with nothing for this
+  // user): read on to the end of the log rather than hold with events still unread.
+  return progressed && read.events.length === 0 && read.d < deps.events.latestPosition()
+}
+
+/** The ephemeral events after the cursor, after the durable ones read. */
+function withEphemeral(deps: AppDeps, userId: number, from: Cursor, types: Set<EventType> | undefined, { events, d }: Read): Collected {
   let e = from.e
   if (events.length < MAX_BATCH) {
     for (const ev of deps.hub.ephemeralAfter(userId, from.e).slice(0, MAX_BATCH - events.length)) {

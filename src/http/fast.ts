@@ -5,6 +5,7 @@
 // (errors included). Each is checked against its router route by test/fast-paths.test.ts.
 import { getQueryParams } from 'hono/utils/url'
 import type { z } from 'zod'
+import { BoundedCache } from '../bounded-cache.js'
 import { nodeHeader } from './csrf.js'
 import type { Exchange, FastPath } from './pipeline.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from './session.js'
@@ -16,12 +17,18 @@ export type FastAnswer = { status: number; body: string; type?: string }
 /**
  * The query of the request validated by `schema`, as the router's validate('query', schema)
  * reads it (Hono's own query parser, the first value of each key); undefined if it fails.
+ * `seen`: queries already validated, by URL (many clients poll the same URL: the same cursor),
+ * for a schema whose output is never changed by its users.
  */
-export function queryOf<S extends z.ZodType>(ex: Exchange, schema: S): z.output<S> | undefined {
+export function queryOf<S extends z.ZodType>(ex: Exchange, schema: S, seen?: BoundedCache<string, z.output<S>>): z.output<S> | undefined {
   const url = ex.req.url ?? ''
+  const known = seen?.get(url)
+  if (known !== undefined) return known
   const raw = url.includes('?') ? firstValues(getQueryParams(`http://host${url}`) as Record<string, string[]>) : {}
   const parsed = schema.safeParse(raw)
-  return parsed.success ? parsed.data : undefined
+  if (!parsed.success) return undefined
+  seen?.set(url, parsed.data)
+  return parsed.data
 }
 
 /** The path parameters of `pattern`'s named groups validated by `schema`; undefined if either fails. */
@@ -35,6 +42,11 @@ export function paramsOf<S extends z.ZodType>(ex: Exchange, pattern: RegExp, sch
 /** The signed-in session of the request's cookie, as the router's requireUser reads it. */
 export function sessionOf(ex: Exchange, readSession: SessionReader): Promise<SignedInSession> {
   return readSession(sessionCookieOf(nodeHeader(ex.req, 'cookie')))
+}
+
+/** The same session at once when it is already known and good; undefined: ask sessionOf. */
+export function sessionNow(ex: Exchange, readSession: SessionReader): SignedInSession | undefined {
+  return readSession.now(sessionCookieOf(nodeHeader(ex.req, 'cookie')))
 }
 
 /** The JSON body of the request validated by `schema`, as the router's validate('json', schema) reads it. */
@@ -52,12 +64,23 @@ export function fastPath<V>(spec: {
   /** The router's pattern of the route (the metrics label). */
   route: string
   match: (ex: Exchange) => V | undefined
+  /**
+   * How many URLs to keep the values of, when `match` depends on the URL alone and `answer`
+   * never changes them: many clients ask for the same URLs (the newest page of a room).
+   */
+  seen?: number
   answer: (ex: Exchange, values: V) => Promise<FastAnswer>
 }): FastPath {
+  const seen = spec.seen ? new BoundedCache<string, V>(spec.seen) : undefined
   return (ex) => {
     if (ex.method !== spec.method) return false
-    const values = spec.match(ex)
-    if (values === undefined) return false
+    const url = ex.req.url ?? ''
+    let values = seen?.get(url)
+    if (values === undefined) {
+      values = spec.match(ex)
+      if (values === undefined) return false
+      seen?.set(url, values)
+    }
     ex.route = spec.route
     spec
       .answer(ex, values)

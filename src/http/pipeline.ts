@@ -72,8 +72,17 @@ export class Exchange implements ClientGone {
    * header goes into the one writeHead (node:http merges headers set beforehand more slowly).
    */
   send(status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>): void {
-    const security = this.path.startsWith('/api/') ? API_HEADERS : PAGE_HEADERS
-    writeAnswer(this.res, status, body, { ...security, 'Content-Type': type, 'X-Request-Id': this.id, ...this.always, ...headers })
+    const res = this.res
+    if (!res.headersSent && !res.destroyed) {
+      // One flat list of names and values (node:http's writeHead takes it as it is): no header
+      // object is built per answer. A later header replaces an earlier one of the same name.
+      const list = [...(this.path.startsWith('/api/') ? API_LIST : PAGE_LIST), 'Content-Type', type, 'X-Request-Id', this.id]
+      if (this.always) putHeaders(list, this.always)
+      if (headers) putHeaders(list, headers)
+      list.push('Content-Length', String(Buffer.byteLength(body)))
+      res.writeHead(status, list)
+      res.end(body)
+    }
     this.status ??= status
     this.pipeline.finished(this)
   }
@@ -116,7 +125,7 @@ export type PipelineParts = {
 export class Pipeline {
   constructor(
     readonly log: Logger,
-    private readonly metrics: Pick<Metrics, 'requests' | 'duration'>,
+    private readonly metrics: Pick<Metrics, 'countRequest' | 'duration'>,
     private readonly parts: PipelineParts,
   ) {}
 
@@ -152,7 +161,7 @@ export class Pipeline {
     const route = ex.route ?? ex.routed?.routePath ?? '*'
     const status = ex.status ?? ex.res.statusCode
     const method = ex.method
-    this.metrics.requests.inc({ method, route, status: String(status) })
+    this.metrics.countRequest(method, route, status)
     if (route !== POLL_ROUTE) this.metrics.duration.observe({ method, route }, ms / 1000)
     const level = route === POLL_ROUTE && status < 400 ? 'debug' : 'info'
     // Checked first: the log line's object is not even built when the level is off.
@@ -171,9 +180,17 @@ function renameAlias(req: IncomingMessage, aliases: Readonly<Record<string, stri
   }
 }
 
-/** Writes a whole answer from node:http, unless the client is gone or something answered already. */
-export function writeAnswer(res: ServerResponse, status: number, body: string, headers: Record<string, string>) {
-  if (res.headersSent || res.destroyed) return
-  res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) })
-  res.end(body)
+/** The security headers of API.md §13 as writeHead's flat list of names and values. */
+const API_LIST: readonly string[] = Object.entries(API_HEADERS).flat()
+const PAGE_LIST: readonly string[] = Object.entries(PAGE_HEADERS).flat()
+
+/** Adds headers to a flat list, each replacing one of the same name already in it. */
+function putHeaders(list: string[], headers: Readonly<Record<string, string>>): void {
+  for (const name in headers) {
+    const value = headers[name]!
+    let i = 0
+    while (i < list.length && list[i] !== name) i += 2
+    if (i < list.length) list[i + 1] = value
+    else list.push(name, value)
+  }
 }

@@ -56,12 +56,12 @@ export type SignedInSession = { userId: number; sid: string }
  * session_revoked / session_expired when the row says so. Shared by requireUser and the poll's
  * fast path, so both use one cache of unsealed cookies.
  */
-export function sessionReader(opts: { config: Pick<Config, 'secretKey'>; check: SessionCheck }) {
+export function sessionReader(opts: { config: Pick<Config, 'secretKey'>; check: SessionCheck; known?: KnownSession }) {
   // Unsealing is costly (key derivation, HMAC, AES; README, Benchmarks, has the figure); a long-polling
   // client presents the same cookie every few seconds, so remember what each cookie unsealed to.
   // Only cookies that unsealed are kept; the session row still decides on every request.
   const unsealed = new BoundedCache<string, string>(UNSEAL_CACHE_SIZE)
-  return async (sealed: string | undefined): Promise<SignedInSession> => {
+  const read = async (sealed: string | undefined): Promise<SignedInSession> => {
     if (!sealed) throw new ApiError('not_signed_in', 'Sign in first.')
     let sid = unsealed.get(sealed) ?? null
     if (sid === null) {
@@ -74,8 +74,20 @@ export function sessionReader(opts: { config: Pick<Config, 'secretKey'>; check: 
     if (result === 'expired') throw new ApiError('session_expired', 'This session expired; sign in again.')
     return { userId: result.userId, sid }
   }
+  /**
+   * The same session at once, when both the cookie and the session are already known and good
+   * (a long-polling client's every poll); undefined otherwise, and read() then decides.
+   */
+  const now = (sealed: string | undefined): SignedInSession | undefined => {
+    const sid = sealed && opts.known ? unsealed.get(sealed) : undefined
+    const userId = sid === undefined ? undefined : opts.known!(sid)
+    return userId === undefined ? undefined : { userId, sid: sid! }
+  }
+  return Object.assign(read, { now })
 }
 export type SessionReader = ReturnType<typeof sessionReader>
+/** The user of a session already known to be live (the session cache, no query), or undefined. */
+export type KnownSession = (sid: string) => number | undefined
 
 /** requireUser: sets c.var.userId and c.var.sessionId, or answers 401 as sessionReader says. */
 export function sessionAuth(read: SessionReader): MiddlewareHandler<AppEnv> {
