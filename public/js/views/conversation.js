@@ -357,10 +357,10 @@ export function createConversation(opts) {
     clearTimeout(readTimer)
     readTimer = setTimeout(markRead, 300)
   }
-  async function markRead() {
+  async function markRead(seenBeforeHiding = false) {
     readTimer = null
-    // Read means seen: the tab is visible and the newest messages are on screen.
-    if (document.visibilityState !== 'visible' || messages.size === 0 || !nearBottom() || hasNewer) return
+    // Read means seen: the tab is visible (or was, when the read was due) and the newest messages are on screen.
+    if ((!seenBeforeHiding && document.visibilityState !== 'visible') || messages.size === 0 || !nearBottom() || hasNewer) return
     const latest = Math.max(...messages.keys())
     if (latest <= readUpTo) return
     readUpTo = latest
@@ -371,7 +371,13 @@ export function createConversation(opts) {
       if (err.status === 0) readUpTo = 0 // try again with the next message
     }
   }
-  const onVisible = () => markReadSoon()
+  // Hidden right after a message came in: it was on screen, so it counts as read (as on leaving).
+  const onVisible = () => {
+    if (document.visibilityState !== 'hidden') return markReadSoon()
+    if (readTimer === null) return
+    clearTimeout(readTimer)
+    markRead(true)
+  }
   document.addEventListener('visibilitychange', onVisible)
 
   // --- live events -------------------------------------------------------------------------
