@@ -23,30 +23,28 @@ export interface EphemeralEvent {
 /** Tells a held poll that its client went away (the connection closed before the answer). */
 export interface ClientGone {
   readonly gone: boolean
-  listen(fn: () => void): void
-  unlisten(fn: () => void): void
+  /** Who to tell when the client leaves from now on (one at a time); undefined: nobody. */
+  watch(w: { clientLeft(): void } | undefined): void
 }
 
 // 250 ms: held polls time out on a shared tick of this period (a poll with timeout=N answers
 // within N to N+0.25 s) instead of one timer each: 10,000 held polls keep one timer, not 10,000.
 export const TICK_MS = 250
 
-/** One held poll. Its fields are all it keeps: no closures beyond `abort`. */
-class Waiter {
-  readonly abort = () => this.finish('aborted')
-  constructor(
-    readonly hub: Hub,
-    readonly userId: number,
-    readonly sessionId: string,
-    readonly deadline: number,
-    readonly gone: ClientGone | undefined,
-    readonly resolve: (reason: WakeReason) => void,
-  ) {}
-  finish(reason: WakeReason) {
-    this.gone?.unlisten(this.abort)
-    this.hub.forget(this)
-    this.resolve(reason)
-  }
+/**
+ * A held poll as the hub keeps it: the poll's own object, so a wait adds no record and no
+ * closure beside it (a server holds 10,000 polls).
+ */
+export interface Waiting {
+  readonly userId: number
+  readonly sessionId: string
+  readonly gone: ClientGone | undefined
+  /** When the wait times out (performance.now() ms): set by wait. */
+  until: number
+  /** Called once per wait, by the first of: an event, a revocation, the timeout, the client leaving, shutdown. */
+  woken(reason: WakeReason): void
+  /** From `gone`: the client left. */
+  clientLeft(): void
 }
 
 /** Events share one TTL, so a list in seq order expires from its front. */
@@ -57,7 +55,7 @@ function dropExpired(list: EphemeralEvent[], now: number) {
 }
 
 export class Hub {
-  private readonly waiters = new Map<number, Set<Waiter>>()
+  private readonly waiters = new Map<number, Set<Waiting>>()
   private readonly latestByUser = new Map<number, Position>()
   /** The newest position for every signed-in user ('' = none since start, before every position). */
   private latestEveryone: Position = ''
@@ -81,48 +79,51 @@ export class Hub {
   }
 
   /**
-   * Calls `woken` once, when an event for userId commits, the session is revoked, the time is
-   * up, the client goes away, or the server shuts down — whichever is first. A callback, not a
-   * promise: a held poll then keeps no suspended async function (10,000 of them are held at once).
+   * Calls `w.woken` once, when an event for its user commits, the session is revoked, the time
+   * is up, the client goes away (w.clientLeft, from w.gone), or the server shuts down — whichever
+   * is first. A callback, not a promise: a held poll then keeps no suspended async function.
    */
-  wait(userId: number, sessionId: string, timeoutMs: number, gone: ClientGone | undefined, woken: (reason: WakeReason) => void): void {
-    if (this.closing) return woken('shutdown')
-    if (gone?.gone) return woken('aborted')
-    const waiter = new Waiter(this, userId, sessionId, performance.now() + timeoutMs, gone, woken)
-    let set = this.waiters.get(userId)
-    if (!set) this.waiters.set(userId, (set = new Set()))
-    set.add(waiter)
-    gone?.listen(waiter.abort)
+  wait(w: Waiting, timeoutMs: number): void {
+    if (this.closing) return w.woken('shutdown')
+    if (w.gone?.gone) return w.woken('aborted')
+    w.until = performance.now() + timeoutMs
+    let set = this.waiters.get(w.userId)
+    if (!set) this.waiters.set(w.userId, (set = new Set()))
+    set.add(w)
+    w.gone?.watch(w)
     this.ticker ??= setInterval(() => this.tick(), TICK_MS)
   }
 
-  /** Drops a finished waiter (called by the waiter itself). */
-  forget(waiter: Waiter) {
-    const set = this.waiters.get(waiter.userId)
-    if (set?.delete(waiter) && set.size === 0) this.waiters.delete(waiter.userId)
+  /** Ends a wait with this reason; nothing if it ended already. */
+  finish(w: Waiting, reason: WakeReason): void {
+    const set = this.waiters.get(w.userId)
+    if (!set?.delete(w)) return
+    if (set.size === 0) this.waiters.delete(w.userId)
     if (this.waiters.size === 0 && this.ticker) {
       clearInterval(this.ticker)
       this.ticker = undefined
     }
+    w.gone?.watch(undefined)
+    w.woken(reason)
   }
 
   /** Times out the held polls whose deadline passed. */
   private tick() {
     const now = performance.now()
-    for (const set of [...this.waiters.values()]) for (const w of [...set]) if (w.deadline <= now) w.finish('timeout')
+    for (const set of [...this.waiters.values()]) for (const w of [...set]) if (w.until <= now) this.finish(w, 'timeout')
   }
 
   /** Ends the held polls of these sessions (or all of the user's) so they answer 401 at once. */
   revoke(userId: number, sessionIds?: readonly string[]): void {
     for (const w of [...(this.waiters.get(userId) ?? [])]) {
-      if (!sessionIds || sessionIds.includes(w.sessionId)) w.finish('revoked')
+      if (!sessionIds || sessionIds.includes(w.sessionId)) this.finish(w, 'revoked')
     }
   }
 
   /** SIGTERM: every held poll answers with what it has. */
   shutdown(): void {
     this.closing = true
-    for (const set of [...this.waiters.values()]) for (const w of [...set]) w.finish('shutdown')
+    for (const set of [...this.waiters.values()]) for (const w of [...set]) this.finish(w, 'shutdown')
   }
 
   /** Number of polls held now (metrics). */
@@ -191,6 +192,6 @@ export class Hub {
 
   private wakeUser(userId: number) {
     const set = this.waiters.get(userId)
-    if (set) for (const w of [...set]) w.finish('event')
+    if (set) for (const w of [...set]) this.finish(w, 'event')
   }
 }

@@ -47,6 +47,8 @@ export class Exchange implements ClientGone {
   status: number | undefined
   /** Whether the metrics and the log line are written. */
   logged = false
+  /** Told if the client leaves before the answer (a held poll). */
+  private watcher: { clientLeft(): void } | undefined
 
   constructor(
     readonly req: IncomingMessage,
@@ -97,12 +99,22 @@ export class Exchange implements ClientGone {
   get gone(): boolean {
     return this.res.destroyed && !this.res.writableFinished
   }
-  listen(fn: () => void): void {
-    this.res.on('close', fn)
+  watch(w: { clientLeft(): void } | undefined): void {
+    this.watcher = w
   }
-  unlisten(fn: () => void): void {
-    this.res.off('close', fn)
+
+  /** The response's 'close': the request is no longer in flight, and a watcher hears if it was cut. */
+  closed(): void {
+    this.pipeline.settled()
+    const w = this.watcher
+    this.watcher = undefined
+    if (w && !this.res.writableFinished) w.clientLeft()
   }
+}
+
+/** The one 'close' listener of every response: a function shared by all, not a closure per request. */
+function responseClosed(this: ServerResponse): void {
+  ;(this.req as Carrier)[EXCHANGE]?.closed()
 }
 
 /** A fast path: takes the request (true) and answers it through ex.send / ex.fail, or leaves it (false). */
@@ -123,6 +135,11 @@ export type PipelineParts = {
 }
 
 export class Pipeline {
+  /** Requests whose response has not closed yet. */
+  private open = 0
+  /** Called each time the last request in flight closes (a drain cuts the idle connections then). */
+  onIdle: (() => void) | undefined
+
   constructor(
     readonly log: Logger,
     private readonly metrics: Pick<Metrics, 'countRequest' | 'duration'>,
@@ -134,6 +151,8 @@ export class Pipeline {
     if (this.parts.aliases) renameAlias(req, this.parts.aliases)
     const ex = new Exchange(req, res, this)
     ;(req as Carrier)[EXCHANGE] = ex
+    this.open++
+    res.on('close', responseClosed)
     try {
       for (const guard of this.parts.guards) guard(ex)
       for (const fast of this.parts.fast) if (fast(ex)) return
@@ -144,6 +163,16 @@ export class Pipeline {
     } catch (err) {
       ex.fail(err)
     }
+  }
+
+  /** Requests in flight: their responses have not closed yet. */
+  get inFlight(): number {
+    return this.open
+  }
+
+  /** A response closed (from Exchange.closed). */
+  settled(): void {
+    if (--this.open === 0) this.onIdle?.()
   }
 
   /** The exchange of a request the router is answering. */
