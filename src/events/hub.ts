@@ -47,6 +47,9 @@ export interface Waiting {
   clientLeft(): void
 }
 
+/** What ephemeralAfter answers most of the time, without an array made per poll. */
+const NO_EPHEMERAL: readonly EphemeralEvent[] = Object.freeze([])
+
 /** Events share one TTL, so a list in seq order expires from its front. */
 function dropExpired(list: EphemeralEvent[], now: number) {
   let n = 0
@@ -158,10 +161,10 @@ export class Hub {
   }
 
   /** The user's ephemeral events after seq that have not expired. */
-  ephemeralAfter(userId: number, seq: number): EphemeralEvent[] {
+  ephemeralAfter(userId: number, seq: number): readonly EphemeralEvent[] {
     const list = this.ephemeralByUser.get(userId)
     // Lists hold events in seq order: the common case (nothing newer than the cursor) is one compare.
-    if (!list || list.length === 0 || list[list.length - 1]!.seq <= seq) return []
+    if (!list || list.length === 0 || list[list.length - 1]!.seq <= seq) return NO_EPHEMERAL
     dropExpired(list, this.clock.now())
     let i = list.length
     while (i > 0 && list[i - 1]!.seq > seq) i--

@@ -255,12 +255,14 @@ function took(deps: AppDeps, read: Read, batch: LogRead, types: Set<EventType> |
 /** The ephemeral events after the cursor, after the durable ones read. */
 function withEphemeral(deps: AppDeps, userId: number, from: Cursor, types: Set<EventType> | undefined, { events, d }: Read): Collected {
   let e = from.e
-  if (events.length < MAX_BATCH) {
-    for (const ev of deps.hub.ephemeralAfter(userId, from.e).slice(0, MAX_BATCH - events.length)) {
-      e = ev.seq
-      if (types && !types.has(ev.type)) continue
-      events.push(JSON.stringify({ id: encodeCursor({ d, e: ev.seq }), type: ev.type, at: new Date(ev.at).toISOString(), data: ev.data }))
-    }
+  // The ephemeral events that fit in the batch (a filtered one takes its place too).
+  const room = MAX_BATCH - events.length
+  const ephemeral = room > 0 ? deps.hub.ephemeralAfter(userId, from.e) : []
+  for (let i = 0; i < ephemeral.length && i < room; i++) {
+    const ev = ephemeral[i]!
+    e = ev.seq
+    if (types && !types.has(ev.type)) continue
+    events.push(JSON.stringify({ id: encodeCursor({ d, e: ev.seq }), type: ev.type, at: new Date(ev.at).toISOString(), data: ev.data }))
   }
   return { events, next: { d, e } }
 }
