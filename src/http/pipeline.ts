@@ -78,10 +78,9 @@ export class Exchange implements ClientGone {
     if (!res.headersSent && !res.destroyed) {
       // One flat list of names and values (node:http's writeHead takes it as it is): no header
       // object is built per answer. A later header replaces an earlier one of the same name.
-      const list = [...(this.path.startsWith('/api/') ? API_LIST : PAGE_LIST), 'Content-Type', type, 'X-Request-Id', this.id]
-      if (this.always) putHeaders(list, this.always)
+      const list = this.pipeline.headersOf(this.path, type, this.always).slice()
       if (headers) putHeaders(list, headers)
-      list.push('Content-Length', String(Buffer.byteLength(body)))
+      list.push('X-Request-Id', this.id, 'Content-Length', String(Buffer.byteLength(body)))
       res.writeHead(status, list)
       res.end(body)
     }
@@ -139,6 +138,9 @@ export class Pipeline {
   private open = 0
   /** Called each time the last request in flight closes (a drain cuts the idle connections then). */
   onIdle: (() => void) | undefined
+  /** headersOf's lists, by the route's always-headers (a few constant objects), then by type. */
+  private readonly apiHeaders = new Map<object, Map<string, readonly string[]>>()
+  private readonly pageHeaders = new Map<object, Map<string, readonly string[]>>()
 
   constructor(
     readonly log: Logger,
@@ -163,6 +165,24 @@ export class Pipeline {
     } catch (err) {
       ex.fail(err)
     }
+  }
+
+  /**
+   * The headers every answer of this kind carries (security headers, Content-Type, the route's
+   * own), as writeHead's flat list: made once per kind, not per answer.
+   */
+  headersOf(path: string, type: string, always: Record<string, string> | undefined): readonly string[] {
+    const api = path.startsWith('/api/')
+    const kinds = api ? this.apiHeaders : this.pageHeaders
+    let byType = kinds.get(always ?? NONE)
+    if (!byType) kinds.set(always ?? NONE, (byType = new Map()))
+    let list = byType.get(type)
+    if (!list) {
+      const made = [...(api ? API_LIST : PAGE_LIST), 'Content-Type', type]
+      if (always) putHeaders(made, always)
+      byType.set(type, (list = made))
+    }
+    return list
   }
 
   /** Requests in flight: their responses have not closed yet. */
@@ -209,6 +229,7 @@ function renameAlias(req: IncomingMessage, aliases: Readonly<Record<string, stri
   }
 }
 
+const NONE = {}
 /** The security headers of API.md §13 as writeHead's flat list of names and values. */
 const API_LIST: readonly string[] = Object.entries(API_HEADERS).flat()
 const PAGE_LIST: readonly string[] = Object.entries(PAGE_HEADERS).flat()
