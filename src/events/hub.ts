@@ -58,7 +58,8 @@ function dropExpired(list: EphemeralEvent[], now: number) {
 }
 
 export class Hub {
-  private readonly waiters = new Map<number, Set<Waiting>>()
+  /** Each user's held polls: the poll itself (most users hold one), or a Set of several. */
+  private readonly waiters = new Map<number, Waiting | Set<Waiting>>()
   private readonly latestByUser = new Map<number, Position>()
   /** The newest position for every signed-in user ('' = none since start, before every position). */
   private latestEveryone: Position = ''
@@ -90,18 +91,21 @@ export class Hub {
     if (this.closing) return w.woken('shutdown')
     if (w.gone?.gone) return w.woken('aborted')
     w.until = performance.now() + timeoutMs
-    let set = this.waiters.get(w.userId)
-    if (!set) this.waiters.set(w.userId, (set = new Set()))
-    set.add(w)
+    const held = this.waiters.get(w.userId)
+    if (held === undefined) this.waiters.set(w.userId, w)
+    else if (held instanceof Set) held.add(w)
+    else this.waiters.set(w.userId, new Set([held, w]))
     w.gone?.watch(w)
     this.ticker ??= setInterval(() => this.tick(), TICK_MS)
   }
 
   /** Ends a wait with this reason; nothing if it ended already. */
   finish(w: Waiting, reason: WakeReason): void {
-    const set = this.waiters.get(w.userId)
-    if (!set?.delete(w)) return
-    if (set.size === 0) this.waiters.delete(w.userId)
+    const held = this.waiters.get(w.userId)
+    if (held === w) this.waiters.delete(w.userId)
+    else if (held instanceof Set && held.delete(w)) {
+      if (held.size === 0) this.waiters.delete(w.userId)
+    } else return
     if (this.waiters.size === 0 && this.ticker) {
       clearInterval(this.ticker)
       this.ticker = undefined
@@ -113,12 +117,12 @@ export class Hub {
   /** Times out the held polls whose deadline passed. */
   private tick() {
     const now = performance.now()
-    for (const set of [...this.waiters.values()]) for (const w of [...set]) if (w.until <= now) this.finish(w, 'timeout')
+    for (const w of this.all()) if (w.until <= now) this.finish(w, 'timeout')
   }
 
   /** Ends the held polls of these sessions (or all of the user's) so they answer 401 at once. */
   revoke(userId: number, sessionIds?: readonly string[]): void {
-    for (const w of [...(this.waiters.get(userId) ?? [])]) {
+    for (const w of this.heldBy(userId)) {
       if (!sessionIds || sessionIds.includes(w.sessionId)) this.finish(w, 'revoked')
     }
   }
@@ -126,13 +130,13 @@ export class Hub {
   /** SIGTERM: every held poll answers with what it has. */
   shutdown(): void {
     this.closing = true
-    for (const set of [...this.waiters.values()]) for (const w of [...set]) this.finish(w, 'shutdown')
+    for (const w of this.all()) this.finish(w, 'shutdown')
   }
 
   /** Number of polls held now (metrics). */
   heldPolls(): number {
     let n = 0
-    for (const set of this.waiters.values()) n += set.size
+    for (const held of this.waiters.values()) n += held instanceof Set ? held.size : 1
     return n
   }
 
@@ -194,7 +198,22 @@ export class Hub {
   }
 
   private wakeUser(userId: number) {
-    const set = this.waiters.get(userId)
-    if (set) for (const w of [...set]) this.finish(w, 'event')
+    for (const w of this.heldBy(userId)) this.finish(w, 'event')
+  }
+
+  /** The user's held polls, as a list that stays as it is while they finish. */
+  private heldBy(userId: number): Waiting[] {
+    const held = this.waiters.get(userId)
+    return held === undefined ? [] : held instanceof Set ? [...held] : [held]
+  }
+
+  /** Every held poll, as such a list. */
+  private all(): Waiting[] {
+    const list: Waiting[] = []
+    for (const held of this.waiters.values()) {
+      if (held instanceof Set) for (const w of held) list.push(w)
+      else list.push(held)
+    }
+    return list
   }
 }
