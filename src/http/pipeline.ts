@@ -229,6 +229,7 @@ function renameAlias(req: IncomingMessage, aliases: Readonly<Record<string, stri
   }
 }
 
+/** headersOf's key for answers without always-headers. */
 const NONE = {}
 /** The security headers of API.md §13 as writeHead's flat list of names and values. */
 const API_LIST: readonly string[] = Object.entries(API_HEADERS).flat()
