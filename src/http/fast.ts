@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net'
 import { getQueryParams } from 'hono/utils/url'
 import type { z } from 'zod'
+import { sameText } from '../accounts/crypto.js'
 import { BoundedCache } from '../bounded-cache.js'
 import { nodeHeader } from './csrf.js'
 import type { Exchange, FastPath } from './pipeline.js'
@@ -53,13 +54,15 @@ type Remembering = Socket & { [LAST_SESSION]?: { header: string; session: Signed
  * The same session at once when it is already known and good; undefined: ask sessionOf. A
  * client sends the same Cookie header on every poll of its connection: that header is compared
  * with the last one whole, rather than the sealed value cut out of it and looked up by its
- * ~300 bytes; the session itself is still checked each time (revoked, expired).
+ * ~300 bytes; the session itself is still checked each time (revoked, expired). The compare
+ * runs in constant time: behind a proxy that pools its upstream connections, the last header on
+ * a connection may be another client's.
  */
 export function sessionNow(ex: Exchange, readSession: SessionReader): SignedInSession | undefined {
   const header = nodeHeader(ex.req, 'cookie')
   const socket = ex.req.socket as Remembering | null
   const last = socket?.[LAST_SESSION]
-  if (last !== undefined && last.header === header) return readSession.still(last.session) ? last.session : undefined
+  if (last !== undefined && header !== undefined && sameText(last.header, header)) return readSession.still(last.session) ? last.session : undefined
   const session = readSession.now(sessionCookieOf(header))
   if (session && header && socket) socket[LAST_SESSION] = { header, session }
   return session
