@@ -24,11 +24,11 @@ describe('migration 0012 (SQLite)', () => {
   let dir = ''
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('rebuilds the index with the messages already there, and its down rebuilds the index it replaced', async () => {
+  it('rebuilds the index with the messages already there without the pending table, and its down brings back the index and table it replaced', async () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-search-index-'))
     const { db, close } = openDatabase(join(dir, 'parley.db'))
     try {
-      const { '0012_search_prefixes': _, ...before } = migrations
+      const { '0012_search_index': _, ...before } = migrations
       await migrateToLatest(db, before)
       await sql`insert into users (kind, guest_name, created_at) values ('guest', 'a', 0)`.execute(db)
       await sql`insert into messages (author_id, recipient_id, peer_lo, peer_hi, text, kind, created_at) values (1, 1, 1, 1, 'Deployment done', 'user', 0), (1, 1, 1, 1, 'Deploy later', 'user', 0)`.execute(db)
@@ -36,18 +36,24 @@ describe('migration 0012 (SQLite)', () => {
       await sql`insert into messages_fts (rowid, text) select id, text from messages`.execute(db)
       await sql`delete from messages_fts_pending`.execute(db)
       const hits = async (q: string) => (await sql<{ id: number }>`select rowid as id from messages_fts where messages_fts match ${q} order by rowid`.execute(db)).rows.map((r) => r.id)
+      const tables = async () => (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db)).rows.map((r) => r.name)
       const prefixes = async () => (await sql<{ v: string }>`select sql as v from sqlite_master where name = 'messages_fts'`.execute(db)).rows[0]!.v.match(/prefix='([^']*)'/)![1]
 
-      expect(await migrateToLatest(db)).toEqual(['0012_search_prefixes'])
+      expect(await migrateToLatest(db)).toEqual(['0012_search_index'])
       expect(await prefixes()).toBe('2 3 4 5')
       expect(await hits('"deplo"*')).toEqual([1, 2])
       expect(await hits('"deploym"*')).toEqual([1])
+      // Nothing noted per message any more (store/sqlite-search.ts FLUSH_SEARCH_INDEX).
+      expect(await tables()).not.toContain('messages_fts_pending')
 
       const down = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateDown()
       expect(down.error).toBeUndefined()
       expect(await prefixes()).toBe('2 3')
       expect(await hits('"deplo"*')).toEqual([1, 2])
       expect(await hits('"later"')).toEqual([2])
+      expect(await tables()).toContain('messages_fts_pending')
+      await sql`insert into messages (author_id, recipient_id, peer_lo, peer_hi, text, kind, created_at) values (1, 1, 1, 1, 'noted', 'user', 0)`.execute(db)
+      expect((await sql<{ id: number }>`select id from messages_fts_pending`.execute(db)).rows).toEqual([{ id: 3 }])
     } finally {
       await close()
     }

@@ -228,6 +228,5 @@ describe('GET /api/search', () => {
     expect(await match(`"${w}"`)).toEqual([...ids, editedId])
     expect(await match(`"${w}" AND "final"`)).toEqual([editedId])
     for (const gone of ['draft', 'removed', 'rolledback']) expect(await match(`"${w}" AND "${gone}"`)).toEqual([])
-    expect(await inDb(server, 'select id from messages_fts_pending')).toEqual([])
   })
 })

@@ -7,11 +7,8 @@ import { searchScope } from './search-scope.js'
 import type { SearchSpec } from './store.js'
 
 /**
- * Writes the messages noted in messages_fts_pending (migration 0011: by the triggers on messages)
- * into the index, one statement for all, and forgets them. SqliteStore runs it at the end of each
- * group transaction, before the commit: FTS5 then writes one segment per commit, not one per send.
- * A cross join: the pending ids first, each message by its key (a plain join let the planner scan
- * every message and probe the pending ids, a cost growing with the history).
+ * Migration 0011's way, kept for its `down` and for 0012 moving off it: writes the messages noted
+ * in messages_fts_pending into the index and forgets them.
  */
 export const FLUSH_SEARCH_PENDING: readonly CompiledQuery[] = [
   CompiledQuery.raw(`insert into messages_fts (rowid, text)
@@ -19,6 +16,18 @@ export const FLUSH_SEARCH_PENDING: readonly CompiledQuery[] = [
     where m.kind = 'user' and m.text is not null and m.deleted_at is null`),
   CompiledQuery.raw('delete from messages_fts_pending'),
 ]
+
+/**
+ * Writes the messages newer than the index's newest into it (migration 0012), one statement for
+ * all. SqliteStore runs it at the end of each group transaction, before the commit: FTS5 then
+ * writes one segment per commit, not one per send. The index's newest id is the last key of its
+ * docsize table (one row per indexed message), so nothing is noted per send; ids only grow
+ * (AUTOINCREMENT), and an edit or a delete at or below that id changes the index at once
+ * (0012's triggers). Also indexes what another writer (a script, a seeded database) left.
+ */
+export const FLUSH_SEARCH_INDEX = CompiledQuery.raw(`insert into messages_fts (rowid, text)
+  select id, text from messages where id > (select coalesce(max(id), 0) from messages_fts_docsize)
+    and kind = 'user' and text is not null and deleted_at is null`)
 
 /**
  * The FTS5 query for the terms: each a quoted string (never an operator: NEAR, AND, OR, NOT, a
