@@ -29,6 +29,26 @@ export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]
 /** Whether a word of a message matches a term as the index does: a prefix, or one character exactly. */
 const matches = (word: string, term: string) => (term.length > 1 ? word.startsWith(term) : word === term)
 
+/** Whether some word of text matches the term as the index would match it (a prefix, or one character exactly). */
+export function hasWord(text: string, term: string): boolean {
+  if (ASCII.test(text)) return hasAsciiWord(text.toLowerCase(), term)
+  for (const m of text.matchAll(WORD)) if (matches(fold(m[0]), term)) return true
+  return false
+}
+
+// ASCII text, the common case, without folding word by word: its words are runs of letters and
+// digits, and folding one is lower-casing it.
+const ASCII = /^[\x00-\x7f]*$/
+const ALNUM = /[a-z0-9]/
+function hasAsciiWord(lower: string, term: string): boolean {
+  for (let at = lower.indexOf(term); at >= 0; at = lower.indexOf(term, at + 1)) {
+    if (at > 0 && ALNUM.test(lower[at - 1]!)) continue
+    if (term.length === 1 && ALNUM.test(lower[at + 1] ?? '')) continue
+    return true
+  }
+  return false
+}
+
 /**
  * The text HTML-escaped, with each word that matches a term wrapped in <mark>…</mark> (API.md §16):
  * safe to insert as HTML whatever the text holds.

@@ -2,15 +2,13 @@
 // in the same query, so a page of results is never cut short by what a reader may not see.
 import { CompiledQuery, sql } from 'kysely'
 import type { Db, MessageRow } from '../db/schema.js'
+import { hasWord } from '../search/terms.js'
 import { searchScope } from './search-scope.js'
 import type { SearchSpec } from './store.js'
 
 /**
- * Writes the messages noted in messages_fts_pending (migration 0011: by the triggers on messages)
- * into the index, one statement for all, and forgets them. SqliteStore runs it at the end of each
- * group transaction, before the commit: FTS5 then writes one segment per commit, not one per send.
- * A cross join: the pending ids first, each message by its key (a plain join let the planner scan
- * every message and probe the pending ids, a cost growing with the history).
+ * Migration 0011's way, kept for its `down` and for 0012 moving off it: writes the messages noted
+ * in messages_fts_pending into the index and forgets them.
  */
 export const FLUSH_SEARCH_PENDING: readonly CompiledQuery[] = [
   CompiledQuery.raw(`insert into messages_fts (rowid, text)
@@ -18,6 +16,18 @@ export const FLUSH_SEARCH_PENDING: readonly CompiledQuery[] = [
     where m.kind = 'user' and m.text is not null and m.deleted_at is null`),
   CompiledQuery.raw('delete from messages_fts_pending'),
 ]
+
+/**
+ * Writes the messages newer than the index's newest into it (migration 0012), one statement for
+ * all. SqliteStore runs it at the end of each group transaction, before the commit: FTS5 then
+ * writes one segment per commit, not one per send. The index's newest id is the last key of its
+ * docsize table (one row per indexed message), so nothing is noted per send; ids only grow
+ * (AUTOINCREMENT), and an edit or a delete at or below that id changes the index at once
+ * (0012's triggers). Also indexes what another writer (a script, a seeded database) left.
+ */
+export const FLUSH_SEARCH_INDEX = CompiledQuery.raw(`insert into messages_fts (rowid, text)
+  select id, text from messages where id > (select coalesce(max(id), 0) from messages_fts_docsize)
+    and kind = 'user' and text is not null and deleted_at is null`)
 
 /**
  * The FTS5 query for the terms: each a quoted string (never an operator: NEAR, AND, OR, NOT, a
@@ -28,8 +38,38 @@ export function ftsMatch(terms: readonly string[]): string {
   return terms.map((t) => `"${t.replaceAll('"', '""')}"${t.length > 1 ? '*' : ''}`).join(' AND ')
 }
 
+// Migration 0012: FTS5 keeps prefix indexes for 2 to 5 letters; a longer term is asked by its
+// first 5 and checked in JS, since FTS5 answers a prefix it has no index for only after merging the
+// posting lists of every word that starts with it, through the whole history.
+const INDEXED_PREFIX = 5
+// Candidates read per query while checking longer terms, and how many before the rest is left to
+// FTS5's own merge: a term rare among the words sharing its first 5 letters would otherwise walk
+// most of those words' messages. The merge's cost is that of the term's own posting lists.
+const CANDIDATES = 100
+const MAX_CANDIDATES = 400
+
 export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageRow[]> {
-  const { me, before, inRoom, withUser } = searchScope(q)
+  let { before } = searchScope(q)
+  const long = q.terms.filter((t) => t.length > INDEXED_PREFIX)
+  if (long.length === 0) return page(db, q, ftsMatch(q.terms), before, q.limit)
+  const cut = ftsMatch([...new Set(q.terms.map((t) => t.slice(0, INDEXED_PREFIX)))])
+  const found: MessageRow[] = []
+  for (let walked = 0; walked < MAX_CANDIDATES; walked += CANDIDATES) {
+    const rows = await page(db, q, cut, before, CANDIDATES)
+    for (const row of rows) {
+      if (!long.every((t) => hasWord(row.text ?? '', t))) continue
+      found.push(row)
+      if (found.length === q.limit) return found
+    }
+    if (rows.length < CANDIDATES) return found
+    before = rows.at(-1)!.id
+  }
+  return found.concat(await page(db, q, ftsMatch(q.terms), before, q.limit - found.length))
+}
+
+/** The newest `limit` messages below `before` that match the FTS5 query and the reader may see. */
+async function page(db: Db, q: SearchSpec, match: string, before: number, limit: number): Promise<MessageRow[]> {
+  const { me, inRoom, withUser } = searchScope(q)
   // The index is walked newest first and stops at the page's end; each hit is checked by primary
   // keys (the message, the reader's membership or dialog state).
   const rows = await sql<MessageRow>`
@@ -38,13 +78,13 @@ export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageRow[]>
     left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ${me}
     left join dialog_state ds on m.room_id is null and ds.user_id = ${me}
       and ds.peer_id = (case when m.author_id = ${me} then m.recipient_id else m.author_id end)
-    where messages_fts match ${ftsMatch(q.terms)}
+    where messages_fts match ${match}
       and f.rowid < ${before}
       and m.deleted_at is null and m.kind = 'user'
       and ((m.room_id is not null and rm.user_id is not null and m.id > rm.cleared_up_to)
         or (m.room_id is null and (m.author_id = ${me} or m.recipient_id = ${me}) and m.id > coalesce(ds.cleared_up_to, 0)))
       ${inRoom} ${withUser}
     order by f.rowid desc
-    limit ${q.limit}`.execute(db)
+    limit ${limit}`.execute(db)
   return rows.rows
 }

@@ -12,7 +12,7 @@ import type { Logger } from 'pino'
 import { prepared } from '../db/prepared.js'
 import type { Db, Trx } from '../db/schema.js'
 import type { DurableType } from '../events/types.js'
-import { FLUSH_SEARCH_PENDING, sqliteSearch } from './sqlite-search.js'
+import { FLUSH_SEARCH_INDEX, sqliteSearch } from './sqlite-search.js'
 import type { EventAudience, Position, SearchSpec, Store, StoredEvent } from './store.js'
 
 // 11 base-36 digits: 36^11 ≈ 1.3e17 event ids, and a position that sorts as a string.
@@ -81,11 +81,9 @@ export class SqliteStore implements Store {
   async init(): Promise<void> {
     const row = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst()
     this.maxId = Math.max(Number(row?.max ?? 0), idOf(await this.prunedThrough()))
-    // Messages written by something other than this store (a script, a seeded database) wait in
-    // messages_fts_pending: into the index before the first search.
-    await this.db.transaction().execute(async (trx) => {
-      for (const q of FLUSH_SEARCH_PENDING) await trx.executeQuery(q)
-    })
+    // Messages written by something other than this store (a script, a seeded database) and not
+    // indexed yet: into the index before the first search.
+    await this.db.executeQuery(FLUSH_SEARCH_INDEX)
   }
 
   isPosition(s: string): boolean {
@@ -151,8 +149,8 @@ export class SqliteStore implements Store {
           }
         }
         this.running.delete(trx)
-        // The group's messages into the search index: one FTS5 segment per commit (migration 0011).
-        for (const q of FLUSH_SEARCH_PENDING) await trx.executeQuery(q)
+        // The group's messages into the search index: one FTS5 segment per commit (migration 0012).
+        await trx.executeQuery(FLUSH_SEARCH_INDEX)
       })
       this.commits++
     } catch (error) {

@@ -1,12 +1,11 @@
 // Writes the history benchmark's data straight into a migrated Parley database: authors, rooms,
 // memberships (the reader is a member of every room) and messages spread at random over the
 // rooms in id order, as a busy server would have written them. One transaction, prepared statements.
-// The text is words (bench/lib/words.ts), so search's prefixes mean something; the database's own
-// triggers note each message for the search index, and the store's own statements index them
-// before the transaction commits, as they would for a group of sends.
+// The text is words (bench/lib/words.ts), so search's prefixes mean something; the store's own
+// statement indexes them before the transaction commits, as they would for a group of sends.
 import { statSync } from 'node:fs'
 import SQLite from 'better-sqlite3'
-import { FLUSH_SEARCH_PENDING } from '../../../src/store/sqlite-search.js'
+import { FLUSH_SEARCH_INDEX } from '../../../src/store/sqlite-search.js'
 import { serveParent } from '../lib/ipc.js'
 import { benchTexts } from '../lib/words.js'
 
@@ -48,7 +47,7 @@ function seed(a: Seed) {
       const authors = authorsOf[r]!
       message.run(roomIds[r], authors[i % authors.length], texts[i % TEXTS], first + i * step)
     }
-    for (const q of FLUSH_SEARCH_PENDING) db.prepare(q.sql).run()
+    db.prepare(FLUSH_SEARCH_INDEX.sql).run()
     db.prepare(`update rooms set last_activity_at = coalesce((select max(created_at) from messages m where m.room_id = rooms.id), created_at)`).run()
   })()
   db.pragma('wal_checkpoint(TRUNCATE)')

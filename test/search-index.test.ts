@@ -1,0 +1,61 @@
+// The SQLite search index's pieces: hasWord (how a word longer than the index's prefixes is checked,
+// store/sqlite-search.ts) agrees with highlight, and migration 0012 rebuilds the index both ways.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Migrator, sql } from 'kysely'
+import { afterEach, describe, expect, it } from 'vitest'
+import { migrations } from '../migrations/index.js'
+import { migrateToLatest } from '../src/db/migrate.js'
+import { openDatabase } from '../src/db/open.js'
+import { hasWord, highlight } from '../src/search/terms.js'
+
+describe('hasWord', () => {
+  it('finds a word starting with the term (one letter: the whole word) exactly where highlight marks one', () => {
+    const texts = ['Deployment failed, redeploy!', 'le déploiement a réussi', 'x-ray of X', 'ÉCOLE 42ème', 'mid deploy…deployed', 'ab12cd 12ab']
+    const terms = ['deplo', 'deploiement', 'redep', 'x', 'ray', 'ecole', '42', 'eme', 'ab', '12', 'cd', 'ploy', 'a']
+    for (const text of texts) {
+      for (const term of terms) expect(hasWord(text, term), `${term} in ${text}`).toBe(highlight(text, [term]).includes('<mark>'))
+    }
+  })
+})
+
+describe('migration 0012 (SQLite)', () => {
+  let dir = ''
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('rebuilds the index with the messages already there without the pending table, and its down brings back the index and table it replaced', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-search-index-'))
+    const { db, close } = openDatabase(join(dir, 'parley.db'))
+    try {
+      const { '0012_search_index': _, ...before } = migrations
+      await migrateToLatest(db, before)
+      await sql`insert into users (kind, guest_name, created_at) values ('guest', 'a', 0)`.execute(db)
+      await sql`insert into messages (author_id, recipient_id, peer_lo, peer_hi, text, kind, created_at) values (1, 1, 1, 1, 'Deployment done', 'user', 0), (1, 1, 1, 1, 'Deploy later', 'user', 0)`.execute(db)
+      // The store indexes what the triggers noted at the end of its group (0011); these wait.
+      await sql`insert into messages_fts (rowid, text) select id, text from messages`.execute(db)
+      await sql`delete from messages_fts_pending`.execute(db)
+      const hits = async (q: string) => (await sql<{ id: number }>`select rowid as id from messages_fts where messages_fts match ${q} order by rowid`.execute(db)).rows.map((r) => r.id)
+      const tables = async () => (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db)).rows.map((r) => r.name)
+      const prefixes = async () => (await sql<{ v: string }>`select sql as v from sqlite_master where name = 'messages_fts'`.execute(db)).rows[0]!.v.match(/prefix='([^']*)'/)![1]
+
+      expect(await migrateToLatest(db)).toEqual(['0012_search_index'])
+      expect(await prefixes()).toBe('2 3 4 5')
+      expect(await hits('"deplo"*')).toEqual([1, 2])
+      expect(await hits('"deploym"*')).toEqual([1])
+      // Nothing noted per message any more (store/sqlite-search.ts FLUSH_SEARCH_INDEX).
+      expect(await tables()).not.toContain('messages_fts_pending')
+
+      const down = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateDown()
+      expect(down.error).toBeUndefined()
+      expect(await prefixes()).toBe('2 3')
+      expect(await hits('"deplo"*')).toEqual([1, 2])
+      expect(await hits('"later"')).toEqual([2])
+      expect(await tables()).toContain('messages_fts_pending')
+      await sql`insert into messages (author_id, recipient_id, peer_lo, peer_hi, text, kind, created_at) values (1, 1, 1, 1, 'noted', 'user', 0)`.execute(db)
+      expect((await sql<{ id: number }>`select id from messages_fts_pending`.execute(db)).rows).toEqual([{ id: 3 }])
+    } finally {
+      await close()
+    }
+  })
+})
