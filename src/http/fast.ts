@@ -2,14 +2,16 @@
 // web Request, framework context or middleware chain per request), inside the one pipeline
 // (http/pipeline.ts). A fast path takes a request only when its route's own zod schemas accept
 // the path parameters and query; anything else goes to the router, which answers it in full
-// (errors included). Each is checked against its router route by test/fast-paths.test.ts.
+// (errors included). Each is checked against its router route by test/fast-paths.test.ts. One
+// is kept only where it is 10 % cheaper than its route written as one Hono handler (README,
+// Benchmarks: "Fast paths: which are kept"): the poll and a room's history; a send is not.
 import { getQueryParams } from 'hono/utils/url'
 import type { z } from 'zod'
 import { BoundedCache } from '../bounded-cache.js'
 import { nodeHeader } from './csrf.js'
 import type { Exchange, FastPath } from './pipeline.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from './session.js'
-import { firstValues, parseJsonBody, readNodeBody } from './validate.js'
+import { firstValues } from './validate.js'
 
 /** A fast path's answer: a status and a body (Content-Type: JSON_TYPE unless given). */
 export type FastAnswer = { status: number; body: string; type?: string }
@@ -47,11 +49,6 @@ export function sessionOf(ex: Exchange, readSession: SessionReader): Promise<Sig
 /** The same session at once when it is already known and good; undefined: ask sessionOf. */
 export function sessionNow(ex: Exchange, readSession: SessionReader): SignedInSession | undefined {
   return readSession.now(sessionCookieOf(nodeHeader(ex.req, 'cookie')))
-}
-
-/** The JSON body of the request validated by `schema`, as the router's validate('json', schema) reads it. */
-export async function bodyOf<S extends z.ZodType>(ex: Exchange, schema: S): Promise<z.output<S>> {
-  return parseJsonBody(schema, await readNodeBody(ex.req))
 }
 
 /**
