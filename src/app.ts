@@ -151,7 +151,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
  * state-changing request (403), a body that is not JSON (415; multipart on uploads), a declared
  * length over 64 KiB (413; JSON bodies are also capped as they stream, when a route reads them).
  */
-function apiGuard(deps: AppDeps): (ex: Exchange) => void {
+export function apiGuard(deps: AppDeps): (ex: Exchange) => void {
   const csrf = csrfCheck({ config: deps.config, multipartPaths: [UPLOAD_PATH] })
   return (ex) => {
     if (!ex.path.startsWith('/api/')) return
