@@ -36,8 +36,9 @@ export type AppOptions = {
 
 /**
  * The Hono app (the router), and the pipeline every request goes through (http/pipeline.ts):
- * request id, guards, fast paths (poll, room history, room send) or the router, error answer,
- * metrics and log line. `handle` is the node:http request listener.
+ * request id, guards, fast paths (the poll, a room's history) or the router, error answer,
+ * metrics and log line. `handle` is the node:http request listener; `fast` the fast paths it
+ * tries before the router, in order.
  */
 export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   const app = new Hono<AppEnv>()
@@ -74,7 +75,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   app.route('/api/users', userRoutes(deps, requireUser))
   app.route('/api/invites', inviteRoutes(deps, requireUser))
   app.route('/api/poll', pollRoutes(deps, requireUser, recheck, exchangeOf))
-  app.route('/api/rooms', roomRoutes(deps, requireUser, bodies))
+  app.route('/api/rooms', roomRoutes(deps, requireUser, readSession, bodies))
   app.route('/api/chats', chatRoutes(deps, requireUser))
   app.route('/api/dialogs', dialogRoutes(deps, requireUser))
   app.route('/api/direct-messages', directMessageRoutes(deps, requireUser))
@@ -142,7 +143,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
     return c.json(answer.body, answer.status)
   })
 
-  return { app, handle: pipeline.handle, pipeline }
+  return { app, handle: pipeline.handle, pipeline, fast }
 }
 
 /**
@@ -150,7 +151,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
  * state-changing request (403), a body that is not JSON (415; multipart on uploads), a declared
  * length over 64 KiB (413; JSON bodies are also capped as they stream, when a route reads them).
  */
-function apiGuard(deps: AppDeps): (ex: Exchange) => void {
+export function apiGuard(deps: AppDeps): (ex: Exchange) => void {
   const csrf = csrfCheck({ config: deps.config, multipartPaths: [UPLOAD_PATH] })
   return (ex) => {
     if (!ex.path.startsWith('/api/')) return

@@ -3,12 +3,11 @@
 import type { Hono } from 'hono'
 import { z } from 'zod'
 import { ERROR_STATUS, type ErrorCode } from './errors.js'
-import { SCHEMA, type SchemaCarrier } from './http/validate.js'
+import { type Carried, SCHEMA, type SchemaCarrier } from './http/validate.js'
 import { components } from './openapi/answers.js'
 import { ROUTES, type RouteDoc } from './openapi/routes.js'
 
 type Json = Record<string, unknown>
-type Carried = NonNullable<SchemaCarrier[typeof SCHEMA]>
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` })
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -148,8 +147,7 @@ export function buildOpenApi(app: Hono<any>, version: string) {
     const key = `${route.method} ${path}`
     const entry = routes.get(key) ?? { method: route.method, path, carried: [] }
     routes.set(key, entry)
-    const carried = (route.handler as SchemaCarrier)[SCHEMA]
-    if (carried) entry.carried.push(carried)
+    entry.carried.push(...((route.handler as SchemaCarrier)[SCHEMA] ?? []))
   }
   const paths: Record<string, Record<string, Json>> = {}
   for (const [key, { method, path, carried }] of routes) {

@@ -1,7 +1,8 @@
-// Each fast path (http/fast.ts: the poll, a room's history, a room send) answers exactly as its
-// router route does: status, headers, body, log line and metrics, for success and every error.
-// One set of dependencies (database, caches, sessions, metrics, log) serves two listeners: the
-// server as it runs, and the same app without its fast paths; every request is sent to both.
+// Each fast path (http/fast.ts: the poll, a room's history) answers exactly as its router route
+// does: status, headers, body, log line and metrics, for success and every error. One set of
+// dependencies (database, caches, sessions, metrics, log) serves two listeners: the server as it
+// runs, and the same app without its fast paths; every request is sent to both. A room send has
+// no fast path: the router answers it (its answers are tested in room-messages.test.ts).
 import { diskRuntime } from '../src/assets.js'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -15,7 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import type { AppDeps } from '../src/deps.js'
+import { Pipeline } from '../src/http/pipeline.js'
+import { SCHEMA, type SchemaCarrier } from '../src/http/validate.js'
 import { buildDeps } from '../src/main.js'
+import { SendMessage } from '../src/messages/messages.js'
+import { RoomIdParam } from '../src/rooms/schemas.js'
 import { Client, type Res } from './helpers/client.js'
 import { cursorOf } from './helpers/events.js'
 import { makeRoom } from './helpers/rooms.js'
@@ -134,7 +139,7 @@ describe('the poll', () => {
   })
 })
 
-describe('room history and send', () => {
+describe('room history', () => {
   it('history answers as its route: newest page, other sizes, and each error', async () => {
     const a = await guest(stand)
     const outsider = await guest(stand)
@@ -151,45 +156,6 @@ describe('room history and send', () => {
     await same(a.client, 'GET', '/api/rooms/0/messages')
   })
 
-  it('a send answers as its route: created, retried, and each error in the same order', async () => {
-    const a = await guest(stand)
-    const outsider = await guest(stand)
-    const roomId = (await makeRoom(a.client)).id
-    const url = `/api/rooms/${roomId}/messages`
-    const json = { 'content-type': 'application/json' }
-    const message = (b: any) => (b?.data?.message ? { data: { message: { ...b.data.message, id: 0, created_at: '', text: '' } } } : b)
-    const created = await same(a.client, 'POST', url, { text: 'hello' }, undefined, message)
-    expect(created.status).toBe(201)
-    // A retry of each send answers the first message (200), whichever listener took it.
-    const first = await observe('fast', a.client, 'POST', url, { text: 'once', client_id: 'c1' })
-    const retried = await same(a.client, 'POST', url, { text: 'again', client_id: 'c1' })
-    expect([retried.status, retried.body]).toEqual([200, first.body])
-    const stored = async () => (await deps.db.selectFrom('messages').select('id').where('room_id', '=', roomId).execute()).length
-    const before = await stored()
-    for (const [client, body, init] of [
-      [a.client, { text: '' }, undefined],
-      [a.client, { text: 'x', extra: 1 }, undefined],
-      [a.client, undefined, { raw: '{"text":', headers: json }],
-      [a.client, undefined, { raw: '', headers: json }],
-      [a.client, undefined, { raw: '{"text":"x"}', headers: { 'content-type': 'text/plain' } }],
-      [a.client, { text: 'x' }, { headers: { origin: 'http://evil.example' } }],
-      [a.client, undefined, { raw: JSON.stringify({ text: 'x'.repeat(70_000) }), headers: json }],
-      [new Client('x'), { text: 'x' }, undefined],
-      [outsider.client, { text: 'x' }, undefined],
-    ] as Array<[Client, unknown, { raw?: string; headers?: Record<string, string> } | undefined]>) {
-      const res = await same(client, 'POST', url, body, init)
-      expect(res.status).toBeGreaterThanOrEqual(400)
-    }
-    expect(await stored()).toBe(before)
-    await same(a.client, 'POST', '/api/rooms/999999/messages', { text: 'x' })
-    await deps.db.insertInto('room_silences').values({ room_id: roomId, user_id: outsider.user.id, actor_id: a.user.id, until: Date.now() + 60_000, reason: null, created_at: Date.now() }).execute()
-    expect((await outsider.client.post(`/api/rooms/${roomId}/join`)).status).toBe(200)
-    await same(outsider.client, 'POST', url, { text: 'x' })
-    // SEND_RATE_LIMIT=3 per 10 s: a's sends above used it up; the 429 carries Retry-After on both.
-    const limited = await same(a.client, 'POST', url, { text: 'over' })
-    expect([limited.status, limited.headers['retry-after']]).toEqual([429, expect.stringMatching(/^\d+$/)])
-  })
-
   it('a 500 is the same on both: request id in the body and the header, the error logged', async () => {
     const a = await guest(stand)
     const roomId = (await makeRoom(a.client)).id
@@ -197,15 +163,52 @@ describe('room history and send', () => {
     side.exec('alter table messages rename to messages_gone')
     side.close()
     try {
-      for (const [method, body] of [['GET', undefined], ['POST', { text: 'x' }]] as const) {
-        const res = await same(a.client, method, `/api/rooms/${roomId}/messages?limit=7`, body)
-        expect(res.status).toBe(500)
-        expect(res.logged.map((l) => l.msg)).toEqual(['unhandled error', 'request'])
-      }
+      const res = await same(a.client, 'GET', `/api/rooms/${roomId}/messages?limit=7`)
+      expect(res.status).toBe(500)
+      expect(res.logged.map((l) => l.msg)).toEqual(['unhandled error', 'request'])
     } finally {
       const back = new SQLite(deps.config.databaseFile)
       back.exec('alter table messages_gone rename to messages')
       back.close()
     }
+  })
+})
+
+describe('a room send', () => {
+  it('no fast path takes it: it reaches the router, where its route is one handler', async () => {
+    // The app's fast paths in a pipeline whose router only notes what reaches it.
+    const { app, fast } = createApp(deps)
+    const reached: string[] = []
+    const pipeline = new Pipeline(deps.log, deps.metrics, {
+      guards: [],
+      fast,
+      router: (req, res) => {
+        reached.push(`${req.method} ${req.url}`)
+        res.writeHead(204).end()
+      },
+    })
+    const server = createServer(pipeline.handle)
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const a = await guest(stand)
+      const roomId = (await makeRoom(a.client)).id
+      // fetch, not a test Client: the stub router's 204 is no answer of the API's.
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/rooms/${roomId}/messages`
+      const headers = { cookie: `parley_session=${a.client.cookies.get('parley_session')}`, 'content-type': 'application/json' }
+      expect((await fetch(url, { method: 'POST', headers, body: JSON.stringify({ text: 'to the router' }) })).status).toBe(204)
+      // The history at the same path is a fast path's: it never reaches the router.
+      expect((await fetch(url, { headers })).status).toBe(200)
+      expect(reached).toEqual([`POST /api/rooms/${roomId}/messages`])
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    }
+    // One handler (no middleware chain of its own), carrying the schemas its chain carried.
+    const handlers = app.routes.filter((r) => r.method === 'POST' && r.path === '/api/rooms/:id/messages')
+    expect(handlers).toHaveLength(1)
+    expect((handlers[0]!.handler as SchemaCarrier)[SCHEMA]).toEqual([
+      { target: 'param', schema: RoomIdParam },
+      { target: 'json', schema: SendMessage },
+    ])
   })
 })

@@ -113,7 +113,7 @@ describe('slow requests (REQUEST_TIMEOUT)', () => {
   })
   afterAll(() => server.close())
 
-  it('a body that stalls is answered 408 request_timeout and cut within REQUEST_TIMEOUT, on Hono routes and fast paths alike', async () => {
+  it('a body that stalls is answered 408 request_timeout and cut within REQUEST_TIMEOUT (a sign-in, a send)', async () => {
     const { client } = await guest(server)
     const room = (await client.post('/api/rooms', { name: 'slow senders' })).body.data.room.id
     const cookie = `parley_session=${client.cookies.get('parley_session')}`

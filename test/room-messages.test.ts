@@ -105,6 +105,38 @@ describe('POST /api/rooms/:id/messages', () => {
     expect((await send(a.client, room.id, `  ${'y'.repeat(4000)}  `)).text).toHaveLength(4000)
   })
 
+  it('answers as requireUser, the room id and the body are checked, in that order: 401, then 400 param.id, then the body', async () => {
+    const a = await guest(server)
+    const room = await makeRoom(a.client)
+    const url = `/api/rooms/${room.id}/messages`
+    const cutShort = { raw: '{"text":', headers: { 'content-type': 'application/json' } }
+    // Without a session, a good one or not: 401, whatever the room id and the body.
+    expectError(await server.client().post(url, { text: 'hi' }), 401, 'not_signed_in')
+    expectError(await server.client().request('POST', '/api/rooms/0/messages', undefined, cutShort), 401, 'not_signed_in')
+    const forged = server.client()
+    forged.cookies.set('parley_session', 'Fe26.2**forged')
+    expectError(await forged.post(url, { text: 'hi' }), 401, 'not_signed_in')
+    const out = await guest(server)
+    const cookie = out.client.cookies.get('parley_session')!
+    expect((await out.client.post('/api/auth/logout')).status).toBe(204)
+    out.client.cookies.set('parley_session', cookie)
+    expectError(await out.client.post(url, { text: 'hi' }), 401, 'session_revoked')
+    // A room id that is no id: 400 naming it, before the body is read.
+    for (const id of ['0', 'abc', '1.5']) {
+      const res = await a.client.request('POST', `/api/rooms/${id}/messages`, undefined, cutShort)
+      expectError(res, 400, 'invalid_request')
+      expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['param.id'])
+    }
+    // A body cut short, or none: the body's 400.
+    const cut = await a.client.request('POST', url, undefined, cutShort)
+    expectError(cut, 400, 'invalid_request')
+    expect(cut.body.error.details).toEqual([{ path: 'body', message: expect.any(String) }])
+    const none = await a.client.request('POST', url, undefined, { ...cutShort, raw: '' })
+    expectError(none, 400, 'invalid_request')
+    expect(none.body.error.details.map((d: { path: string }) => d.path)).toEqual(['text'])
+    expect(await storedCount(room.id)).toBe(0)
+  })
+
   it('a repeat with the same client_id answers the first message (200) and posts nothing new', async () => {
     const a = await guest(server)
     const b = await guest(server)

@@ -2,7 +2,9 @@
 // web Request, framework context or middleware chain per request), inside the one pipeline
 // (http/pipeline.ts). A fast path takes a request only when its route's own zod schemas accept
 // the path parameters and query; anything else goes to the router, which answers it in full
-// (errors included). Each is checked against its router route by test/fast-paths.test.ts.
+// (errors included). Each is checked against its router route by test/fast-paths.test.ts. One
+// is kept only where it is 10 % cheaper than its route written as one Hono handler (README,
+// Benchmarks: "Fast paths: which are kept"): the poll and a room's history; a send is not.
 import type { Socket } from 'node:net'
 import { getQueryParams } from 'hono/utils/url'
 import type { z } from 'zod'
@@ -11,7 +13,7 @@ import { BoundedCache } from '../bounded-cache.js'
 import { nodeHeader } from './csrf.js'
 import type { Exchange, FastPath } from './pipeline.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from './session.js'
-import { firstValues, parseJsonBody, readNodeBody } from './validate.js'
+import { firstValues } from './validate.js'
 
 /** A fast path's answer: a status and a body (Content-Type: JSON_TYPE unless given). */
 export type FastAnswer = { status: number; body: string; type?: string }
@@ -66,11 +68,6 @@ export function sessionNow(ex: Exchange, readSession: SessionReader): SignedInSe
   const session = readSession.now(sessionCookieOf(header))
   if (session && header && socket) socket[LAST_SESSION] = { header, session }
   return session
-}
-
-/** The JSON body of the request validated by `schema`, as the router's validate('json', schema) reads it. */
-export async function bodyOf<S extends z.ZodType>(ex: Exchange, schema: S): Promise<z.output<S>> {
-  return parseJsonBody(schema, await readNodeBody(ex.req))
 }
 
 /**

@@ -94,13 +94,22 @@ export type KnownSession = (sid: string) => number | undefined
 /** requireUser: sets c.var.userId and c.var.sessionId, or answers 401 as sessionReader says. */
 export function sessionAuth(read: SessionReader): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    // From the node request when there is one: no web Headers object is built just for this.
-    const incoming = c.env?.incoming
-    const session = await read(sessionCookieOf(incoming ? nodeHeader(incoming, 'cookie') : c.req.header('cookie')))
+    const session = await requestSession(read, c)
     c.set('userId', session.userId)
     c.set('sessionId', session.sid)
     await next()
   }
+}
+
+/**
+ * The signed-in session of the router's request, as sessionReader says (its 401 thrown): at once
+ * when already known and good, else once read.
+ */
+export function requestSession(read: SessionReader, c: Context<AppEnv>): SignedInSession | Promise<SignedInSession> {
+  // From the node request when there is one: no web Headers object is built just for this.
+  const incoming = c.env?.incoming
+  const sealed = sessionCookieOf(incoming ? nodeHeader(incoming, 'cookie') : c.req.header('cookie'))
+  return read.now(sealed) ?? read(sealed)
 }
 
 /** The sealed session value in a raw Cookie header: the one reader of the session cookie, for the router and the fast paths. */

@@ -21,9 +21,18 @@ export function zodToApiError(error: z.ZodError, target: Target): ApiError {
   return new ApiError('invalid_request', 'The request is invalid.', details)
 }
 
-/** The schema each validate() middleware carries, read by the OpenAPI generator. */
+/** The schemas each validate() middleware (or a route's one handler) carries, read by the OpenAPI generator. */
 export const SCHEMA = Symbol('parley.schema')
-export type SchemaCarrier = { [SCHEMA]?: { target: Target; schema: z.ZodType } }
+export type Carried = { target: Target; schema: z.ZodType }
+export type SchemaCarrier = { [SCHEMA]?: readonly Carried[] }
+
+/** A part of the request validated by `schema`, as validate(target, schema) checks it: API.md §1's 400 if it fails. */
+export async function validated<T extends z.ZodType>(target: Exclude<Target, 'json'>, schema: T, value: unknown): Promise<z.output<T>> {
+  const input = target === 'query' ? firstValues(value as Record<string, string | string[]>) : value
+  const result = await schema.safeParseAsync(input)
+  if (!result.success) throw zodToApiError(result.error, target)
+  return result.data
+}
 
 /**
  * Validates one part of the request with a zod schema and exposes the typed result through
@@ -31,16 +40,12 @@ export type SchemaCarrier = { [SCHEMA]?: { target: Target; schema: z.ZodType } }
  */
 export function validate<T extends z.ZodType, K extends Target>(target: K, schema: T) {
   type Env = { in: { [P in K]: z.input<T> }; out: { [P in K]: z.output<T> } }
+  const check = (value: unknown, _c: Context) => validated(target as Exclude<Target, 'json'>, schema, value)
   const mw =
     target === 'json'
       ? (jsonBody(schema) as MiddlewareHandler<AppEnv, string, Env>)
-      : (validator(target as keyof ValidationTargets, async (value: unknown, _c: Context) => {
-          const input = target === 'query' ? firstValues(value as Record<string, string | string[]>) : value
-          const result = await schema.safeParseAsync(input)
-          if (!result.success) throw zodToApiError(result.error, target)
-          return result.data as z.output<T>
-        }) as MiddlewareHandler<AppEnv, string, Env>)
-  ;(mw as SchemaCarrier)[SCHEMA] = { target, schema }
+      : (validator(target as keyof ValidationTargets, check) as MiddlewareHandler<AppEnv, string, Env>)
+  ;(mw as SchemaCarrier)[SCHEMA] = [{ target, schema }]
   return mw
 }
 
@@ -54,9 +59,14 @@ export const JSON_BODY_LIMIT = 64 * 1024
  */
 function jsonBody(schema: z.ZodType): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.req.addValidatedData('json', (await parseJsonBody(schema, await readBody(c))) as object)
+    c.req.addValidatedData('json', (await jsonOf(c, schema)) as object)
     await next()
   }
+}
+
+/** The request's JSON body validated by `schema`, as validate('json', schema) reads it. */
+export async function jsonOf<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.output<T>> {
+  return parseJsonBody(schema, await readBody(c))
 }
 
 /** A body's text parsed as JSON (none is {}) and validated: 400 for bad JSON or a bad value. */

@@ -18,7 +18,7 @@ const DOWNLOAD_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
 /** Describes the multipart body for /api/openapi.json without parsing (and so buffering) it. */
 function multipartDoc(): MiddlewareHandler<AppEnv> {
   const mw: MiddlewareHandler<AppEnv> = async (_c, next) => next()
-  ;(mw as SchemaCarrier)[SCHEMA] = { target: 'form', schema: z.object({ file: z.file().describe('Any file up to UPLOAD_MAX_BYTES. PNG, JPEG, GIF and WebP (by their bytes) are images; anything else is served only as a download, under its sanitized name.') }) }
+  ;(mw as SchemaCarrier)[SCHEMA] = [{ target: 'form', schema: z.object({ file: z.file().describe('Any file up to UPLOAD_MAX_BYTES. PNG, JPEG, GIF and WebP (by their bytes) are images; anything else is served only as a download, under its sanitized name.') }) }]
   return mw
 }
 

@@ -98,6 +98,26 @@ export async function twoInARoom(room: { name: string; topic?: string }, names: 
   return { server, browser, alice, bob, roomId, close }
 }
 
+export type RoomTabs = Awaited<ReturnType<typeof twoInARoom>> & { a: Tab; b: Tab }
+
+/** twoInARoom, with a tab of each user open on the room, its composer ready (closed by `close`). */
+export async function twoTabsInARoom(room: { name: string; topic?: string }): Promise<RoomTabs> {
+  const r = await twoInARoom(room)
+  try {
+    const a = await openAs(r.browser, r.server, r.alice.client, `/room/${r.roomId}`)
+    const b = await openAs(r.browser, r.server, r.bob.client, `/room/${r.roomId}`)
+    await a.page.locator('.composer textarea').waitFor()
+    await b.page.locator('.composer textarea').waitFor()
+    return { ...r, a, b }
+  } catch (err) {
+    await r.close()
+    throw err
+  }
+}
+
+/** A pause: a slow link's delay, in a route that answers a page's request. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
 const POLLS = '**/api/poll?*'
 
 /**

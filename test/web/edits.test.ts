@@ -1,35 +1,21 @@
 // Editing one's own messages (API.md §16): in place, with an "edited" mark, live on the other side
 // by message.updated; Up in an empty composer edits the last one; a slow link keeps the text in the
 // box until the answer, a server error keeps it to try again, and a re-render keeps an open editor.
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestServer } from '../helpers/server.js'
-import { expectNoPageErrors, openAs, send, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
+import { expectNoPageErrors, openAs, type RoomTabs, send, sleep, type Tab, twoTabsInARoom, WAIT_MS } from './browser.js'
 
-let close = async () => {}
-let server: TestServer
-let browser: Browser
-let alice: User
-let bob: User
-let roomId: number
-let a: Tab
-let b: Tab
+let { server, browser, alice, bob, roomId, a, b, close } = {} as RoomTabs
 
 const PATCHES = '**/api/messages/*'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 type Stored = { id: number; text: string; edited_at: string | null; author_id: number }
 const stored = async () => (await alice.client.get(`/api/rooms/${roomId}/messages?limit=200`)).body.data.items as Stored[]
 const storedText = async (id: number) => (await stored()).find((m) => m.id === id)!
 
 beforeAll(async () => {
-  ;({ server, browser, alice, bob, roomId, close } = await twoInARoom({ name: 'Edits' }))
-  a = await openAs(browser, server, alice.client, `/room/${roomId}`)
-  b = await openAs(browser, server, bob.client, `/room/${roomId}`)
-  await a.page.locator('.composer textarea').waitFor()
-  await b.page.locator('.composer textarea').waitFor()
+  ;({ server, browser, alice, bob, roomId, a, b, close } = await twoTabsInARoom({ name: 'Edits' }))
 }, 60_000)
 
-afterAll(() => close())
+afterAll(() => close?.())
 
 const bubble = (tab: Tab, text: string) => tab.page.locator('.messages li.msg', { hasText: text })
 const byId = (tab: Tab, id: string | number | null) => tab.page.locator(`.messages li.msg[data-id="${id}"]`)

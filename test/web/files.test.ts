@@ -1,35 +1,21 @@
 // Any file as an attachment (API.md §16): the composer takes any file, and a message shows a file
 // that is not an image as its name, size and a download link (served as a download, never as a
 // page); a hostile name stays text; a refused or slow upload never loses or doubles the message.
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestServer } from '../helpers/server.js'
-import { expectNoPageErrors, openAs, screenshot, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
+import { expectNoPageErrors, openAs, type RoomTabs, screenshot, sleep, type Tab, twoTabsInARoom, WAIT_MS } from './browser.js'
 
-let close = async () => {}
-let server: TestServer
-let browser: Browser
-let alice: User
-let bob: User
-let roomId: number
-let a: Tab
-let b: Tab
+let { server, browser, alice, bob, roomId, a, b, close } = {} as RoomTabs
 
 const UPLOADS = '**/api/uploads'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
 type Stored = { text: string | null; attachment: { name: string; is_image: boolean; url: string } | null; kind: string }
 const stored = async () => ((await alice.client.get(`/api/rooms/${roomId}/messages?limit=200`)).body.data.items as Stored[]).filter((m) => m.kind === 'user')
 
 beforeAll(async () => {
-  ;({ server, browser, alice, bob, roomId, close } = await twoInARoom({ name: 'Files' }))
-  a = await openAs(browser, server, alice.client, `/room/${roomId}`)
-  b = await openAs(browser, server, bob.client, `/room/${roomId}`)
-  await a.page.locator('.composer textarea').waitFor()
-  await b.page.locator('.composer textarea').waitFor()
+  ;({ server, browser, alice, bob, roomId, a, b, close } = await twoTabsInARoom({ name: 'Files' }))
 }, 60_000)
 
-afterAll(() => close())
+afterAll(() => close?.())
 
 const attach = (tab: Tab, name: string, mimeType: string, buffer: Buffer) => tab.page.locator('.composer input[type="file"]').setInputFiles({ name, mimeType, buffer })
 

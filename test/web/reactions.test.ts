@@ -1,22 +1,12 @@
 // Reactions (API.md §16): a picker in the message menu (keyboard and pointer), counts under the
 // message that follow message.updated live, each count a toggle of one's own reaction; a server
 // error takes the optimistic change back, and quick toggles on a slow link end as the last click.
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestServer } from '../helpers/server.js'
-import { expectNoPageErrors, openAs, screenshot, send, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
+import { expectNoPageErrors, openAs, type RoomTabs, screenshot, send, sleep, type Tab, twoTabsInARoom, WAIT_MS } from './browser.js'
 
-let close = async () => {}
-let server: TestServer
-let browser: Browser
-let alice: User
-let bob: User
-let roomId: number
-let a: Tab
-let b: Tab
+let { server, browser, alice, bob, roomId, a, b, close } = {} as RoomTabs
 
 const REACTIONS = '**/api/messages/*/reactions/*'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 type Reaction = { emoji: string; user_ids: number[] }
 const storedReactions = async (id: number) => ((await alice.client.get(`/api/rooms/${roomId}/messages?limit=200`)).body.data.items as { id: number; reactions: Reaction[] }[]).find((m) => m.id === id)!.reactions
 /** The reaction buttons under a message: [emoji, count, pressed]. */
@@ -24,14 +14,10 @@ const chips = (tab: Tab, id: number) =>
   tab.page.locator(`li[data-id="${id}"] .reaction`).evaluateAll((bs) => bs.map((b) => [b.querySelector('.reaction-emoji')!.textContent, Number(b.querySelector('.reaction-count')!.textContent), b.getAttribute('aria-pressed') === 'true']))
 
 beforeAll(async () => {
-  ;({ server, browser, alice, bob, roomId, close } = await twoInARoom({ name: 'Reactions' }))
-  a = await openAs(browser, server, alice.client, `/room/${roomId}`)
-  b = await openAs(browser, server, bob.client, `/room/${roomId}`)
-  await a.page.locator('.composer textarea').waitFor()
-  await b.page.locator('.composer textarea').waitFor()
+  ;({ server, browser, alice, bob, roomId, a, b, close } = await twoTabsInARoom({ name: 'Reactions' }))
 }, 60_000)
 
-afterAll(() => close())
+afterAll(() => close?.())
 
 describe('web client: reactions', () => {
   it('a reaction picked by keyboard shows on both sides; clicking a count toggles one’s own', async () => {
