@@ -204,8 +204,12 @@ const rowValues = (v: NewRow) => ({
   mentions: v.mentions,
 })
 // Only the id comes back: the rest of the row is what was written (a row of every column costs
-// more to hand back than the insert itself; README, Benchmarks).
-const insertRow = prepared((db, v: NewRow) => db.insertInto('messages').values(rowValues(v)).returning('id'))
+// more to hand back than the insert itself; README, Benchmarks). SQLite hands back the rowid of
+// every insert; a RETURNING clause would cost it a temporary table per row.
+const insertRow = prepared((db, v: NewRow) => {
+  const insert = db.insertInto('messages').values(rowValues(v))
+  return isPostgres(db) ? insert.returning('id') : insert
+})
 const touchRoom = prepared((db, v: { roomId: number; now: number }) => db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId))
 // Postgres: the insert and the room's activity time in one statement (a data-modifying CTE), one
 // round trip fewer inside the site's write lock (store/postgres.ts), which every round trip of a
@@ -287,10 +291,9 @@ export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: 
     deleted_at: null,
     mentions: encodeIds(m.mentions ?? []),
   }
-  const inserted = folded ? await insertTouchingRoom.first(trx, { ...values, room: m.room_id! }) : await insertRow.first(trx, values)
-  if (!inserted) throw new Error('insert into messages returned no id')
+  const id = folded ? await insertTouchingRoom.insertId(trx, { ...values, room: m.room_id! }) : await insertRow.insertId(trx, values)
   if (touch && !folded) await touchRoom.run(trx, { roomId: m.room_id!, now: m.created_at })
-  return { id: inserted.id, ...values, edited_at: null, reactions: null }
+  return { id, ...values, edited_at: null, reactions: null }
 }
 
 /** Loads a live message by id, or undefined. */
