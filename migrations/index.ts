@@ -11,6 +11,7 @@ import * as m0008 from './0008_sessions_revoked.js'
 import * as m0009 from './0009_files.js'
 import * as m0010 from './0010_gift_catalogue.js'
 import * as m0011 from './0011_search_pending.js'
+import * as m0013 from './0013_direct_indexes_partial.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_files': m0009,
   '0010_gift_catalogue': m0010,
   '0011_search_pending': m0011,
+  '0013_direct_indexes_partial': m0013,
 }
