@@ -27,7 +27,7 @@ describe('indexes of direct messages', () => {
     expect(partial.messages_dialog).toMatch(/\(peer_lo, peer_hi, id\) where \(?peer_lo is not null\)?$/)
     expect(partial.messages_recipient).toMatch(/\(recipient_id, id\) where \(?recipient_id is not null\)?$/)
     const m = migrations['0013_direct_indexes_partial']!
-    await m.down(server.deps.db)
+    await m.down!(server.deps.db)
     const whole = await definitions()
     expect(whole.messages_dialog).toMatch(/\(peer_lo, peer_hi, id\)$/)
     expect(whole.messages_recipient).toMatch(/\(recipient_id, id\)$/)
