@@ -142,7 +142,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
     return c.json(answer.body, answer.status)
   })
 
-  return { app, handle: pipeline.handle }
+  return { app, handle: pipeline.handle, pipeline }
 }
 
 /**

@@ -151,7 +151,7 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
   if (config.generatedSecret) deps.log.warn({ file: join(config.dataDir, 'secret.key') }, 'SECRET_KEY not set: generated one and kept it in DATA_DIR/secret.key (set SECRET_KEY in production)')
   const outbox = outboxUse(config)
   if (outbox) deps.log.info({ outbox: outbox.dir }, `${outbox.what} written to ${outbox.dir} (${outbox.why})`)
-  const { handle } = createApp(deps, opts)
+  const { handle, pipeline } = createApp(deps, opts)
   const jobs = startJobs(deps)
   const http = createServer(serverOptions(config), handle)
   await new Promise<void>((resolve, reject) => {
@@ -169,18 +169,6 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
   guardServer(http, deps.log, connectionBudget(readFdLimit()))
   // 65 s: longer than the 60 s idle timeout of common proxies, so the proxy closes first.
   http.keepAliveTimeout = 65_000
-  // Requests in flight, so a drain can cut the remaining connections (idle keep-alive ones, and
-  // ones a client opened but never used) the moment the last response has gone out.
-  let inFlight = 0
-  let draining = false
-  // One shared listener, not a closure per request: polls are most requests.
-  const settled = () => {
-    if (--inFlight === 0 && draining) http.closeAllConnections()
-  }
-  http.on('request', (_req, res) => {
-    inFlight++
-    res.on('close', settled)
-  })
   const port = (http.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
@@ -191,9 +179,11 @@ export async function startServer(config: Config, opts: BuildOptions): Promise<R
       const jobsStopped = jobs.stop()
       // Stop accepting, answer held polls with what they have, let requests in flight finish.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()))
-      draining = true
+      // The remaining connections (idle keep-alive ones, and ones a client opened but never used)
+      // are cut the moment the last response in flight has gone out.
+      pipeline.onIdle = () => http.closeAllConnections()
       deps.hub.shutdown()
-      if (inFlight === 0) http.closeAllConnections()
+      if (pipeline.inFlight === 0) http.closeAllConnections()
       else http.closeIdleConnections()
       const force = setTimeout(() => http.closeAllConnections(), DRAIN_LIMIT_MS)
       await closed

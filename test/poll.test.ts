@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SESSION_TTL_MS } from '../src/http/session.js'
 import { pollsHeld } from './helpers/accounts.js'
 import { cursorOf, pollOnce } from './helpers/events.js'
+import { keepAliveConnection } from './helpers/raw-http.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest } from './helpers/users.js'
 
@@ -134,6 +135,26 @@ describe('GET /api/poll', () => {
     expect((await tab2.post('/api/auth/logout', { all: true })).status).toBe(204)
     // The 5 s test timeout bounds this; the poll itself would otherwise hold 55 s.
     expectError(await held, 401, 'session_revoked')
+  })
+
+  it('a poll on the same keep-alive connection after its session is logged out gets 401 session_revoked', async () => {
+    const { client } = await guest(server)
+    const headers = { cookie: `parley_session=${client.cookies.get('parley_session')}` }
+    const conn = keepAliveConnection(server.port)
+    try {
+      // Polling on: the session is known by then.
+      let cursor = ''
+      for (let i = 0; i < 3; i++) {
+        const res = await conn.get(`/api/poll${cursor ? `?cursor=${cursor}&timeout=0` : ''}`, headers)
+        expect(res.status).toBe(200)
+        cursor = res.body.data.cursor
+      }
+      expect((await client.post('/api/auth/logout', { all: true })).status).toBe(204)
+      const again = await conn.get(`/api/poll?cursor=${cursor}&timeout=0`, headers)
+      expect([again.status, again.body.error.code]).toEqual([401, 'session_revoked'])
+    } finally {
+      conn.close()
+    }
   })
 
   it('typing and presence are ephemeral: delivered to a polling session, never stored', async () => {

@@ -23,31 +23,32 @@ export interface EphemeralEvent {
 /** Tells a held poll that its client went away (the connection closed before the answer). */
 export interface ClientGone {
   readonly gone: boolean
-  listen(fn: () => void): void
-  unlisten(fn: () => void): void
+  /** Who to tell when the client leaves from now on (one at a time); undefined: nobody. */
+  watch(w: { clientLeft(): void } | undefined): void
 }
 
 // 250 ms: held polls time out on a shared tick of this period (a poll with timeout=N answers
 // within N to N+0.25 s) instead of one timer each: 10,000 held polls keep one timer, not 10,000.
 export const TICK_MS = 250
 
-/** One held poll. Its fields are all it keeps: no closures beyond `abort`. */
-class Waiter {
-  readonly abort = () => this.finish('aborted')
-  constructor(
-    readonly hub: Hub,
-    readonly userId: number,
-    readonly sessionId: string,
-    readonly deadline: number,
-    readonly gone: ClientGone | undefined,
-    readonly resolve: (reason: WakeReason) => void,
-  ) {}
-  finish(reason: WakeReason) {
-    this.gone?.unlisten(this.abort)
-    this.hub.forget(this)
-    this.resolve(reason)
-  }
+/**
+ * A held poll as the hub keeps it: the poll's own object, so a wait adds no record and no
+ * closure beside it (a server holds 10,000 polls).
+ */
+export interface Waiting {
+  readonly userId: number
+  readonly sessionId: string
+  readonly gone: ClientGone | undefined
+  /** When the wait times out (performance.now() ms): set by wait. */
+  until: number
+  /** Called once per wait, by the first of: an event, a revocation, the timeout, the client leaving, shutdown. */
+  woken(reason: WakeReason): void
+  /** From `gone`: the client left. */
+  clientLeft(): void
 }
+
+/** What ephemeralAfter answers most of the time, without an array made per poll. */
+const NO_EPHEMERAL: readonly EphemeralEvent[] = Object.freeze([])
 
 /** Events share one TTL, so a list in seq order expires from its front. */
 function dropExpired(list: EphemeralEvent[], now: number) {
@@ -57,7 +58,8 @@ function dropExpired(list: EphemeralEvent[], now: number) {
 }
 
 export class Hub {
-  private readonly waiters = new Map<number, Set<Waiter>>()
+  /** Each user's held polls: the poll itself (most users hold one), or a Set of several. */
+  private readonly waiters = new Map<number, Waiting | Set<Waiting>>()
   private readonly latestByUser = new Map<number, Position>()
   /** The newest position for every signed-in user ('' = none since start, before every position). */
   private latestEveryone: Position = ''
@@ -81,54 +83,60 @@ export class Hub {
   }
 
   /**
-   * Calls `woken` once, when an event for userId commits, the session is revoked, the time is
-   * up, the client goes away, or the server shuts down — whichever is first. A callback, not a
-   * promise: a held poll then keeps no suspended async function (10,000 of them are held at once).
+   * Calls `w.woken` once, when an event for its user commits, the session is revoked, the time
+   * is up, the client goes away (w.clientLeft, from w.gone), or the server shuts down — whichever
+   * is first. A callback, not a promise: a held poll then keeps no suspended async function.
    */
-  wait(userId: number, sessionId: string, timeoutMs: number, gone: ClientGone | undefined, woken: (reason: WakeReason) => void): void {
-    if (this.closing) return woken('shutdown')
-    if (gone?.gone) return woken('aborted')
-    const waiter = new Waiter(this, userId, sessionId, performance.now() + timeoutMs, gone, woken)
-    let set = this.waiters.get(userId)
-    if (!set) this.waiters.set(userId, (set = new Set()))
-    set.add(waiter)
-    gone?.listen(waiter.abort)
+  wait(w: Waiting, timeoutMs: number): void {
+    if (this.closing) return w.woken('shutdown')
+    if (w.gone?.gone) return w.woken('aborted')
+    w.until = performance.now() + timeoutMs
+    const held = this.waiters.get(w.userId)
+    if (held === undefined) this.waiters.set(w.userId, w)
+    else if (held instanceof Set) held.add(w)
+    else this.waiters.set(w.userId, new Set([held, w]))
+    w.gone?.watch(w)
     this.ticker ??= setInterval(() => this.tick(), TICK_MS)
   }
 
-  /** Drops a finished waiter (called by the waiter itself). */
-  forget(waiter: Waiter) {
-    const set = this.waiters.get(waiter.userId)
-    if (set?.delete(waiter) && set.size === 0) this.waiters.delete(waiter.userId)
+  /** Ends a wait with this reason; nothing if it ended already. */
+  finish(w: Waiting, reason: WakeReason): void {
+    const held = this.waiters.get(w.userId)
+    if (held === w) this.waiters.delete(w.userId)
+    else if (held instanceof Set && held.delete(w)) {
+      if (held.size === 0) this.waiters.delete(w.userId)
+    } else return
     if (this.waiters.size === 0 && this.ticker) {
       clearInterval(this.ticker)
       this.ticker = undefined
     }
+    w.gone?.watch(undefined)
+    w.woken(reason)
   }
 
   /** Times out the held polls whose deadline passed. */
   private tick() {
     const now = performance.now()
-    for (const set of [...this.waiters.values()]) for (const w of [...set]) if (w.deadline <= now) w.finish('timeout')
+    for (const w of this.all()) if (w.until <= now) this.finish(w, 'timeout')
   }
 
   /** Ends the held polls of these sessions (or all of the user's) so they answer 401 at once. */
   revoke(userId: number, sessionIds?: readonly string[]): void {
-    for (const w of [...(this.waiters.get(userId) ?? [])]) {
-      if (!sessionIds || sessionIds.includes(w.sessionId)) w.finish('revoked')
+    for (const w of this.heldBy(userId)) {
+      if (!sessionIds || sessionIds.includes(w.sessionId)) this.finish(w, 'revoked')
     }
   }
 
   /** SIGTERM: every held poll answers with what it has. */
   shutdown(): void {
     this.closing = true
-    for (const set of [...this.waiters.values()]) for (const w of [...set]) w.finish('shutdown')
+    for (const w of this.all()) this.finish(w, 'shutdown')
   }
 
   /** Number of polls held now (metrics). */
   heldPolls(): number {
     let n = 0
-    for (const set of this.waiters.values()) n += set.size
+    for (const held of this.waiters.values()) n += held instanceof Set ? held.size : 1
     return n
   }
 
@@ -157,10 +165,10 @@ export class Hub {
   }
 
   /** The user's ephemeral events after seq that have not expired. */
-  ephemeralAfter(userId: number, seq: number): EphemeralEvent[] {
+  ephemeralAfter(userId: number, seq: number): readonly EphemeralEvent[] {
     const list = this.ephemeralByUser.get(userId)
     // Lists hold events in seq order: the common case (nothing newer than the cursor) is one compare.
-    if (!list || list.length === 0 || list[list.length - 1]!.seq <= seq) return []
+    if (!list || list.length === 0 || list[list.length - 1]!.seq <= seq) return NO_EPHEMERAL
     dropExpired(list, this.clock.now())
     let i = list.length
     while (i > 0 && list[i - 1]!.seq > seq) i--
@@ -190,7 +198,22 @@ export class Hub {
   }
 
   private wakeUser(userId: number) {
-    const set = this.waiters.get(userId)
-    if (set) for (const w of [...set]) w.finish('event')
+    for (const w of this.heldBy(userId)) this.finish(w, 'event')
+  }
+
+  /** The user's held polls, as a list that stays as it is while they finish. */
+  private heldBy(userId: number): Waiting[] {
+    const held = this.waiters.get(userId)
+    return held === undefined ? [] : held instanceof Set ? [...held] : [held]
+  }
+
+  /** Every held poll, as such a list. */
+  private all(): Waiting[] {
+    const list: Waiting[] = []
+    for (const held of this.waiters.values()) {
+      if (held instanceof Set) for (const w of held) list.push(w)
+      else list.push(held)
+    }
+    return list
   }
 }

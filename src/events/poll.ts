@@ -10,7 +10,7 @@ import type { SessionReader, SignedInSession } from '../http/session.js'
 import { validate } from '../http/validate.js'
 import type { Position } from '../store/store.js'
 import { type Cursor, decodeCursor, encodeCursor } from './cursor.js'
-import type { ClientGone, WakeReason } from './hub.js'
+import type { ClientGone, WakeReason, Waiting } from './hub.js'
 import { cursorExpired, type LogRead, MAX_BATCH } from './log.js'
 import { EVENT_TYPES, type EventType } from './types.js'
 
@@ -115,23 +115,25 @@ export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery,
 
 /**
  * A poll held until it has something to answer. Its state lives in this object, not in
- * suspended async functions, which each keep their whole frame, and a server holds 10,000 polls.
+ * suspended async functions, which each keep their whole frame, and a server holds 10,000 polls;
+ * the hub keeps this object itself while it waits.
  */
-class HeldPoll {
+class HeldPoll implements Waiting {
   private cursor: Cursor
   private readonly deadline: number
   /** Only this of the query is kept: its strings are slices of the whole URL, which they would keep alive. */
   private readonly types: Set<EventType> | undefined
   private settled = false
   private waited = false
+  until = 0
 
   constructor(
     private readonly deps: AppDeps,
-    private readonly userId: number,
-    private readonly sessionId: string,
+    readonly userId: number,
+    readonly sessionId: string,
     start: Cursor,
     q: PollQuery,
-    private readonly gone: ClientGone | undefined,
+    readonly gone: ClientGone | undefined,
     private readonly recheck: Recheck,
     private readonly done: PollDone,
   ) {
@@ -174,16 +176,20 @@ class HeldPoll {
     if (this.deps.hub.latestFor(this.userId) > next.d) return true
     const left = this.deadline - this.deps.clock.now()
     if (left <= 0 || this.deps.hub.isClosing) this.settle(null, this.nothing())
-    else this.deps.hub.wait(this.userId, this.sessionId, left, this.gone, this.woken)
+    else this.deps.hub.wait(this, left)
     return false
   }
 
-  private readonly woken = (reason: WakeReason) => {
+  woken(reason: WakeReason): void {
     this.waited = true
     if (reason === 'event') this.step()
     // The session was signed out: checkSession throws the 401 that fits (revoked, expired).
     else if (reason === 'revoked') Promise.resolve(this.recheck(this.sessionId)).then(() => this.step(), (err: unknown) => this.settle(err))
     else this.settle(null, this.nothing())
+  }
+
+  clientLeft(): void {
+    this.deps.hub.finish(this, 'aborted')
   }
 
   private nothing(): Answer {
@@ -249,12 +255,14 @@ function took(deps: AppDeps, read: Read, batch: LogRead, types: Set<EventType> |
 /** The ephemeral events after the cursor, after the durable ones read. */
 function withEphemeral(deps: AppDeps, userId: number, from: Cursor, types: Set<EventType> | undefined, { events, d }: Read): Collected {
   let e = from.e
-  if (events.length < MAX_BATCH) {
-    for (const ev of deps.hub.ephemeralAfter(userId, from.e).slice(0, MAX_BATCH - events.length)) {
-      e = ev.seq
-      if (types && !types.has(ev.type)) continue
-      events.push(JSON.stringify({ id: encodeCursor({ d, e: ev.seq }), type: ev.type, at: new Date(ev.at).toISOString(), data: ev.data }))
-    }
+  // The ephemeral events that fit in the batch (a filtered one takes its place too).
+  const room = MAX_BATCH - events.length
+  const ephemeral = room > 0 ? deps.hub.ephemeralAfter(userId, from.e) : []
+  for (let i = 0; i < ephemeral.length && i < room; i++) {
+    const ev = ephemeral[i]!
+    e = ev.seq
+    if (types && !types.has(ev.type)) continue
+    events.push(JSON.stringify({ id: encodeCursor({ d, e: ev.seq }), type: ev.type, at: new Date(ev.at).toISOString(), data: ev.data }))
   }
   return { events, next: { d, e } }
 }

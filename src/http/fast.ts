@@ -3,6 +3,7 @@
 // (http/pipeline.ts). A fast path takes a request only when its route's own zod schemas accept
 // the path parameters and query; anything else goes to the router, which answers it in full
 // (errors included). Each is checked against its router route by test/fast-paths.test.ts.
+import type { Socket } from 'node:net'
 import { getQueryParams } from 'hono/utils/url'
 import type { z } from 'zod'
 import { BoundedCache } from '../bounded-cache.js'
@@ -44,9 +45,24 @@ export function sessionOf(ex: Exchange, readSession: SessionReader): Promise<Sig
   return readSession(sessionCookieOf(nodeHeader(ex.req, 'cookie')))
 }
 
-/** The same session at once when it is already known and good; undefined: ask sessionOf. */
+/** Where a connection keeps the Cookie header of its last request and the session it gave. */
+const LAST_SESSION = Symbol('parley.lastSession')
+type Remembering = Socket & { [LAST_SESSION]?: { header: string; session: SignedInSession } }
+
+/**
+ * The same session at once when it is already known and good; undefined: ask sessionOf. A
+ * client sends the same Cookie header on every poll of its connection: that header is compared
+ * with the last one whole, rather than the sealed value cut out of it and looked up by its
+ * ~300 bytes; the session itself is still checked each time (revoked, expired).
+ */
 export function sessionNow(ex: Exchange, readSession: SessionReader): SignedInSession | undefined {
-  return readSession.now(sessionCookieOf(nodeHeader(ex.req, 'cookie')))
+  const header = nodeHeader(ex.req, 'cookie')
+  const socket = ex.req.socket as Remembering | null
+  const last = socket?.[LAST_SESSION]
+  if (last !== undefined && last.header === header) return readSession.still(last.session) ? last.session : undefined
+  const session = readSession.now(sessionCookieOf(header))
+  if (session && header && socket) socket[LAST_SESSION] = { header, session }
+  return session
 }
 
 /** The JSON body of the request validated by `schema`, as the router's validate('json', schema) reads it. */

@@ -47,6 +47,8 @@ export class Exchange implements ClientGone {
   status: number | undefined
   /** Whether the metrics and the log line are written. */
   logged = false
+  /** Told if the client leaves before the answer (a held poll). */
+  private watcher: { clientLeft(): void } | undefined
 
   constructor(
     readonly req: IncomingMessage,
@@ -76,10 +78,9 @@ export class Exchange implements ClientGone {
     if (!res.headersSent && !res.destroyed) {
       // One flat list of names and values (node:http's writeHead takes it as it is): no header
       // object is built per answer. A later header replaces an earlier one of the same name.
-      const list = [...(this.path.startsWith('/api/') ? API_LIST : PAGE_LIST), 'Content-Type', type, 'X-Request-Id', this.id]
-      if (this.always) putHeaders(list, this.always)
+      const list = this.pipeline.headersOf(this.path, type, this.always).slice()
       if (headers) putHeaders(list, headers)
-      list.push('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length))
+      list.push('X-Request-Id', this.id, 'Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length))
       res.writeHead(status, list)
       res.end(body)
     }
@@ -97,12 +98,22 @@ export class Exchange implements ClientGone {
   get gone(): boolean {
     return this.res.destroyed && !this.res.writableFinished
   }
-  listen(fn: () => void): void {
-    this.res.on('close', fn)
+  watch(w: { clientLeft(): void } | undefined): void {
+    this.watcher = w
   }
-  unlisten(fn: () => void): void {
-    this.res.off('close', fn)
+
+  /** The response's 'close': the request is no longer in flight, and a watcher hears if it was cut. */
+  closed(): void {
+    this.pipeline.settled()
+    const w = this.watcher
+    this.watcher = undefined
+    if (w && !this.res.writableFinished) w.clientLeft()
   }
+}
+
+/** The one 'close' listener of every response: a function shared by all, not a closure per request. */
+function responseClosed(this: ServerResponse): void {
+  ;(this.req as Carrier)[EXCHANGE]?.closed()
 }
 
 /** A fast path: takes the request (true) and answers it through ex.send / ex.fail, or leaves it (false). */
@@ -123,6 +134,14 @@ export type PipelineParts = {
 }
 
 export class Pipeline {
+  /** Requests whose response has not closed yet. */
+  private open = 0
+  /** Called each time the last request in flight closes (a drain cuts the idle connections then). */
+  onIdle: (() => void) | undefined
+  /** headersOf's lists, by the route's always-headers (a few constant objects), then by type. */
+  private readonly apiHeaders = new Map<object, Map<string, readonly string[]>>()
+  private readonly pageHeaders = new Map<object, Map<string, readonly string[]>>()
+
   constructor(
     readonly log: Logger,
     private readonly metrics: Pick<Metrics, 'countRequest' | 'duration'>,
@@ -134,6 +153,8 @@ export class Pipeline {
     if (this.parts.aliases) renameAlias(req, this.parts.aliases)
     const ex = new Exchange(req, res, this)
     ;(req as Carrier)[EXCHANGE] = ex
+    this.open++
+    res.on('close', responseClosed)
     try {
       for (const guard of this.parts.guards) guard(ex)
       for (const fast of this.parts.fast) if (fast(ex)) return
@@ -144,6 +165,34 @@ export class Pipeline {
     } catch (err) {
       ex.fail(err)
     }
+  }
+
+  /**
+   * The headers every answer of this kind carries (security headers, Content-Type, the route's
+   * own), as writeHead's flat list: made once per kind, not per answer.
+   */
+  headersOf(path: string, type: string, always: Record<string, string> | undefined): readonly string[] {
+    const api = path.startsWith('/api/')
+    const kinds = api ? this.apiHeaders : this.pageHeaders
+    let byType = kinds.get(always ?? NONE)
+    if (!byType) kinds.set(always ?? NONE, (byType = new Map()))
+    let list = byType.get(type)
+    if (!list) {
+      const made = [...(api ? API_LIST : PAGE_LIST), 'Content-Type', type]
+      if (always) putHeaders(made, always)
+      byType.set(type, (list = made))
+    }
+    return list
+  }
+
+  /** Requests in flight: their responses have not closed yet. */
+  get inFlight(): number {
+    return this.open
+  }
+
+  /** A response closed (from Exchange.closed). */
+  settled(): void {
+    if (--this.open === 0) this.onIdle?.()
   }
 
   /** The exchange of a request the router is answering. */
@@ -180,6 +229,8 @@ function renameAlias(req: IncomingMessage, aliases: Readonly<Record<string, stri
   }
 }
 
+/** headersOf's key for answers without always-headers. */
+const NONE = {}
 /** The security headers of API.md §13 as writeHead's flat list of names and values. */
 const API_LIST: readonly string[] = Object.entries(API_HEADERS).flat()
 const PAGE_LIST: readonly string[] = Object.entries(PAGE_HEADERS).flat()

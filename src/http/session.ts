@@ -83,7 +83,9 @@ export function sessionReader(opts: { config: Pick<Config, 'secretKey'>; check: 
     const userId = sid === undefined ? undefined : opts.known!(sid)
     return userId === undefined ? undefined : { userId, sid: sid! }
   }
-  return Object.assign(read, { now })
+  /** Whether a session read before is still known and good: not revoked, not expired, still cached. */
+  const still = (s: SignedInSession): boolean => opts.known !== undefined && opts.known(s.sid) === s.userId
+  return Object.assign(read, { now, still })
 }
 export type SessionReader = ReturnType<typeof sessionReader>
 /** The user of a session already known to be live (the session cache, no query), or undefined. */

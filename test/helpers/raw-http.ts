@@ -52,3 +52,27 @@ export function firstAnswer(text: string): { status: number; headers: string; bo
     return { status: Number(head[1]), headers, body: raw }
   }
 }
+
+/** One keep-alive connection that sends requests one at a time and reads each answer (Content-Length bodies). */
+export function keepAliveConnection(port: number) {
+  const socket = connect(port, '127.0.0.1')
+  let text = ''
+  let waiting: (() => void) | undefined
+  socket.on('data', (c: Buffer) => {
+    text += c.toString('latin1')
+    waiting?.()
+  })
+  return {
+    async get(path: string, headers: Record<string, string>): Promise<{ status: number; headers: string; body: any }> {
+      text = ''
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`)
+      for (;;) {
+        const a = firstAnswer(text)
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(a?.headers ?? '')?.[1] ?? -1)
+        if (a && length >= 0 && Buffer.byteLength(text, 'latin1') >= text.indexOf('\r\n\r\n') + 4 + length) return a
+        await new Promise<void>((r) => (waiting = r))
+      }
+    },
+    close: () => socket.destroy(),
+  }
+}
