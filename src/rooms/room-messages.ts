@@ -109,8 +109,8 @@ export function roomHistoryNow(deps: AppDeps, userId: number, roomId: number, q:
  * members are kept in memory too, so such a read asks the database nothing.
  */
 export async function roomHistory(deps: AppDeps, userId: number, roomId: number, q: HistoryQuery): Promise<HistoryPage> {
-  const now = roomHistoryNow(deps, userId, roomId, q)
-  if (now) return now
+  const inMemory = roomHistoryNow(deps, userId, roomId, q)
+  if (inMemory) return inMemory
   const newest = q.before === undefined && q.after === undefined
   const clearedUpTo = newest && (await wholeReader(deps, roomId, userId)) ? 0 : (await requireRoomMember(deps.db, roomId, userId)).cleared_up_to
   const shared = newest && clearedUpTo === 0
