@@ -12,6 +12,7 @@ import * as m0009 from './0009_files.js'
 import * as m0010 from './0010_gift_catalogue.js'
 import * as m0011 from './0011_search_pending.js'
 import * as m0012 from './0012_search_index.js'
+import * as m0013 from './0013_direct_indexes_partial.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_gift_catalogue': m0010,
   '0011_search_pending': m0011,
   '0012_search_index': m0012,
+  '0013_direct_indexes_partial': m0013,
 }

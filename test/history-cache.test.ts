@@ -1,9 +1,9 @@
 // The newest page of a room is served from memory: every change to the room's messages must show
 // at once, and a member who cleared the room still sees only what is theirs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Client } from './helpers/client.js'
 import type { TestServer } from './helpers/server.js'
-import { guest } from './helpers/users.js'
+import { expectError, guest } from './helpers/users.js'
 import { cursorOf, eventsAfter } from './helpers/events.js'
 import { roomWith, send, startRoomsServer } from './helpers/rooms.js'
 
@@ -50,6 +50,29 @@ describe('newest history page from memory', () => {
     await send(a.client, room.id, 'after')
     expect(await page(b.client, room.id)).toEqual(['after'])
     expect(await page(a.client, room.id)).toEqual(['before', 'after'])
+  })
+
+  it('a member reads the newest page from memory, the database asked nothing; leaving, a kick and a clear show at once', async () => {
+    const [a, b, c] = [await guest(server), await guest(server), await guest(server)]
+    const room = await roomWith(a.client, b.client, c.client)
+    await send(a.client, room.id, 'hello')
+    expect(await page(b.client, room.id)).toEqual(['hello'])
+    const queries = vi.spyOn(server.deps.db.getExecutor(), 'executeQuery')
+    try {
+      expect(await page(b.client, room.id)).toEqual(['hello'])
+      expect(await page(c.client, room.id)).toEqual(['hello'])
+      expect(queries).not.toHaveBeenCalled()
+    } finally {
+      queries.mockRestore()
+    }
+    expect((await b.client.post(`/api/rooms/${room.id}/leave`)).status).toBe(204)
+    expectError(await b.client.get(`/api/rooms/${room.id}/messages`), 403, 'not_member')
+    expect((await a.client.post(`/api/rooms/${room.id}/kick`, { user_id: c.user.id })).status).toBe(204)
+    expectError(await c.client.get(`/api/rooms/${room.id}/messages`), 403, 'not_member')
+    expect((await a.client.post(`/api/rooms/${room.id}/clear`)).status).toBe(204)
+    expect(await page(a.client, room.id)).toEqual([])
+    expect((await b.client.post(`/api/rooms/${room.id}/join`)).status).toBe(200)
+    expect(await page(b.client, room.id)).toEqual(['hello'])
   })
 
   it('pages of other sizes and older pages are answered apart from the newest page', async () => {

@@ -65,4 +65,20 @@ describe('prepared queries', () => {
     const shaped = prepared((db, v: { desc: boolean }) => db.selectFrom('kv').selectAll().orderBy('key', v.desc ? 'desc' : 'asc'))
     await expect(shaped.all(opened.db, { desc: true })).rejects.toThrow(/"desc" did not become a parameter/)
   })
+
+  it('hand back the id of the row an insert wrote, with or without RETURNING', async () => {
+    const event = (v: { data: string }) => ({ type: 'user.updated' as const, data: v.data, audience: null, created_at: 0 })
+    const plain = prepared((db, v: { data: string }) => db.insertInto('events').values(event(v)))
+    const returning = prepared((db, v: { data: string }) => db.insertInto('events').values(event(v)).returning('id'))
+    const { db } = opened
+    const first = await plain.insertId(db, { data: 'one' })
+    const second = await returning.insertId(db, { data: 'two' })
+    const third = await plain.insertId(db, { data: 'three' })
+    const rows = await db.selectFrom('events').select(['id', 'data']).orderBy('id').execute()
+    expect(rows).toEqual([
+      { id: first, data: 'one' },
+      { id: second, data: 'two' },
+      { id: third, data: 'three' },
+    ])
+  })
 })

@@ -16,6 +16,11 @@ export type Prepared<P, R> = {
   first(db: Q, values: P): Promise<R | undefined>
   /** Runs it for its effect: the number of rows changed. */
   run(db: Q, values: P): Promise<number>
+  /**
+   * Runs an insert of one row: its id, as the database hands it back (SQLite's rowid of a plain
+   * insert, else the `id` the query returns).
+   */
+  insertId(db: Q, values: P): Promise<number>
 }
 
 type Compiled = { query: CompiledQuery; names: (string | null)[] }
@@ -56,5 +61,11 @@ export function prepared<P extends Record<string, unknown>, R>(build: (db: Q, va
     all: async (q, values) => (await run(q, values)).rows,
     first: async (q, values) => (await run(q, values)).rows[0],
     run: async (q, values) => Number((await run(q, values)).numAffectedRows ?? 0n),
+    insertId: async (q, values) => {
+      const result = await run(q, values)
+      const id = result.insertId ?? (result.rows[0] as { id?: number } | undefined)?.id
+      if (id === undefined) throw new Error('prepared: an insert that handed back no id')
+      return Number(id)
+    },
   }
 }

@@ -16,7 +16,7 @@ import { sessionCookieOf, type SessionReader, type SignedInSession } from './ses
 import { firstValues } from './validate.js'
 
 /** A fast path's answer: a status and a body (Content-Type: JSON_TYPE unless given). */
-export type FastAnswer = { status: number; body: string; type?: string }
+export type FastAnswer = { status: number; body: string | Buffer; type?: string }
 
 /**
  * The query of the request validated by `schema`, as the router's validate('query', schema)
@@ -73,7 +73,7 @@ export function sessionNow(ex: Exchange, readSession: SessionReader): SignedInSe
 /**
  * A fast path for one route: `match` returns the route's values (or undefined to leave the
  * request to the router); `answer` runs what the route's handler runs and returns the answer
- * (or throws the error to answer).
+ * (or throws the error to answer): at once when all it needs is in memory, no promise made.
  */
 export function fastPath<V>(spec: {
   method: 'GET' | 'POST'
@@ -85,7 +85,7 @@ export function fastPath<V>(spec: {
    * never changes them: many clients ask for the same URLs (the newest page of a room).
    */
   seen?: number
-  answer: (ex: Exchange, values: V) => Promise<FastAnswer>
+  answer: (ex: Exchange, values: V) => FastAnswer | Promise<FastAnswer>
 }): FastPath {
   const seen = spec.seen ? new BoundedCache<string, V>(spec.seen) : undefined
   return (ex) => {
@@ -98,10 +98,15 @@ export function fastPath<V>(spec: {
       seen?.set(url, values)
     }
     ex.route = spec.route
-    spec
-      .answer(ex, values)
-      .then((a) => ex.send(a.status, a.body, a.type))
-      .catch((err: unknown) => ex.fail(err))
+    let answer: FastAnswer | Promise<FastAnswer>
+    try {
+      answer = spec.answer(ex, values)
+    } catch (err) {
+      ex.fail(err)
+      return true
+    }
+    if (answer instanceof Promise) answer.then((a) => ex.send(a.status, a.body, a.type)).catch((err: unknown) => ex.fail(err))
+    else ex.send(answer.status, answer.body, answer.type)
     return true
   }
 }

@@ -73,14 +73,14 @@ export class Exchange implements ClientGone {
    * Answers with a whole body, unless the client is gone or something answered already. Every
    * header goes into the one writeHead (node:http merges headers set beforehand more slowly).
    */
-  send(status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>): void {
+  send(status: number, body: string | Buffer, type = JSON_TYPE, headers?: Record<string, string>): void {
     const res = this.res
     if (!res.headersSent && !res.destroyed) {
       // One flat list of names and values (node:http's writeHead takes it as it is): no header
       // object is built per answer. A later header replaces an earlier one of the same name.
       const list = this.pipeline.headersOf(this.path, type, this.always).slice()
       if (headers) putHeaders(list, headers)
-      list.push('X-Request-Id', this.id, 'Content-Length', String(Buffer.byteLength(body)))
+      list.push('X-Request-Id', this.id, 'Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length))
       res.writeHead(status, list)
       res.end(body)
     }

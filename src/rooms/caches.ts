@@ -5,7 +5,7 @@
 import { BoundedCache } from '../bounded-cache.js'
 import type { Trx } from '../db/schema.js'
 import type { CacheName, EventBus } from '../events/bus.js'
-import type { SortedAudience } from '../events/tail.js'
+import { hasUser, SortedAudience } from '../events/tail.js'
 import type { Message } from '../messages/messages.js'
 import type { Store } from '../store/store.js'
 
@@ -75,18 +75,36 @@ export class HistoryCache extends RoomVersioned<string, HistoryPage> {
 const ROOMS = 10_000
 
 /**
- * The members of each room, sorted and encoded as the audience of every message sent to it
- * (reading and encoding them is a good part of a send's CPU; README, Benchmarks). Changed by every join and leave. A send fills it only after its
- * transaction committed, so a list is never kept from a transaction that rolled back.
+ * A room's members as sends and history reads need them: the audience of every message sent to
+ * it (sorted and encoded: reading and encoding them is a good part of a send's CPU; README,
+ * Benchmarks), and those of them who cleared the room's history (few: they read their own pages).
  */
-export class MemberCache extends RoomVersioned<number, SortedAudience> {
+export class RoomMembers {
+  readonly audience: SortedAudience
+  private readonly cleared: ReadonlySet<number>
+  constructor(ids: Iterable<number>, cleared: Iterable<number>) {
+    this.audience = new SortedAudience(ids)
+    this.cleared = new Set(cleared)
+  }
+  /** Whether userId is a member who sees the room's whole history (the newest page as everyone sees it). */
+  readsWhole(userId: number): boolean {
+    return hasUser(this.audience.users, userId) && !this.cleared.has(userId)
+  }
+}
+
+/**
+ * The members of each room. Changed by every join, leave and clear. A send fills it only after its
+ * transaction committed, a history read from a read outside any transaction: a list is never kept
+ * from a transaction that rolled back.
+ */
+export class MemberCache extends RoomVersioned<number, RoomMembers> {
   constructor(expiry?: CacheExpiry) {
     super(ROOMS, expiry)
   }
-  get(roomId: number): SortedAudience | undefined {
+  get(roomId: number): RoomMembers | undefined {
     return this.read(roomId, roomId)
   }
-  put(roomId: number, version: number, members: SortedAudience) {
+  put(roomId: number, version: number, members: RoomMembers) {
     this.keep(roomId, roomId, version, members)
   }
 }

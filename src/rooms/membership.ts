@@ -1,14 +1,35 @@
 // The rows of room membership: joining and leaving (with API.md §4's admin hand-over), a room's
 // creator, a room's removal. Used by create, join, add member, leave, kick/ban, delete and account
-// deletion, inside store.transaction. Every insert or delete of `room_members` is here, and drops
-// the room's cached member list.
+// deletion, inside store.transaction. Every insert or delete of `room_members`, and every clear of
+// a member's history, is here, and drops the room's cached member list (rooms/caches.ts).
+import { sql } from 'kysely'
 import type { AppDeps } from '../deps.js'
-import type { RoomRow, Trx } from '../db/schema.js'
+import { isPostgres } from '../db/dialect.js'
+import { prepared } from '../db/prepared.js'
+import type { Q, RoomRow, Trx } from '../db/schema.js'
 import { postServiceMessage } from '../messages/messages.js'
 import { latestMessageId } from './access.js'
+import { RoomMembers } from './caches.js'
 import { toRoom } from './views.js'
 
 type MemberDeps = Pick<AppDeps, 'clock' | 'events' | 'caches'>
+
+// Prepared: read whenever a room's cached list was dropped. Two strings of ids instead of a row
+// per member: far cheaper for a room of many (README, Benchmarks).
+const membersOf = prepared((db, v: { roomId: number }) => {
+  const ids = (cleared: boolean) => {
+    const id = cleared ? sql`case when cleared_up_to > 0 then user_id end` : sql`user_id`
+    return isPostgres(db) ? sql<string | null>`string_agg((${id})::text, ',')` : sql<string | null>`group_concat(${id})`
+  }
+  return db.selectFrom('room_members').select([ids(false).as('ids'), ids(true).as('cleared')]).where('room_id', '=', v.roomId)
+})
+const idList = (column: string | null | undefined): number[] => (column ? column.split(',').map(Number) : [])
+
+/** The room's members now, as `db` sees them (a transaction: with its own writes). */
+export async function readRoomMembers(db: Q, roomId: number): Promise<RoomMembers> {
+  const row = await membersOf.first(db, { roomId })
+  return new RoomMembers(idList(row?.ids), idList(row?.cleared))
+}
 
 /** Tells everyone the room's admin changed (hand-over, or an admin-less room's next joiner). */
 async function announceAdmin(deps: MemberDeps, trx: Trx, roomId: number): Promise<void> {
@@ -98,6 +119,17 @@ export async function leaveAllRooms(deps: MemberDeps, trx: Trx, userId: number):
 export async function insertCreator(deps: MemberDeps, trx: Trx, roomId: number, userId: number, now: number): Promise<void> {
   deps.caches.invalidate(trx, 'members', roomId)
   await trx.insertInto('room_members').values({ room_id: roomId, user_id: userId, role: 'admin', joined_at: now, moderator_since: null }).execute()
+}
+
+/** Hides the room's history up to upTo for userId alone (their read mark moves up to it too). */
+export async function clearHistory(deps: MemberDeps, trx: Trx, roomId: number, userId: number, upTo: number, lastReadId: number): Promise<void> {
+  deps.caches.invalidate(trx, 'members', roomId)
+  await trx
+    .updateTable('room_members')
+    .set({ cleared_up_to: upTo, last_read_id: Math.max(lastReadId, upTo) })
+    .where('room_id', '=', roomId)
+    .where('user_id', '=', userId)
+    .execute()
 }
 
 /** Deletes a room with its members, bans, silences, messages (cascades) and the complaints about them. */

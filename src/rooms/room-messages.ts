@@ -20,8 +20,9 @@ import { bannedError, isBanned, silencedError, latestMessageId, notMember, requi
 import { prepared } from '../db/prepared.js'
 import type { Q, Trx } from '../db/schema.js'
 import type { HistoryPage } from './caches.js'
-import { SortedAudience } from '../events/tail.js'
+import type { SortedAudience } from '../events/tail.js'
 import type { HistoryQuery } from './schemas.js'
+import { clearHistory, readRoomMembers } from './membership.js'
 import { allowTyping } from './typing.js'
 
 // Prepared: run by every send and by every history read the cache misses.
@@ -84,33 +85,63 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
 async function membersNow(deps: AppDeps, trx: Trx, roomId: number): Promise<SortedAudience> {
   const cache = deps.caches.members
   const known = cache.get(roomId)
-  if (known) return known
+  if (known) return known.audience
   const version = cache.version(roomId)
-  const members = new SortedAudience(await roomMemberIds(trx, roomId))
+  const members = await readRoomMembers(trx, roomId)
   deps.store.onCommit(trx, () => cache.put(roomId, version, members))
-  return members
+  return members.audience
+}
+
+/**
+ * The newest page of a room's history at once, when memory holds it and says the reader sees it
+ * (a member who has not cleared the room); undefined: ask roomHistory, which reads what it must.
+ */
+export function roomHistoryNow(deps: AppDeps, userId: number, roomId: number, q: HistoryQuery): HistoryPage | undefined {
+  if (q.before !== undefined || q.after !== undefined) return undefined
+  const page = deps.caches.history.get(roomId, q.limit)
+  return page && deps.caches.members.get(roomId)?.readsWhole(userId) ? page : undefined
 }
 
 /**
  * A page of room history. The newest page (neither before nor after) is the same for every
  * member who has not cleared the room, so it is kept in memory until a message of the room is
- * written or deleted, and the same (frozen) object is answered to each of them.
+ * written or deleted, and the same (frozen) object is answered to each of them; the room's
+ * members are kept in memory too, so such a read asks the database nothing.
  */
 export async function roomHistory(deps: AppDeps, userId: number, roomId: number, q: HistoryQuery): Promise<HistoryPage> {
-  const member = await requireRoomMember(deps.db, roomId, userId)
-  const shared = q.before === undefined && q.after === undefined && member.cleared_up_to === 0
+  const inMemory = roomHistoryNow(deps, userId, roomId, q)
+  if (inMemory) return inMemory
+  const newest = q.before === undefined && q.after === undefined
+  const clearedUpTo = newest && (await wholeReader(deps, roomId, userId)) ? 0 : (await requireRoomMember(deps.db, roomId, userId)).cleared_up_to
+  const shared = newest && clearedUpTo === 0
   const cache = deps.caches.history
   if (shared) {
     const cached = cache.get(roomId, q.limit)
     if (cached !== undefined) return cached
   }
   const version = cache.version(roomId)
-  const rows = await historyRows(deps, roomId, member.cleared_up_to, q)
+  const rows = await historyRows(deps, roomId, clearedUpTo, q)
   const items = rows.slice(0, q.limit)
   if (q.after === undefined) items.reverse()
   const page: HistoryPage = Object.freeze({ items: Object.freeze(await toMessages(deps.db, items)), has_more: rows.length > q.limit })
   if (shared) cache.put(roomId, q.limit, version, page)
   return page
+}
+
+/**
+ * Whether the room's members (from memory, else read and kept) say userId sees its whole
+ * history; false leaves the answer (404, 403, or the reader's own page) to requireRoomMember.
+ */
+async function wholeReader(deps: AppDeps, roomId: number, userId: number): Promise<boolean> {
+  const cache = deps.caches.members
+  let members = cache.get(roomId)
+  if (!members) {
+    // Outside any transaction: what is read is committed, and kept unless the room changed since.
+    const version = cache.version(roomId)
+    members = await readRoomMembers(deps.db, roomId)
+    cache.put(roomId, version, members)
+  }
+  return members.readsWhole(userId)
 }
 
 /** Up to limit + 1 rows (the extra one tells has_more), newest first unless reading after a message. */
@@ -146,12 +177,7 @@ export async function clearRoom(deps: AppDeps, userId: number, roomId: number): 
     await requireRoom(trx, roomId)
     const member = await requireMember(trx, roomId, userId)
     const upTo = await latestMessageId(trx, roomId)
-    await trx
-      .updateTable('room_members')
-      .set({ cleared_up_to: upTo, last_read_id: Math.max(member.last_read_id, upTo) })
-      .where('room_id', '=', roomId)
-      .where('user_id', '=', userId)
-      .execute()
+    await clearHistory(deps, trx, roomId, userId, upTo, member.last_read_id)
     await deps.events.publish(trx, 'chat.cleared', { room_id: roomId, up_to: upTo }, [userId])
   })
 }

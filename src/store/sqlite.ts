@@ -34,9 +34,10 @@ const SAVEPOINT = CompiledQuery.raw('savepoint parley_job')
 const RELEASE = CompiledQuery.raw('release parley_job')
 const ROLLBACK_TO = CompiledQuery.raw('rollback to parley_job')
 
-// Prepared: one per event published.
+// Prepared: one per event published. The id is the rowid SQLite hands back (RETURNING would cost a
+// temporary table per row).
 const insertEvent = prepared((db, v: { type: string; data: string; audience: string | null; createdAt: number }) =>
-  db.insertInto('events').values({ type: v.type, data: v.data, audience: v.audience, created_at: v.createdAt }).returning('id'),
+  db.insertInto('events').values({ type: v.type, data: v.data, audience: v.audience, created_at: v.createdAt }),
 )
 
 /** A function waiting in the queue, and what it leaves for after its commit. */
@@ -182,10 +183,9 @@ export class SqliteStore implements Store {
   async appendEvent(trx: Trx, type: DurableType, data: string, audience: EventAudience | null, createdAt: number): Promise<Position> {
     const job = this.running.get(trx)
     if (!job) throw new Error('appendEvent needs a transaction from store.transaction()')
-    const row = await insertEvent.first(trx, { type, data, audience: audience?.column ?? null, createdAt })
-    if (!row) throw new Error('insert into events returned no row')
-    job.maxId = Math.max(job.maxId, row.id)
-    return positionOf(row.id)
+    const id = await insertEvent.insertId(trx, { type, data, audience: audience?.column ?? null, createdAt })
+    job.maxId = Math.max(job.maxId, id)
+    return positionOf(id)
   }
 
   async eventsAfter(userId: number, after: Position, limit: number): Promise<{ events: StoredEvent[]; scannedTo: Position }> {
