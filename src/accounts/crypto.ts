@@ -70,16 +70,4 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ab, bb)
 }
 
-/**
- * Constant-time equality of two strings of the same length, without allocating (a hot path's
- * compare of a secret-bearing header); different lengths compare false at once (the length is
- * not the secret).
- */
-export function sameText(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
-}
-
 export const hmacSha256Hex = (key: string, message: string) => createHmac('sha256', key).update(message).digest('hex')

@@ -5,10 +5,10 @@
 // (errors included). Each is checked against its router route by test/fast-paths.test.ts. One
 // is kept only where it is 10 % cheaper than its route written as one Hono handler (README,
 // Benchmarks: "Fast paths: which are kept"): the poll and a room's history; a send is not.
+import { timingSafeEqual } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { getQueryParams } from 'hono/utils/url'
 import type { z } from 'zod'
-import { sameText } from '../accounts/crypto.js'
 import { BoundedCache } from '../bounded-cache.js'
 import { nodeHeader } from './csrf.js'
 import type { Exchange, FastPath } from './pipeline.js'
@@ -50,23 +50,26 @@ export function sessionOf(ex: Exchange, readSession: SessionReader): Promise<Sig
 
 /** Where a connection keeps the Cookie header of its last request and the session it gave. */
 const LAST_SESSION = Symbol('parley.lastSession')
-type Remembering = Socket & { [LAST_SESSION]?: { header: string; session: SignedInSession } }
+type Remembering = Socket & { [LAST_SESSION]?: { header: Buffer; session: SignedInSession } }
 
 /**
  * The same session at once when it is already known and good; undefined: ask sessionOf. A
  * client sends the same Cookie header on every poll of its connection: that header is compared
  * with the last one whole, rather than the sealed value cut out of it and looked up by its
  * ~300 bytes; the session itself is still checked each time (revoked, expired). The compare
- * runs in constant time: behind a proxy that pools its upstream connections, the last header on
- * a connection may be another client's.
+ * runs in constant time (node's timingSafeEqual): behind a proxy that pools its upstream
+ * connections, the last header on a connection may be another client's.
  */
 export function sessionNow(ex: Exchange, readSession: SessionReader): SignedInSession | undefined {
   const header = nodeHeader(ex.req, 'cookie')
   const socket = ex.req.socket as Remembering | null
   const last = socket?.[LAST_SESSION]
-  if (last !== undefined && header !== undefined && sameText(last.header, header)) return readSession.still(last.session) ? last.session : undefined
+  const bytes = last !== undefined && header !== undefined ? Buffer.from(header) : undefined
+  if (bytes !== undefined && bytes.length === last!.header.length && timingSafeEqual(bytes, last!.header)) {
+    return readSession.still(last!.session) ? last!.session : undefined
+  }
   const session = readSession.now(sessionCookieOf(header))
-  if (session && header && socket) socket[LAST_SESSION] = { header, session }
+  if (session && header && socket) socket[LAST_SESSION] = { header: bytes ?? Buffer.from(header), session }
   return session
 }
 
