@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -53,7 +54,6 @@ function mulberry32(seed: number) {
   }
 }
 const random = mulberry32(SEED)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The store over the site's database, to ask it what each user should have received. */
 async function openStore(url: string): Promise<Store> {

@@ -1,6 +1,7 @@
 // API.md §10's guarantee, end to end: several senders and several pollers of the same users (two
 // tabs each), random disconnects mid-poll and a real server restart on the same data directory.
 // Every tab must receive exactly the events meant for it, in order, no gap, no duplicate.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Client } from './helpers/client.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
@@ -20,7 +21,6 @@ function prng(seed: number) {
 
 const SEED = 20261121
 const MESSAGES = 150
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 type Tab = { user: number; client: Client; cursor: string; got: number[]; ids: string[]; stop: boolean; aborts: number; errors: number }
 

@@ -3,7 +3,7 @@
 import type { Browser, Route } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
-import { cutPolls, expectNoPageErrors, messageTexts, openAs, screenshot, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
+import { cutPolls, expectNoPageErrors, messageTexts, openAs, screenshot, sleep, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
 
 let close = async () => {}
 let server: TestServer
@@ -17,7 +17,6 @@ let b: Tab
 const SLOW_MS = 1500
 const SENDS = '**/api/rooms/*/messages'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** The room's user messages as the server has them. */
 const stored = async () => ((await alice.client.get(`/api/rooms/${roomId}/messages?limit=200`)).body.data.items as { kind: string; text: string }[]).filter((m) => m.kind === 'user').map((m) => m.text)
 const isPost = (route: Route) => route.request().method() === 'POST'

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
 import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, openAs, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
+import { expectNoPageErrors, openAs, sleep, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
 
 let close = async () => {}
 let server: TestServer
@@ -17,7 +17,6 @@ let roomId: number
 let b: Tab
 
 const MEMBERS = '**/api/rooms/*/members?*'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** The room's user messages as the server has them. */
 const stored = async () => ((await alice.client.get(`/api/rooms/${roomId}/messages?limit=200`)).body.data.items as { kind: string; text: string }[]).filter((m) => m.kind === 'user').map((m) => m.text)
 

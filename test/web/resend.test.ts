@@ -5,13 +5,12 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitForOutbox } from '../helpers/accounts.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-import { expectNoPageErrors, launch, openAs, WAIT_MS } from './browser.js'
+import { expectNoPageErrors, launch, openAs, sleep, WAIT_MS } from './browser.js'
 
 let server: TestServer
 let browser: Browser
 
 const RESEND = '**/api/auth/verify-email/resend'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const verifyMails = (to: string) => server.outbox().filter((e) => e.to === to && /verify-email\?token=/.test(e.text))
 const linkIn = (text: string) => /\/api\/auth\/verify-email\?token=[\w-]+/.exec(text)![0]
 

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestServer } from '../helpers/server.js'
 import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, messageTexts, openAs, screenshot, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
+import { expectNoPageErrors, messageTexts, openAs, screenshot, sleep, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
 
 let close = async () => {}
 let server: TestServer
@@ -19,7 +19,6 @@ let oldId: number
 
 const SEARCH = '**/api/search?*'
 const XSS = '<img src=x onerror="window.__pwned=1"> deploy <b>bold</b> & more'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const marks = (tab: Tab) => tab.page.locator('.search-results mark').allTextContents()
 const resultTexts = (tab: Tab) => tab.page.locator('.search-results .result-text').allTextContents()
 
