@@ -10,6 +10,9 @@
 //                      and drops its own database)
 //   BENCH_PROFILE=1    run Parley's servers under --cpu-prof and print where the time went
 //   BENCH_KEEP=1       keep the scratch directory (databases, profiles)
+//   BENCH_PARLEY_ROOT=dir  start Parley's servers from another (built) checkout: this harness,
+//                      that commit's server, for back-to-back runs of two commits
+//   BENCH_FANOUT_SIDES=a,b  the fan-out's sides, some of: parley, socketio, faye, bare
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -22,7 +25,7 @@ import { paths } from './benches/paths.js'
 import { search } from './benches/search.js'
 import { send } from './benches/send.js'
 import type { BenchContext } from './lib/common.js'
-import { ROOT } from './lib/parley.js'
+import { ROOT, SERVER_ROOT } from './lib/parley.js'
 import { formatProfile, type ProfileSummary, summarizeDir } from './lib/profile.js'
 import { type Report, report } from './report.js'
 
@@ -40,11 +43,11 @@ function fdLimits(): { soft: number; hard: number } {
   }
 }
 
-/** The code measured: HEAD, and whether server files had uncommitted changes (a shared tree). */
+/** The code measured (the server's checkout): HEAD, and whether server files had uncommitted changes (a shared tree). */
 function codeVersion(): { commit: string; serverFilesModified: boolean } {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations', 'package.json'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: SERVER_ROOT, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'migrations', 'package.json'], { cwd: SERVER_ROOT, encoding: 'utf8' }).trim()
     return { commit, serverFilesModified: dirty.length > 0 }
   } catch {
     return { commit: 'unknown', serverFilesModified: false }

@@ -54,7 +54,17 @@ export type FanoutSide = {
 export type FanoutRound = { parley: FanoutSide; socketio: FanoutSide; faye?: FanoutSide; bare?: FanoutSide }
 export type FanoutSideName = keyof FanoutRound
 type Side = FanoutSideName
-const SIDES: Side[] = ['parley', 'socketio', 'faye', 'bare']
+const ALL_SIDES: Side[] = ['parley', 'socketio', 'faye', 'bare']
+const SIDES = sidesFrom(process.env.BENCH_FANOUT_SIDES)
+
+/** BENCH_FANOUT_SIDES: a subset of the sides (the report leaves the others' columns empty). */
+function sidesFrom(list: string | undefined): Side[] {
+  if (list === undefined) return ALL_SIDES
+  const sides = list.split(',').map((s) => s.trim())
+  const unknown = sides.filter((s) => !(ALL_SIDES as string[]).includes(s))
+  if (unknown.length || sides.length === 0) throw new Error(`BENCH_FANOUT_SIDES: unknown ${unknown.join(', ')} (known: ${ALL_SIDES.join(', ')})`)
+  return sides as Side[]
+}
 /** The peers a user would pick instead of Parley; the best is the one with the lower CPU per delivery. */
 export const PEERS = ['socketio', 'faye'] as const
 

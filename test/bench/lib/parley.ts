@@ -1,6 +1,6 @@
 // The Parley server under test, started exactly as `npm start` starts it (the command after the
 // build step of package.json's start script), plus the setup steps the benchmarks share.
-import { mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,15 +10,23 @@ import { type HttpAnswer, keepAliveAgent, pool, request, waitHealthy } from './h
 // dist/test/bench/lib → the repository root.
 export const ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)))
 export const SECRET_KEY = 'bench-secret-key-0123456789-abcdefghijklmnop'
+/**
+ * Where Parley's server is started from: this checkout, or BENCH_PARLEY_ROOT, another checkout
+ * (built: `npx tsc -p src` there) whose server this run's harness measures, for back-to-back runs
+ * of two commits under the same benchmark code.
+ */
+export const SERVER_ROOT = process.env.BENCH_PARLEY_ROOT ? resolve(process.env.BENCH_PARLEY_ROOT) : ROOT
 
 /** `node dist/src/cli.js serve` today: whatever follows `node` in the start script's last step. */
 export function startCommand(): { entry: string; args: string[] } {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const pkg = JSON.parse(readFileSync(join(SERVER_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
   const start = pkg.scripts.start ?? ''
   const last = start.split('&&').at(-1)!.trim()
   const m = /^node\s+(\S+)(.*)$/.exec(last)
   if (!m) throw new Error(`cannot read the server command from the start script: ${start}`)
-  return { entry: join(ROOT, m[1]!), args: m[2]!.trim().split(/\s+/).filter(Boolean) }
+  const entry = join(SERVER_ROOT, m[1]!)
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: build that checkout first (npx tsc -p src)`)
+  return { entry, args: m[2]!.trim().split(/\s+/).filter(Boolean) }
 }
 
 export function freePort(): Promise<number> {
@@ -58,7 +66,7 @@ export async function startParley(dataDir: string, opts: { cpuProfDir?: string; 
     OUTBOX_DIR: join(dataDir, 'outbox'),
     ...opts.env,
   }
-  const child = spawnPlain('parley', process.execPath, [...execArgv, entry, ...args], env, ROOT)
+  const child = spawnPlain('parley', process.execPath, [...execArgv, entry, ...args], env, SERVER_ROOT)
   const url = `http://127.0.0.1:${port}`
   const agent = keepAliveAgent()
   try {
