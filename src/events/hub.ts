@@ -198,6 +198,8 @@ export class Hub {
   }
 
   private wakeUser(userId: number) {
+    // Most recipients of an event hold no poll at that moment: nothing is built for them.
+    if (!this.waiters.has(userId)) return
     for (const w of this.heldBy(userId)) this.finish(w, 'event')
   }
 
