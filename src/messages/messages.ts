@@ -132,6 +132,8 @@ export async function toMessages(db: Q, rows: MessageFields[]): Promise<Message[
 }
 
 export async function toOneMessage(db: Q, row: MessageFields): Promise<Message> {
+  // Without an attachment there is nothing to load (most messages: each send maps its own row).
+  if (row.attachment_id === null) return toMessage(row, null)
   return (await toMessages(db, [row]))[0]!
 }
 
@@ -293,8 +295,30 @@ export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: 
   }
   const id = folded ? await insertTouchingRoom.insertId(trx, { ...values, room: m.room_id! }) : await insertRow.insertId(trx, values)
   if (touch && !folded) await touchRoom.run(trx, { roomId: m.room_id!, now: m.created_at })
-  return { id, ...values, edited_at: null, reactions: null }
+  return storedRow(id, values)
 }
+
+/** The row insertMessage wrote, built field by field (a spread of `values` copies them generically). */
+const storedRow = (id: number, v: NewRow): MessageRow => ({
+  id,
+  room_id: v.room_id,
+  recipient_id: v.recipient_id,
+  peer_lo: v.peer_lo,
+  peer_hi: v.peer_hi,
+  author_id: v.author_id,
+  text: v.text,
+  attachment_id: v.attachment_id,
+  reply_to_id: v.reply_to_id,
+  kind: v.kind,
+  service: v.service,
+  client_id: v.client_id,
+  created_at: v.created_at,
+  read_at: v.read_at,
+  deleted_at: v.deleted_at,
+  mentions: v.mentions,
+  edited_at: null,
+  reactions: null,
+})
 
 /** Loads a live message by id, or undefined. */
 export async function findMessage(db: Q, id: number): Promise<MessageRow | undefined> {
