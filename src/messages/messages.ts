@@ -212,13 +212,17 @@ const insertRow = prepared((db, v: NewRow) => {
   const insert = db.insertInto('messages').values(rowValues(v))
   return isPostgres(db) ? insert.returning('id') : insert
 })
-const touchRoom = prepared((db, v: { roomId: number; now: number }) => db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId))
+// Only when the time differs: sends of the same millisecond (a busy room's group commit) leave
+// the row and its rooms_activity index entry as the first of them wrote them.
+const touchRoom = prepared((db, v: { roomId: number; now: number }) =>
+  db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId).where('last_activity_at', '!=', v.now),
+)
 // Postgres: the insert and the room's activity time in one statement (a data-modifying CTE), one
 // round trip fewer inside the site's write lock (store/postgres.ts), which every round trip of a
 // send holds longer; SQLite runs the two statements in its own process, where a trip costs nothing.
 const insertTouchingRoom = prepared((db, v: NewRow & { room: number }) =>
   db
-    .with('touched', (d) => d.updateTable('rooms').set({ last_activity_at: v.created_at }).where('id', '=', v.room))
+    .with('touched', (d) => d.updateTable('rooms').set({ last_activity_at: v.created_at }).where('id', '=', v.room).where('last_activity_at', '!=', v.created_at))
     .insertInto('messages')
     .values(rowValues(v))
     .returning('id'),
