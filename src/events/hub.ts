@@ -189,9 +189,10 @@ export class Hub {
         for (const userId of [...this.waiters.keys()]) this.wakeUser(userId)
         continue
       }
+      // The bus hands committed events over in position order (EventBus.publish), so each is
+      // its recipients' newest: set without reading the mark it replaces.
       for (const userId of e.users) {
-        const mark = this.latestByUser.get(userId)
-        if (mark === undefined || e.position > mark) this.latestByUser.set(userId, e.position)
+        this.latestByUser.set(userId, e.position)
         this.wakeUser(userId)
       }
     }
