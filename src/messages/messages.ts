@@ -279,7 +279,9 @@ export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: 
   if (m.room_id != null) deps.caches.invalidate(trx, 'history', m.room_id)
   const touch = m.touchRoom === true && m.room_id != null
   const folded = touch && isPostgres(trx)
-  const values: NewRow = {
+  // The stored row as written (its id once known): built once, not copied from the values.
+  const row: MessageRow = {
+    id: 0,
     room_id: m.room_id ?? null,
     recipient_id: m.recipient_id ?? null,
     // The pair, smaller id first, indexes a dialog's history whoever wrote each message.
@@ -296,33 +298,13 @@ export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: 
     read_at: null,
     deleted_at: null,
     mentions: encodeIds(m.mentions ?? []),
+    edited_at: null,
+    reactions: null,
   }
-  const id = folded ? await insertTouchingRoom.insertId(trx, { ...values, room: m.room_id! }) : await insertRow.insertId(trx, values)
+  row.id = folded ? await insertTouchingRoom.insertId(trx, { ...row, room: m.room_id! }) : await insertRow.insertId(trx, row)
   if (touch && !folded) await touchRoom.run(trx, { roomId: m.room_id!, now: m.created_at })
-  return storedRow(id, values)
+  return row
 }
-
-/** The row insertMessage wrote, built field by field (a spread of `values` copies them generically). */
-const storedRow = (id: number, v: NewRow): MessageRow => ({
-  id,
-  room_id: v.room_id,
-  recipient_id: v.recipient_id,
-  peer_lo: v.peer_lo,
-  peer_hi: v.peer_hi,
-  author_id: v.author_id,
-  text: v.text,
-  attachment_id: v.attachment_id,
-  reply_to_id: v.reply_to_id,
-  kind: v.kind,
-  service: v.service,
-  client_id: v.client_id,
-  created_at: v.created_at,
-  read_at: v.read_at,
-  deleted_at: v.deleted_at,
-  mentions: v.mentions,
-  edited_at: null,
-  reactions: null,
-})
 
 /** Loads a live message by id, or undefined. */
 export async function findMessage(db: Q, id: number): Promise<MessageRow | undefined> {
