@@ -53,7 +53,7 @@ export class EventLog {
    * Appends one event for its audience inside a store transaction; it reaches the bus (and so
    * every tail and waiting poll) only once that transaction has committed.
    */
-  publish(trx: Trx, type: DurableType, data: unknown, audience: Audience): Promise<Position> {
+  async publish(trx: Trx, type: DurableType, data: unknown, audience: Audience): Promise<Position> {
     return this.publishJson(trx, type, JSON.stringify(data), audience)
   }
 
