@@ -189,15 +189,18 @@ export class Hub {
         for (const userId of [...this.waiters.keys()]) this.wakeUser(userId)
         continue
       }
+      // The bus hands committed events over in position order (EventBus.publish), so each is
+      // its recipients' newest: set without reading the mark it replaces.
       for (const userId of e.users) {
-        const mark = this.latestByUser.get(userId)
-        if (mark === undefined || e.position > mark) this.latestByUser.set(userId, e.position)
+        this.latestByUser.set(userId, e.position)
         this.wakeUser(userId)
       }
     }
   }
 
   private wakeUser(userId: number) {
+    // Most recipients of an event hold no poll at that moment: nothing is built for them.
+    if (!this.waiters.has(userId)) return
     for (const w of this.heldBy(userId)) this.finish(w, 'event')
   }
 

@@ -54,9 +54,13 @@ export class EventLog {
    * every tail and waiting poll) only once that transaction has committed.
    */
   async publish(trx: Trx, type: DurableType, data: unknown, audience: Audience): Promise<Position> {
+    return this.publishJson(trx, type, JSON.stringify(data), audience)
+  }
+
+  /** publish with the event's data already serialized (a caller that answers the same JSON). */
+  async publishJson(trx: Trx, type: DurableType, dataJson: string, audience: Audience): Promise<Position> {
     const sorted = audience === 'everyone' ? null : audience instanceof SortedAudience ? audience : new SortedAudience(audience)
     const createdAt = this.clock.now()
-    const dataJson = JSON.stringify(data)
     const position = await this.store.appendEvent(trx, type, dataJson, sorted, createdAt)
     const event = committedEvent(position, type, createdAt, dataJson, sorted?.users ?? null)
     this.store.onCommit(trx, () => this.send({ kind: 'committed', events: [event] }))

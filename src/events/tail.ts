@@ -4,6 +4,7 @@
 import type { EventAudience, Position } from '../store/store.js'
 import type { CommittedEvent } from './bus.js'
 import type { ApiEvent, DurableType } from './types.js'
+import { iso } from '../time.js'
 
 /** The id of a durable event in a poll's answer: the cursor just past it. */
 export const eventId = (position: Position) => `${position}-000000000000`
@@ -13,7 +14,7 @@ export const eventId = (position: Position) => `${position}-000000000000`
  * entry keeps the whole event as a poll answers it, an ApiEvent serialized: {"id","type","at","data"}.
  */
 export function committedEvent(position: Position, type: DurableType, createdAt: number, dataJson: string, users: Int32Array | null): CommittedEvent {
-  const head: Omit<ApiEvent, 'data'> = { id: eventId(position), type, at: new Date(createdAt).toISOString() }
+  const head: Omit<ApiEvent, 'data'> = { id: eventId(position), type, at: iso(createdAt) }
   const json = `${JSON.stringify(head).slice(0, -1)},"data":${dataJson}}`
   return { position, type, createdAt, users, json }
 }

@@ -132,6 +132,8 @@ export async function toMessages(db: Q, rows: MessageFields[]): Promise<Message[
 }
 
 export async function toOneMessage(db: Q, row: MessageFields): Promise<Message> {
+  // Without an attachment there is nothing to load (most messages: each send maps its own row).
+  if (row.attachment_id === null) return toMessage(row, null)
   return (await toMessages(db, [row]))[0]!
 }
 
@@ -210,13 +212,17 @@ const insertRow = prepared((db, v: NewRow) => {
   const insert = db.insertInto('messages').values(rowValues(v))
   return isPostgres(db) ? insert.returning('id') : insert
 })
-const touchRoom = prepared((db, v: { roomId: number; now: number }) => db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId))
+// Only when the time differs: sends of the same millisecond (a busy room's group commit) leave
+// the row and its rooms_activity index entry as the first of them wrote them.
+const touchRoom = prepared((db, v: { roomId: number; now: number }) =>
+  db.updateTable('rooms').set({ last_activity_at: v.now }).where('id', '=', v.roomId).where('last_activity_at', '!=', v.now),
+)
 // Postgres: the insert and the room's activity time in one statement (a data-modifying CTE), one
 // round trip fewer inside the site's write lock (store/postgres.ts), which every round trip of a
 // send holds longer; SQLite runs the two statements in its own process, where a trip costs nothing.
 const insertTouchingRoom = prepared((db, v: NewRow & { room: number }) =>
   db
-    .with('touched', (d) => d.updateTable('rooms').set({ last_activity_at: v.created_at }).where('id', '=', v.room))
+    .with('touched', (d) => d.updateTable('rooms').set({ last_activity_at: v.created_at }).where('id', '=', v.room).where('last_activity_at', '!=', v.created_at))
     .insertInto('messages')
     .values(rowValues(v))
     .returning('id'),
@@ -273,7 +279,9 @@ export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: 
   if (m.room_id != null) deps.caches.invalidate(trx, 'history', m.room_id)
   const touch = m.touchRoom === true && m.room_id != null
   const folded = touch && isPostgres(trx)
-  const values: NewRow = {
+  // The stored row as written (its id once known): built once, not copied from the values.
+  const row: MessageRow = {
+    id: 0,
     room_id: m.room_id ?? null,
     recipient_id: m.recipient_id ?? null,
     // The pair, smaller id first, indexes a dialog's history whoever wrote each message.
@@ -290,10 +298,12 @@ export async function insertMessage(deps: Pick<AppDeps, 'caches'>, trx: Trx, m: 
     read_at: null,
     deleted_at: null,
     mentions: encodeIds(m.mentions ?? []),
+    edited_at: null,
+    reactions: null,
   }
-  const id = folded ? await insertTouchingRoom.insertId(trx, { ...values, room: m.room_id! }) : await insertRow.insertId(trx, values)
+  row.id = folded ? await insertTouchingRoom.insertId(trx, { ...row, room: m.room_id! }) : await insertRow.insertId(trx, row)
   if (touch && !folded) await touchRoom.run(trx, { roomId: m.room_id!, now: m.created_at })
-  return { id, ...values, edited_at: null, reactions: null }
+  return row
 }
 
 /** Loads a live message by id, or undefined. */

@@ -42,18 +42,25 @@ const newestPage = prepared((db, v: { roomId: number; clearedUpTo: number; limit
   visibleMessages(db, v.roomId, v.clearedUpTo).orderBy('id', 'desc').limit(v.limit),
 )
 
+/** A send's outcome; `json` is `{"message": …}` serialized, the `data` of the answer. */
+export type Sent = { message: Message; created: boolean; json: string }
+
 /**
  * Posts a user message. A retry with a client_id already used by this author answers the first
- * message (created: false) without posting again or spending the rate limit.
+ * message (created: false) without posting again or spending the rate limit. The answer's data
+ * is the message.created event's data, serialized once for both.
  */
-export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: number, input: SendMessage): Promise<{ message: Message; created: boolean }> {
+export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: number, input: SendMessage): Promise<Sent> {
   return deps.store.transaction(async (trx) => {
     const now = deps.clock.now()
     const sender = await senderIn.first(trx, { roomId, userId, now })
     if (!sender) throw notFound('room')
     if (sender.member === null) throw (await isBanned(trx, roomId, userId)) ? bannedError() : notMember()
     const prior = await findByClientId(trx, userId, input.client_id)
-    if (prior) return { message: await toOneMessage(trx, retryOf(prior, prior.room_id === roomId)), created: false }
+    if (prior) {
+      const message = await toOneMessage(trx, retryOf(prior, prior.room_id === roomId))
+      return { message, created: false, json: JSON.stringify({ message }) }
+    }
     const until = sender.until ?? undefined
     if (until !== undefined) throw silencedError(until)
     await checkAttachment(trx, userId, input.attachment_id)
@@ -72,8 +79,9 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
       touchRoom: true,
     })
     const message = await toOneMessage(trx, row)
-    await deps.events.publish(trx, 'message.created', { message }, await membersNow(deps, trx, roomId))
-    return { message, created: true }
+    const json = JSON.stringify({ message })
+    await deps.events.publishJson(trx, 'message.created', json, await membersNow(deps, trx, roomId))
+    return { message, created: true, json }
   })
 }
 

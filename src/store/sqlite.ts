@@ -9,7 +9,7 @@
 // its own way.
 import { CompiledQuery, sql } from 'kysely'
 import type { Logger } from 'pino'
-import { prepared } from '../db/prepared.js'
+import { prepared, runCompiled } from '../db/prepared.js'
 import type { Db, Trx } from '../db/schema.js'
 import type { DurableType } from '../events/types.js'
 import { FLUSH_SEARCH_INDEX, sqliteSearch } from './sqlite-search.js'
@@ -137,21 +137,21 @@ export class SqliteStore implements Store {
             outcomes.push({ ok: true, value: await job.fn(trx) })
             continue
           }
-          await trx.executeQuery(SAVEPOINT)
+          await runCompiled(trx, SAVEPOINT)
           try {
             outcomes.push({ ok: true, value: await job.fn(trx) })
-            await trx.executeQuery(RELEASE)
+            await runCompiled(trx, RELEASE)
           } catch (error) {
             outcomes.push({ ok: false, error })
             // Throws if SQLite already rolled back the whole transaction (I/O error, disk full):
             // then the group fails as one, and nothing after this runs outside a transaction.
-            await trx.executeQuery(ROLLBACK_TO)
-            await trx.executeQuery(RELEASE)
+            await runCompiled(trx, ROLLBACK_TO)
+            await runCompiled(trx, RELEASE)
           }
         }
         this.running.delete(trx)
         // The group's messages into the search index: one FTS5 segment per commit (migration 0012).
-        await trx.executeQuery(FLUSH_SEARCH_INDEX)
+        await runCompiled(trx, FLUSH_SEARCH_INDEX)
       })
       this.commits++
     } catch (error) {

@@ -55,8 +55,8 @@ const plain = new Hono<{ Bindings: HttpBindings }>()
   .post('/api/rooms/:id/messages', async (c) => {
     const session = await sessionOf(c)
     const input = await parseJsonBody(SendMessage, await readNodeBody(c.env.incoming))
-    const { message, created } = await sendRoomMessage(deps, session.userId, RoomIdParam.parse(c.req.param()).id, input)
-    return c.body(JSON.stringify({ data: { message } }), created ? 201 : 200, { 'Content-Type': JSON_TYPE_PLAIN })
+    const { created, json } = await sendRoomMessage(deps, session.userId, RoomIdParam.parse(c.req.param()).id, input)
+    return c.body(`{"data":${json}}`, created ? 201 : 200, { 'Content-Type': JSON_TYPE_PLAIN })
   })
 // The app's guards too (CSRF, content type, body length): every request passes them before any route.
 const pipeline = new Pipeline(deps.log, deps.metrics, { guards: [apiGuard(deps)], fast: [], router: getRequestListener(plain.fetch) })
