@@ -1,9 +1,10 @@
 // SqliteStore's search: FTS5 (migrations/0006) joined to messages, with who may see what checked
 // in the same query, so a page of results is never cut short by what a reader may not see.
 import { CompiledQuery, sql } from 'kysely'
-import type { Db, MessageRow } from '../db/schema.js'
+import type { Db } from '../db/schema.js'
+import type { MessageFields } from '../messages/messages.js'
 import { hasWord } from '../search/terms.js'
-import { searchScope } from './search-scope.js'
+import { SEARCH_COLUMNS, searchScope } from './search-scope.js'
 import type { SearchSpec } from './store.js'
 
 /**
@@ -48,12 +49,12 @@ const INDEXED_PREFIX = 5
 const CANDIDATES = 100
 const MAX_CANDIDATES = 400
 
-export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageRow[]> {
+export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageFields[]> {
   let { before } = searchScope(q)
   const long = q.terms.filter((t) => t.length > INDEXED_PREFIX)
   if (long.length === 0) return page(db, q, ftsMatch(q.terms), before, q.limit)
   const cut = ftsMatch([...new Set(q.terms.map((t) => t.slice(0, INDEXED_PREFIX)))])
-  const found: MessageRow[] = []
+  const found: MessageFields[] = []
   for (let walked = 0; walked < MAX_CANDIDATES; walked += CANDIDATES) {
     const rows = await page(db, q, cut, before, CANDIDATES)
     for (const row of rows) {
@@ -68,12 +69,14 @@ export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageRow[]>
 }
 
 /** The newest `limit` messages below `before` that match the FTS5 query and the reader may see. */
-async function page(db: Db, q: SearchSpec, match: string, before: number, limit: number): Promise<MessageRow[]> {
+async function page(db: Db, q: SearchSpec, match: string, before: number, limit: number): Promise<MessageFields[]> {
   const { me, inRoom, withUser } = searchScope(q)
   // The index is walked newest first and stops at the page's end; each hit is checked by primary
-  // keys (the message, the reader's membership or dialog state).
-  const rows = await sql<MessageRow>`
-    select m.* from messages_fts f
+  // keys (the message, the reader's membership or dialog state). The limit is written into the
+  // SQL: a bound LIMIT in this join makes SQLite prepare the statement again at every run (a few
+  // distinct limits, each its own cached statement).
+  const rows = await sql<MessageFields>`
+    select ${SEARCH_COLUMNS} from messages_fts f
     join messages m on m.id = f.rowid
     left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ${me}
     left join dialog_state ds on m.room_id is null and ds.user_id = ${me}
@@ -85,6 +88,6 @@ async function page(db: Db, q: SearchSpec, match: string, before: number, limit:
         or (m.room_id is null and (m.author_id = ${me} or m.recipient_id = ${me}) and m.id > coalesce(ds.cleared_up_to, 0)))
       ${inRoom} ${withUser}
     order by f.rowid desc
-    limit ${limit}`.execute(db)
+    limit ${sql.lit(limit)}`.execute(db)
   return rows.rows
 }
