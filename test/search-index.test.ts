@@ -1,5 +1,5 @@
 // The SQLite search index's pieces: hasWord (how a word longer than the index's prefixes is checked,
-// store/sqlite-search.ts) agrees with highlight, and migration 0012 rebuilds the index both ways.
+// store/sqlite-search.ts) agrees with highlight, and migrations 0012 and 0014 rebuild the index both ways.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +9,7 @@ import { migrations } from '../migrations/index.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { openDatabase } from '../src/db/open.js'
 import { hasWord, highlight } from '../src/search/terms.js'
+import { FLUSH_SEARCH_INDEX, ROWID_BASE } from '../src/store/sqlite-search.js'
 
 describe('hasWord', () => {
   it('finds a word starting with the term (one letter: the whole word) exactly where highlight marks one', () => {
@@ -56,6 +57,51 @@ describe('migration 0012 (SQLite)', () => {
       expect(await tables()).toContain('messages_fts_pending')
       await sql`insert into messages (author_id, recipient_id, peer_lo, peer_hi, text, kind, created_at) values (1, 1, 1, 1, 'noted', 'user', 0)`.execute(db)
       expect((await sql<{ id: number }>`select id from messages_fts_pending`.execute(db)).rows).toEqual([{ id: 3 }])
+    } finally {
+      await close()
+    }
+  })
+})
+
+describe('migration 0014 (SQLite)', () => {
+  let dir = ''
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('keys the index newest first (rowid 2^32 - id) with edits and deletes kept in step, and its down brings back rowid = id', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-search-index-'))
+    const { db, close } = openDatabase(join(dir, 'parley.db'))
+    try {
+      const upTo = (last: string) => Object.fromEntries(Object.entries(migrations).filter(([name]) => name <= last))
+      const with0014 = upTo('0014_search_newest_first')
+      await migrateToLatest(db, upTo('0013_direct_indexes_partial'))
+      await sql`insert into users (kind, guest_name, created_at) values ('guest', 'a', 0)`.execute(db)
+      const insert = (text: string) => sql`insert into messages (author_id, recipient_id, peer_lo, peer_hi, text, kind, created_at) values (1, 1, 1, 1, ${text}, 'user', 0)`.execute(db)
+      for (const text of ['Deployment done', 'Deploy later', 'Deploy gone']) await insert(text)
+      await sql`insert into messages_fts (rowid, text) select id, text from messages`.execute(db)
+      const rowids = async (q: string) => (await sql<{ id: number }>`select rowid as id from messages_fts where messages_fts match ${q} order by rowid`.execute(db)).rows.map((r) => r.id)
+      const base = 2 ** 32
+
+      expect(await migrateToLatest(db, with0014)).toEqual(['0014_search_newest_first'])
+      expect(base).toBe(ROWID_BASE)
+      // Newest first in FTS5's own order.
+      expect(await rowids('"deplo"*')).toEqual([base - 3, base - 2, base - 1])
+      await sql`update messages set text = 'Rollout later' where id = 2`.execute(db)
+      await sql`delete from messages where id = 3`.execute(db)
+      expect(await rowids('"deplo"*')).toEqual([base - 1])
+      expect(await rowids('"rollo"*')).toEqual([base - 2])
+      // A message above the index's newest waits for the store's flush, edited or not.
+      await insert('Deploy pending')
+      await sql`update messages set text = 'Deploy edited' where id = 4`.execute(db)
+      expect(await rowids('"deplo"*')).toEqual([base - 1])
+      await db.executeQuery(FLUSH_SEARCH_INDEX)
+      expect(await rowids('"deplo"*')).toEqual([base - 4, base - 1])
+      expect(await rowids('"edited"')).toEqual([base - 4])
+
+      const down = await new Migrator({ db, provider: { getMigrations: async () => with0014 } }).migrateDown()
+      expect(down.error).toBeUndefined()
+      expect(await rowids('"deplo"*')).toEqual([1, 4])
+      await sql`update messages set text = 'Rollout again' where id = 1`.execute(db)
+      expect(await rowids('"rollo"*')).toEqual([1, 2])
     } finally {
       await close()
     }

@@ -2,6 +2,7 @@
 // hostile queries, paging; and the index kept in step with every write, edit and delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Trx } from '../src/db/schema.js'
+import { ROWID_BASE } from '../src/store/sqlite-search.js'
 import { inDb } from './helpers/accounts.js'
 import type { Client } from './helpers/client.js'
 import { makeRoom, roomWith, send, startRoomsServer } from './helpers/rooms.js'
@@ -184,11 +185,11 @@ describe('GET /api/search', () => {
     const live = await inDb<{ id: number }>(server, `select id from messages where kind = 'user' and deleted_at is null and text is not null order by id`)
     // Each store's own index: FTS5's rows on SQLite, the search column on Postgres.
     const pg = server.deps.config.postgresUrl !== undefined
-    const indexed = await inDb<{ id: number }>(server, pg ? `select id from messages where search is not null order by id` : `select rowid as id from messages_fts order by rowid`)
+    const indexed = await inDb<{ id: number }>(server, pg ? `select id from messages where search is not null order by id` : `select ${ROWID_BASE} - rowid as id from messages_fts order by rowid desc`)
     expect(indexed.map((r) => r.id)).toEqual(live.map((r) => r.id))
     const hits = pg
       ? await inDb<{ id: number }>(server, `select id from messages where search @@ to_tsquery('simple', ?) order by id`, [w])
-      : await inDb<{ id: number }>(server, `select rowid as id from messages_fts where messages_fts match ? order by rowid`, [`"${w}"`])
+      : await inDb<{ id: number }>(server, `select ${ROWID_BASE} - rowid as id from messages_fts where messages_fts match ? order by rowid desc`, [`"${w}"`])
     expect(hits.map((r) => r.id)).toEqual([kept.id, edited.id])
   })
 
@@ -224,7 +225,7 @@ describe('GET /api/search', () => {
     const fresh = [...(await segments())].filter((s) => !before.has(s))
     // One segment flushed for the group (and at most one an automerge made of it): not one per send.
     expect(fresh.length).toBeLessThanOrEqual(2)
-    const match = async (q: string) => (await inDb<{ id: number }>(server, 'select rowid as id from messages_fts where messages_fts match ? order by rowid', [q])).map((r) => r.id)
+    const match = async (q: string) => (await inDb<{ id: number }>(server, `select ${ROWID_BASE} - rowid as id from messages_fts where messages_fts match ? order by rowid desc`, [q])).map((r) => r.id)
     expect(await match(`"${w}"`)).toEqual([...ids, editedId])
     expect(await match(`"${w}" AND "final"`)).toEqual([editedId])
     for (const gone of ['draft', 'removed', 'rolledback']) expect(await match(`"${w}" AND "${gone}"`)).toEqual([])

@@ -1,8 +1,9 @@
 // PostgresStore's search: the tsvector column kept by a trigger (migrations/0006) and its GIN
 // index, joined to messages, with who may see what checked in the same query (as SQLite's).
 import { sql } from 'kysely'
-import type { Db, MessageRow } from '../db/schema.js'
-import { searchScope } from './search-scope.js'
+import type { Db } from '../db/schema.js'
+import type { MessageFields } from '../messages/messages.js'
+import { SEARCH_COLUMNS, searchScope } from './search-scope.js'
 import type { SearchSpec } from './store.js'
 
 /**
@@ -14,10 +15,10 @@ export function tsQuery(terms: readonly string[]): string {
   return terms.map((t) => `'${t.replaceAll("'", "''").replaceAll('\\', '\\\\')}'${t.length > 1 ? ':*' : ''}`).join(' & ')
 }
 
-export async function postgresSearch(db: Db, q: SearchSpec): Promise<MessageRow[]> {
+export async function postgresSearch(db: Db, q: SearchSpec): Promise<MessageFields[]> {
   const { me, before, inRoom, withUser } = searchScope(q)
-  const rows = await sql<MessageRow>`
-    select m.* from messages m
+  const rows = await sql<MessageFields>`
+    select ${SEARCH_COLUMNS} from messages m
     left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ${me}
     left join dialog_state ds on m.room_id is null and ds.user_id = ${me}
       and ds.peer_id = (case when m.author_id = ${me} then m.recipient_id else m.author_id end)

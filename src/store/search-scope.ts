@@ -1,7 +1,11 @@
 // The parts of a search that do not depend on the index (SQLite's FTS5 or Postgres's tsvector):
 // the reader, the page's upper bound and the optional room or dialog filter, as SQL fragments.
 import { sql } from 'kysely'
+import { MESSAGE_COLUMNS } from '../messages/messages.js'
 import type { SearchSpec } from './store.js'
+
+/** What a hit is read as: the columns a Message is built from (not `m.*`: each column costs its value built in JS). */
+export const SEARCH_COLUMNS = sql.join(MESSAGE_COLUMNS.map((c) => sql.ref(`m.${c}`)))
 
 export function searchScope(q: SearchSpec) {
   const me = q.userId

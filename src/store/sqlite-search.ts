@@ -1,9 +1,10 @@
 // SqliteStore's search: FTS5 (migrations/0006) joined to messages, with who may see what checked
 // in the same query, so a page of results is never cut short by what a reader may not see.
 import { CompiledQuery, sql } from 'kysely'
-import type { Db, MessageRow } from '../db/schema.js'
+import type { Db } from '../db/schema.js'
+import type { MessageFields } from '../messages/messages.js'
 import { hasWord } from '../search/terms.js'
-import { searchScope } from './search-scope.js'
+import { SEARCH_COLUMNS, searchScope } from './search-scope.js'
 import type { SearchSpec } from './store.js'
 
 /**
@@ -18,16 +19,28 @@ export const FLUSH_SEARCH_PENDING: readonly CompiledQuery[] = [
 ]
 
 /**
+ * A message's rowid in the index is ROWID_BASE - its id (migration 0014, which writes the same
+ * number): the newest message has the smallest, so newest first is the order FTS5 walks in. Not
+ * the id negated: FTS5 starts each posting list of a segment with a whole rowid, which takes 9
+ * bytes negative and 5 below 2^35, and each send writes a small segment. Past 2^32 messages the
+ * rowids go on decreasing, through 0 into negatives: still in order.
+ */
+export const ROWID_BASE = 2 ** 32
+
+/**
  * Writes the messages newer than the index's newest into it (migration 0012), one statement for
  * all. SqliteStore runs it at the end of each group transaction, before the commit: FTS5 then
- * writes one segment per commit, not one per send. The index's newest id is the last key of its
- * docsize table (one row per indexed message), so nothing is noted per send; ids only grow
- * (AUTOINCREMENT), and an edit or a delete at or below that id changes the index at once
- * (0012's triggers). Also indexes what another writer (a script, a seeded database) left.
+ * writes one segment per commit, not one per send. Each message is indexed under ROWID_BASE - id
+ * (migration 0014: newest first is FTS5's own order), so the index's newest id is found from the
+ * first key of its docsize table (one row per indexed message), and nothing is noted per send; ids
+ * only grow (AUTOINCREMENT), and an edit or a delete at or below that id changes the index at
+ * once (0014's triggers). Written newest first, so in ascending rowid order: FTS5 writes its
+ * pending terms out as a segment whenever a rowid is smaller than the one before. Also indexes
+ * what another writer (a script, a seeded database) left.
  */
 export const FLUSH_SEARCH_INDEX = CompiledQuery.raw(`insert into messages_fts (rowid, text)
-  select id, text from messages where id > (select coalesce(max(id), 0) from messages_fts_docsize)
-    and kind = 'user' and text is not null and deleted_at is null`)
+  select ${ROWID_BASE} - id, text from messages where id > ${ROWID_BASE} - (select coalesce(min(id), ${ROWID_BASE}) from messages_fts_docsize)
+    and kind = 'user' and text is not null and deleted_at is null order by id desc`)
 
 /**
  * The FTS5 query for the terms: each a quoted string (never an operator: NEAR, AND, OR, NOT, a
@@ -48,12 +61,12 @@ const INDEXED_PREFIX = 5
 const CANDIDATES = 100
 const MAX_CANDIDATES = 400
 
-export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageRow[]> {
+export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageFields[]> {
   let { before } = searchScope(q)
   const long = q.terms.filter((t) => t.length > INDEXED_PREFIX)
   if (long.length === 0) return page(db, q, ftsMatch(q.terms), before, q.limit)
   const cut = ftsMatch([...new Set(q.terms.map((t) => t.slice(0, INDEXED_PREFIX)))])
-  const found: MessageRow[] = []
+  const found: MessageFields[] = []
   for (let walked = 0; walked < MAX_CANDIDATES; walked += CANDIDATES) {
     const rows = await page(db, q, cut, before, CANDIDATES)
     for (const row of rows) {
@@ -68,23 +81,26 @@ export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageRow[]>
 }
 
 /** The newest `limit` messages below `before` that match the FTS5 query and the reader may see. */
-async function page(db: Db, q: SearchSpec, match: string, before: number, limit: number): Promise<MessageRow[]> {
+async function page(db: Db, q: SearchSpec, match: string, before: number, limit: number): Promise<MessageFields[]> {
   const { me, inRoom, withUser } = searchScope(q)
-  // The index is walked newest first and stops at the page's end; each hit is checked by primary
-  // keys (the message, the reader's membership or dialog state).
-  const rows = await sql<MessageRow>`
-    select m.* from messages_fts f
-    join messages m on m.id = f.rowid
+  // The index is walked newest first (its rowid is ROWID_BASE - the message's id: migration 0014) and
+  // stops at the page's end; each hit is checked by primary keys (the message, the reader's
+  // membership or dialog state). The limit is written into the SQL: a bound LIMIT in this join
+  // makes SQLite prepare the statement again at every run (a few distinct limits, each its own
+  // cached statement).
+  const rows = await sql<MessageFields>`
+    select ${SEARCH_COLUMNS} from messages_fts f
+    join messages m on m.id = ${ROWID_BASE} - f.rowid
     left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ${me}
     left join dialog_state ds on m.room_id is null and ds.user_id = ${me}
       and ds.peer_id = (case when m.author_id = ${me} then m.recipient_id else m.author_id end)
     where messages_fts match ${match}
-      and f.rowid < ${before}
+      and f.rowid > ${ROWID_BASE - before}
       and m.deleted_at is null and m.kind = 'user'
       and ((m.room_id is not null and rm.user_id is not null and m.id > rm.cleared_up_to)
         or (m.room_id is null and (m.author_id = ${me} or m.recipient_id = ${me}) and m.id > coalesce(ds.cleared_up_to, 0)))
       ${inRoom} ${withUser}
-    order by f.rowid desc
-    limit ${limit}`.execute(db)
+    order by f.rowid
+    limit ${sql.lit(limit)}`.execute(db)
   return rows.rows
 }

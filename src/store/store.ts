@@ -6,6 +6,7 @@
 // interface its own way (positions from the committing transaction, not from a sequence).
 import type { Db, MessageRow, Trx } from '../db/schema.js'
 import type { DurableType } from '../events/types.js'
+import type { MessageFields } from '../messages/messages.js'
 
 /**
  * A place in the durable event stream, after which a reader continues. Opaque outside the store:
@@ -93,7 +94,7 @@ export interface Store {
    * clear). The only search query: each store keeps its own index (SQLite: FTS5, kept by triggers
    * in every writer's transaction).
    */
-  searchMessages(q: SearchSpec): Promise<MessageRow[]>
+  searchMessages(q: SearchSpec): Promise<MessageFields[]>
 
   close(): Promise<void>
 }
