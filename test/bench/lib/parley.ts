@@ -11,14 +11,14 @@ import { type HttpAnswer, keepAliveAgent, pool, request, waitHealthy } from './h
 export const ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)))
 export const SECRET_KEY = 'bench-secret-key-0123456789-abcdefghijklmnop'
 
-/** `node dist/src/cli.js serve` today: whatever follows `node` in the start script's last step. */
-export function startCommand(): { entry: string; args: string[] } {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+/** `node dist/src/cli.js serve` today: whatever follows `node` in the start script's last step (of `root`'s package.json). */
+export function startCommand(root = ROOT): { entry: string; args: string[] } {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
   const start = pkg.scripts.start ?? ''
   const last = start.split('&&').at(-1)!.trim()
   const m = /^node\s+(\S+)(.*)$/.exec(last)
   if (!m) throw new Error(`cannot read the server command from the start script: ${start}`)
-  return { entry: join(ROOT, m[1]!), args: m[2]!.trim().split(/\s+/).filter(Boolean) }
+  return { entry: join(root, m[1]!), args: m[2]!.trim().split(/\s+/).filter(Boolean) }
 }
 
 export function freePort(): Promise<number> {
@@ -32,18 +32,9 @@ export function freePort(): Promise<number> {
   })
 }
 
-export type ParleyServer = { url: string; pid: number; child: Child; stop: () => Promise<void> }
-
-export async function startParley(dataDir: string, opts: { cpuProfDir?: string; env?: Record<string, string>; execArgv?: string[] } = {}): Promise<ParleyServer> {
-  mkdirSync(dataDir, { recursive: true })
-  const port = await freePort()
-  const { entry, args } = startCommand()
-  const execArgv: string[] = [...(opts.execArgv ?? [])]
-  if (opts.cpuProfDir) {
-    mkdirSync(opts.cpuProfDir, { recursive: true })
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`)
-  }
-  const env: Record<string, string> = {
+/** The environment the benchmarks run the server with (no rate limits, warnings only in the log). */
+export function serverEnv(port: number, dataDir: string): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     NODE_ENV: 'production',
@@ -56,8 +47,21 @@ export async function startParley(dataDir: string, opts: { cpuProfDir?: string; 
     LOG_LEVEL: 'warn',
     REQUIRE_EMAIL_VERIFICATION: 'false',
     OUTBOX_DIR: join(dataDir, 'outbox'),
-    ...opts.env,
   }
+}
+
+export type ParleyServer = { url: string; pid: number; child: Child; stop: () => Promise<void> }
+
+export async function startParley(dataDir: string, opts: { cpuProfDir?: string; env?: Record<string, string>; execArgv?: string[] } = {}): Promise<ParleyServer> {
+  mkdirSync(dataDir, { recursive: true })
+  const port = await freePort()
+  const { entry, args } = startCommand()
+  const execArgv: string[] = [...(opts.execArgv ?? [])]
+  if (opts.cpuProfDir) {
+    mkdirSync(opts.cpuProfDir, { recursive: true })
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`)
+  }
+  const env: Record<string, string> = { ...serverEnv(port, dataDir), ...opts.env }
   const child = spawnPlain('parley', process.execPath, [...execArgv, entry, ...args], env, ROOT)
   const url = `http://127.0.0.1:${port}`
   const agent = keepAliveAgent()

@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { keepAliveAgent, request } from '../lib/http.js'
 import { benchModule } from '../lib/ipc.js'
-import { createRoom, freePort, joinRoom, ROOT, SECRET_KEY, signInGuests, type Guest } from '../lib/parley.js'
+import { createRoom, freePort, joinRoom, ROOT, serverEnv, signInGuests, startCommand, type Guest } from '../lib/parley.js'
 import { cpuMicros, rssBytes, sleep } from '../lib/procstat.js'
 
 const { values: opt } = parseArgs({
@@ -119,24 +119,9 @@ async function startServer(dataDir: string, outDir: string | undefined): Promise
   }
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const m = /node\s+(\S+)(.*)$/.exec(pkg.scripts.start!.split('&&').at(-1)!.trim())!
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    SECRET_KEY,
-    SEND_RATE_LIMIT: '0',
-    SIGNIN_RATE_LIMIT: '0',
-    LOG_LEVEL: 'warn',
-    REQUIRE_EMAIL_VERIFICATION: 'false',
-    OUTBOX_DIR: join(dataDir, 'outbox'),
-    ...(outDir && process.env.PROBE_SNAPSHOT_DIR ? { PROBE_SNAPSHOT_DIR: process.env.PROBE_SNAPSHOT_DIR } : {}),
-  }
-  const proc = spawn(cmd, [...args, join(root, m[1]!), ...m[2]!.trim().split(/\s+/).filter(Boolean)], { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const { entry, args: serve } = startCommand(root)
+  const env = { ...serverEnv(port, dataDir), ...(outDir && process.env.PROBE_SNAPSHOT_DIR ? { PROBE_SNAPSHOT_DIR: process.env.PROBE_SNAPSHOT_DIR } : {}) }
+  const proc = spawn(cmd, [...args, entry, ...serve], { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
   collect(proc)
   const agent = keepAliveAgent()
   try {
