@@ -50,6 +50,23 @@ export interface Waiting {
 /** What ephemeralAfter answers most of the time, without an array made per poll. */
 const NO_EPHEMERAL: readonly EphemeralEvent[] = Object.freeze([])
 
+/**
+ * A user's held polls, kept between polls: a wait sets a field and its end clears it, instead of
+ * adding and deleting a Map entry per poll. A Map deleted from and added to on every poll rebuilds
+ * its table over and over, and a table it left behind in the old generation still points at the
+ * polls it held: until the next full collection, every young collection kept those polls (and
+ * their requests, responses and answers) alive and promoted them.
+ */
+class Held {
+  /** The user's one held poll (most users hold one at most). */
+  one: Waiting | undefined = undefined
+  /** Any others (several tabs): a Set made only then. */
+  more: Set<Waiting> | undefined = undefined
+}
+
+// 1,024: records of users holding nothing kept beyond twice the polls held, before they are dropped.
+const IDLE_HELD = 1024
+
 /** Events share one TTL, so a list in seq order expires from its front. */
 function dropExpired(list: EphemeralEvent[], now: number) {
   let n = 0
@@ -58,8 +75,10 @@ function dropExpired(list: EphemeralEvent[], now: number) {
 }
 
 export class Hub {
-  /** Each user's held polls: the poll itself (most users hold one), or a Set of several. */
-  private readonly waiters = new Map<number, Waiting | Set<Waiting>>()
+  /** Each user's held polls (a record that stays while the user polls on). */
+  private readonly waiters = new Map<number, Held>()
+  /** Polls held now. */
+  private holding = 0
   private readonly latestByUser = new Map<number, Position>()
   /** The newest position for every signed-in user ('' = none since start, before every position). */
   private latestEveryone: Position = ''
@@ -91,10 +110,11 @@ export class Hub {
     if (this.closing) return w.woken('shutdown')
     if (w.gone?.gone) return w.woken('aborted')
     w.until = performance.now() + timeoutMs
-    const held = this.waiters.get(w.userId)
-    if (held === undefined) this.waiters.set(w.userId, w)
-    else if (held instanceof Set) held.add(w)
-    else this.waiters.set(w.userId, new Set([held, w]))
+    let held = this.waiters.get(w.userId)
+    if (held === undefined) this.waiters.set(w.userId, (held = new Held()))
+    if (held.one === undefined) held.one = w
+    else (held.more ??= new Set()).add(w)
+    this.holding++
     w.gone?.watch(w)
     this.ticker ??= setInterval(() => this.tick(), TICK_MS)
   }
@@ -102,13 +122,17 @@ export class Hub {
   /** Ends a wait with this reason; nothing if it ended already. */
   finish(w: Waiting, reason: WakeReason): void {
     const held = this.waiters.get(w.userId)
-    if (held === w) this.waiters.delete(w.userId)
-    else if (held instanceof Set && held.delete(w)) {
-      if (held.size === 0) this.waiters.delete(w.userId)
-    } else return
-    if (this.waiters.size === 0 && this.ticker) {
+    if (held === undefined) return
+    if (held.one === w) held.one = undefined
+    else if (!held.more?.delete(w)) return
+    if (--this.holding === 0 && this.ticker) {
       clearInterval(this.ticker)
       this.ticker = undefined
+    }
+    // Records of users holding nothing stay (see Held); they go, all at once, when they far
+    // outnumber the polls held.
+    if (this.waiters.size > 2 * this.holding + IDLE_HELD) {
+      for (const [userId, h] of this.waiters) if (h.one === undefined && !h.more?.size) this.waiters.delete(userId)
     }
     w.gone?.watch(undefined)
     w.woken(reason)
@@ -135,9 +159,7 @@ export class Hub {
 
   /** Number of polls held now (metrics). */
   heldPolls(): number {
-    let n = 0
-    for (const held of this.waiters.values()) n += held instanceof Set ? held.size : 1
-    return n
+    return this.holding
   }
 
   // --- ephemeral events ---
@@ -186,7 +208,7 @@ export class Hub {
     for (const e of events) {
       if (e.users === null) {
         if (e.position > this.latestEveryone) this.latestEveryone = e.position
-        for (const userId of [...this.waiters.keys()]) this.wakeUser(userId)
+        for (const w of this.all()) this.finish(w, 'event')
         continue
       }
       // The bus hands committed events over in position order (EventBus.publish), so each is
@@ -207,16 +229,20 @@ export class Hub {
   /** The user's held polls, as a list that stays as it is while they finish. */
   private heldBy(userId: number): Waiting[] {
     const held = this.waiters.get(userId)
-    return held === undefined ? [] : held instanceof Set ? [...held] : [held]
+    const list: Waiting[] = []
+    if (held !== undefined) pushHeld(list, held)
+    return list
   }
 
   /** Every held poll, as such a list. */
   private all(): Waiting[] {
     const list: Waiting[] = []
-    for (const held of this.waiters.values()) {
-      if (held instanceof Set) for (const w of held) list.push(w)
-      else list.push(held)
-    }
+    for (const held of this.waiters.values()) pushHeld(list, held)
     return list
   }
+}
+
+function pushHeld(list: Waiting[], held: Held): void {
+  if (held.one !== undefined) list.push(held.one)
+  if (held.more) for (const w of held.more) list.push(w)
 }

@@ -17,14 +17,14 @@ export const SECRET_KEY = 'bench-secret-key-0123456789-abcdefghijklmnop'
  */
 export const SERVER_ROOT = process.env.BENCH_PARLEY_ROOT ? resolve(process.env.BENCH_PARLEY_ROOT) : ROOT
 
-/** `node dist/src/cli.js serve` today: whatever follows `node` in the start script's last step. */
-export function startCommand(): { entry: string; args: string[] } {
-  const pkg = JSON.parse(readFileSync(join(SERVER_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+/** `node dist/src/cli.js serve` today: whatever follows `node` in the start script's last step (of `root`'s package.json). */
+export function startCommand(root = SERVER_ROOT): { entry: string; args: string[] } {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
   const start = pkg.scripts.start ?? ''
   const last = start.split('&&').at(-1)!.trim()
   const m = /^node\s+(\S+)(.*)$/.exec(last)
   if (!m) throw new Error(`cannot read the server command from the start script: ${start}`)
-  const entry = join(SERVER_ROOT, m[1]!)
+  const entry = join(root, m[1]!)
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build that checkout first (npx tsc -p src)`)
   return { entry, args: m[2]!.trim().split(/\s+/).filter(Boolean) }
 }
@@ -40,18 +40,9 @@ export function freePort(): Promise<number> {
   })
 }
 
-export type ParleyServer = { url: string; pid: number; child: Child; stop: () => Promise<void> }
-
-export async function startParley(dataDir: string, opts: { cpuProfDir?: string; env?: Record<string, string>; execArgv?: string[] } = {}): Promise<ParleyServer> {
-  mkdirSync(dataDir, { recursive: true })
-  const port = await freePort()
-  const { entry, args } = startCommand()
-  const execArgv: string[] = [...(opts.execArgv ?? [])]
-  if (opts.cpuProfDir) {
-    mkdirSync(opts.cpuProfDir, { recursive: true })
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`)
-  }
-  const env: Record<string, string> = {
+/** The environment the benchmarks run the server with (no rate limits, warnings only in the log). */
+export function serverEnv(port: number, dataDir: string): Record<string, string> {
+  return {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     NODE_ENV: 'production',
@@ -64,8 +55,21 @@ export async function startParley(dataDir: string, opts: { cpuProfDir?: string; 
     LOG_LEVEL: 'warn',
     REQUIRE_EMAIL_VERIFICATION: 'false',
     OUTBOX_DIR: join(dataDir, 'outbox'),
-    ...opts.env,
   }
+}
+
+export type ParleyServer = { url: string; pid: number; child: Child; stop: () => Promise<void> }
+
+export async function startParley(dataDir: string, opts: { cpuProfDir?: string; env?: Record<string, string>; execArgv?: string[] } = {}): Promise<ParleyServer> {
+  mkdirSync(dataDir, { recursive: true })
+  const port = await freePort()
+  const { entry, args } = startCommand()
+  const execArgv: string[] = [...(opts.execArgv ?? [])]
+  if (opts.cpuProfDir) {
+    mkdirSync(opts.cpuProfDir, { recursive: true })
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`)
+  }
+  const env: Record<string, string> = { ...serverEnv(port, dataDir), ...opts.env }
   const child = spawnPlain('parley', process.execPath, [...execArgv, entry, ...args], env, SERVER_ROOT)
   const url = `http://127.0.0.1:${port}`
   const agent = keepAliveAgent()
