@@ -21,6 +21,14 @@ describe('hasWord', () => {
   })
 })
 
+describe('highlight', () => {
+  it('marks words in any case, with or without diacritics, and escapes the rest', () => {
+    expect(highlight('DEPLOY <now>, Deployed & redeploy', ['deploy'])).toBe('<mark>DEPLOY</mark> &lt;now&gt;, <mark>Deployed</mark> &amp; redeploy')
+    expect(highlight('Le DÉPLOIEMENT, déployé', ['deploi', 'deploy'])).toBe('Le <mark>DÉPLOIEMENT</mark>, <mark>déployé</mark>')
+    expect(highlight('A a ab', ['a'])).toBe('<mark>A</mark> <mark>a</mark> ab')
+  })
+})
+
 describe('migration 0012 (SQLite)', () => {
   let dir = ''
   afterEach(() => rmSync(dir, { recursive: true, force: true }))

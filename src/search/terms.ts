@@ -54,11 +54,13 @@ function hasAsciiWord(lower: string, term: string): boolean {
  * safe to insert as HTML whatever the text holds.
  */
 export function highlight(text: string, terms: readonly string[]): string {
+  // An ASCII word folds to its lower case: the text is lower-cased once instead of each word folded.
+  const lower = ASCII.test(text) ? text.toLowerCase() : undefined
   let out = ''
   let last = 0
   for (const m of text.matchAll(WORD)) {
     const word = m[0]
-    const folded = fold(word)
+    const folded = lower === undefined ? fold(word) : lower.slice(m.index, m.index + word.length)
     if (!terms.some((t) => matches(folded, t))) continue
     out += `${escapeHtml(text.slice(last, m.index))}<mark>${escapeHtml(word)}</mark>`
     last = m.index + word.length
