@@ -171,6 +171,8 @@ describe('web client: every width, every input', () => {
     await page.getByRole('heading', { name: 'Rooms' }).waitFor()
     await page.locator(`.chat-item[href="/room/${roomId}"]`).press('Enter')
     await expect.poll(() => page.evaluate(() => document.activeElement?.matches('.composer textarea')), { timeout: WAIT_MS }).toBe(true)
+    // The composer takes the focus at once; the page of messages comes after its request.
+    await page.locator('.messages .text', { hasText: `message ${MESSAGES}` }).waitFor()
 
     const stops = await page.$$eval('.messages li.msg:not(.service)', (lis) =>
       lis.map((li) => Array.from(li.querySelectorAll('a[href], button, [tabindex], input, textarea')).filter((e) => (e as HTMLElement).tabIndex >= 0).length),
