@@ -81,7 +81,8 @@ async function main() {
 
   const params = {
     fanout: { receivers: 500, rate: 20, length: 100, warmupS: quick ? 1 : 2, measureS: quick ? 4 : 10, clientProcs: 2 },
-    send: { connections: 50, durationS: quick ? 3 : 10, warmupS: quick ? 1 : 2 },
+    // BENCH_SEND_CONNECTIONS=1: one send at a time, each its own commit, as on a quiet server.
+    send: { connections: Number(process.env.BENCH_SEND_CONNECTIONS ?? 50), durationS: quick ? 3 : 10, warmupS: quick ? 1 : 2 },
     idle: { polls: quick ? 2000 : 10_000, clientProcs: 4 },
     history: { connections: 50, durationS: quick ? 3 : 10, warmupS: quick ? 1 : 2, rooms: 1000, messages: quick ? 100_000 : 1_000_000 },
     paths: { connections: 50, durationS: quick ? 3 : 5, warmupS: 1 },
