@@ -9,7 +9,7 @@ import { migrations } from '../migrations/index.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { openDatabase } from '../src/db/open.js'
 import { hasWord, highlight } from '../src/search/terms.js'
-import { FLUSH_SEARCH_INDEX, ROWID_BASE } from '../src/store/sqlite-search.js'
+import { FLUSH_SEARCH_INDEX, FLUSH_SEARCH_INDEX_DUE, INDEX_EVERY, ROWID_BASE } from '../src/store/sqlite-search.js'
 
 describe('hasWord', () => {
   it('finds a word starting with the term (one letter: the whole word) exactly where highlight marks one', () => {
@@ -101,7 +101,9 @@ describe('migration 0014 (SQLite)', () => {
       await insert('Deploy pending')
       await sql`update messages set text = 'Deploy edited' where id = 4`.execute(db)
       expect(await rowids('"deplo"*')).toEqual([base - 1])
-      await db.executeQuery(FLUSH_SEARCH_INDEX)
+      // 0014's flush: everything above the index's newest message.
+      await sql`insert into messages_fts (rowid, text) select ${base} - id, text from messages
+        where id > ${base} - (select coalesce(min(id), ${base}) from messages_fts_docsize) and kind = 'user' and text is not null and deleted_at is null order by id desc`.execute(db)
       expect(await rowids('"deplo"*')).toEqual([base - 4, base - 1])
       expect(await rowids('"edited"')).toEqual([base - 4])
 
@@ -110,6 +112,77 @@ describe('migration 0014 (SQLite)', () => {
       expect(await rowids('"deplo"*')).toEqual([1, 4])
       await sql`update messages set text = 'Rollout again' where id = 1`.execute(db)
       expect(await rowids('"rollo"*')).toEqual([1, 2])
+    } finally {
+      await close()
+    }
+  })
+})
+
+describe('migration 0015 (SQLite)', () => {
+  let dir = ''
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it("records how far the index has read; the store's flush moves it past service messages too, and only when due; its down goes back to 0014's trigger", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-search-index-'))
+    const { db, close } = openDatabase(join(dir, 'parley.db'))
+    try {
+      const upTo = (last: string) => Object.fromEntries(Object.entries(migrations).filter(([name]) => name <= last))
+      const with0015 = upTo('0015_search_indexed_through')
+      await migrateToLatest(db, upTo('0014_search_newest_first'))
+      await sql`insert into users (kind, guest_name, created_at) values ('guest', 'a', 0)`.execute(db)
+      const insert = (text: string | null, kind = 'user') =>
+        sql`insert into messages (author_id, recipient_id, peer_lo, peer_hi, text, kind, created_at) values (1, 1, 1, 1, ${text}, ${kind}, 0)`.execute(db)
+      for (const text of ['Deploy one', 'Deploy two']) await insert(text)
+      await insert('joined', 'service')
+      await sql`insert into messages_fts (rowid, text) select ${ROWID_BASE} - id, text from messages where kind = 'user' order by id desc`.execute(db)
+      // Newest first.
+      const ids = async (q: string) => (await sql<{ id: number }>`select ${ROWID_BASE} - rowid as id from messages_fts where messages_fts match ${q} order by rowid`.execute(db)).rows.map((r) => r.id)
+      const through = async () => (await sql<{ through: number }>`select through from search_index_state`.execute(db)).rows[0]!.through
+      const flush = async (queries: typeof FLUSH_SEARCH_INDEX) => {
+        for (const q of queries) await db.executeQuery(q)
+      }
+
+      expect(await migrateToLatest(db, with0015)).toEqual(['0015_search_indexed_through'])
+      // The index's newest message: the service message after it is read again by the next flush.
+      expect(await through()).toBe(2)
+      await sql`update messages set text = 'Rollout two' where id = 2`.execute(db)
+      expect(await ids('"rollo"*')).toEqual([2])
+      // Above `through`: written as it is when the flush comes, not by the trigger.
+      await insert(null)
+      await insert('Deploy four')
+      await sql`update messages set text = 'Deploy three' where id = 4`.execute(db)
+      await sql`update messages set text = 'Rollout four' where id = 5`.execute(db)
+      for (let i = 0; i < 3; i++) await insert('left', 'service')
+      expect(await ids('"deplo"*')).toEqual([1])
+      // Not due: fewer than INDEX_EVERY ids above `through`.
+      await flush(FLUSH_SEARCH_INDEX_DUE)
+      expect(await through()).toBe(2)
+      expect(await ids('"rollo"*')).toEqual([2])
+      await flush(FLUSH_SEARCH_INDEX)
+      expect(await ids('"rollo"*')).toEqual([5, 2])
+      expect(await ids('"deplo"*')).toEqual([4, 1])
+      expect(await through()).toBe(8)
+      // Due once INDEX_EVERY ids lie above `through`, service messages among them.
+      for (let i = 0; i < INDEX_EVERY - 1; i++) await insert('left', 'service')
+      await insert('Deploy last')
+      await flush(FLUSH_SEARCH_INDEX_DUE)
+      expect(await through()).toBe(8 + INDEX_EVERY)
+      expect(await ids('"deplo"*')).toEqual([8 + INDEX_EVERY, 4, 1])
+      // A message the flush read without text (an attachment) and that gets one later: below `through`, so indexed at once.
+      const bare = 8 + INDEX_EVERY + 1
+      await insert(null)
+      for (let i = 0; i < INDEX_EVERY - 1; i++) await insert('left', 'service')
+      await flush(FLUSH_SEARCH_INDEX_DUE)
+      expect(await through()).toBe(bare + INDEX_EVERY - 1)
+      await sql`update messages set text = 'Rollout late' where id = ${bare}`.execute(db)
+      expect(await ids('"rollo"*')).toEqual([bare, 5, 2])
+
+      const down = await new Migrator({ db, provider: { getMigrations: async () => with0015 } }).migrateDown()
+      expect(down.error).toBeUndefined()
+      expect((await sql<{ name: string }>`select name from sqlite_master where name = 'search_index_state'`.execute(db)).rows).toEqual([])
+      // 0014's trigger: at or below the index's newest message, an edit changes the index at once.
+      await sql`update messages set text = 'Rollout one' where id = 1`.execute(db)
+      expect(await ids('"rollo"*')).toEqual([bare, 5, 2, 1])
     } finally {
       await close()
     }

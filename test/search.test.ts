@@ -2,7 +2,7 @@
 // hostile queries, paging; and the index kept in step with every write, edit and delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Trx } from '../src/db/schema.js'
-import { ROWID_BASE } from '../src/store/sqlite-search.js'
+import { INDEX_EVERY, ROWID_BASE } from '../src/store/sqlite-search.js'
 import { inDb } from './helpers/accounts.js'
 import type { Client } from './helpers/client.js'
 import { makeRoom, roomWith, send, startRoomsServer } from './helpers/rooms.js'
@@ -10,13 +10,31 @@ import type { TestServer } from './helpers/server.js'
 import { expectError, guest, registerUser } from './helpers/users.js'
 
 let server: TestServer
+let filler: { roomId: number; authorId: number }
 beforeAll(async () => {
   server = await startRoomsServer({ SEND_RATE_LIMIT: '0' })
   await registerUser(server) // the site admin, so every guest below is a plain user
+  const a = await guest(server)
+  filler = { roomId: (await makeRoom(a.client)).id, authorId: a.user.id }
 })
 afterAll(() => server.close())
 
+/**
+ * On SQLite the index reads the messages every INDEX_EVERY ids, and the search reads the newer
+ * ones directly (store/sqlite-search.ts): INDEX_EVERY messages in one transaction make the index
+ * read everything there is now. Their text matches no test's words.
+ */
+async function indexNow() {
+  const rows = Array.from({ length: INDEX_EVERY }, () => ({ room_id: filler.roomId, author_id: filler.authorId, text: 'filler', kind: 'user' as const, created_at: Date.now() }))
+  await server.deps.store.transaction(async (trx) => {
+    await trx.insertInto('messages').values(rows).execute()
+  })
+}
+/** Each test runs twice: searching messages the index has not read yet, and with the index read up to each search. */
+let indexFirst = false
+
 async function search(c: Client, q: string, extra = '') {
+  if (indexFirst) await indexNow()
   const res = await c.get(`/api/search?q=${encodeURIComponent(q)}${extra}`)
   expect(res.status, JSON.stringify(res.body)).toBe(200)
   return res.body.data as { messages: any[]; has_more: boolean }
@@ -33,7 +51,14 @@ async function dm(from: { client: Client }, to: { user: { id: number } }, text: 
 let n = 0
 const word = (base: string) => `${base}${String.fromCharCode(97 + (n++ % 26))}${n}`
 
-describe('GET /api/search', () => {
+describe.each([
+  ['messages not indexed yet', false],
+  ['messages the index has read', true],
+])('GET /api/search, %s', (_, indexed) => {
+  beforeAll(() => {
+    indexFirst = indexed
+  })
+
   it('finds user messages having every word of q as a word prefix, case- and accent-insensitive, newest first', async () => {
     const [a, b] = [await guest(server), await guest(server)]
     const room = await roomWith(a.client, b.client)
@@ -177,20 +202,62 @@ describe('GET /api/search', () => {
     const kept = await send(a.client, room.id, `${w} kept`)
     const edited = await send(b.client, room.id, `${w} edited`)
     const gone = await send(a.client, room.id, `${w} gone`)
+    // Edited and deleted after the index read them (its triggers), or before (written as they are then).
+    if (indexed) await indexNow()
     await a.client.patch(`/api/messages/${edited.id}`, { text: `${w} changed` })
     await a.client.delete(`/api/messages/${gone.id}`)
     const doomedRoom = await makeRoom(a.client)
     await send(a.client, doomedRoom.id, `${w} in a doomed room`)
     expect((await a.client.delete(`/api/rooms/${doomedRoom.id}`)).status).toBe(204)
+    await indexNow()
     const live = await inDb<{ id: number }>(server, `select id from messages where kind = 'user' and deleted_at is null and text is not null order by id`)
     // Each store's own index: FTS5's rows on SQLite, the search column on Postgres.
     const pg = server.deps.config.postgresUrl !== undefined
-    const indexed = await inDb<{ id: number }>(server, pg ? `select id from messages where search is not null order by id` : `select ${ROWID_BASE} - rowid as id from messages_fts order by rowid desc`)
-    expect(indexed.map((r) => r.id)).toEqual(live.map((r) => r.id))
+    const inIndex = await inDb<{ id: number }>(server, pg ? `select id from messages where search is not null order by id` : `select ${ROWID_BASE} - rowid as id from messages_fts order by rowid desc`)
+    expect(inIndex.map((r) => r.id)).toEqual(live.map((r) => r.id))
     const hits = pg
       ? await inDb<{ id: number }>(server, `select id from messages where search @@ to_tsquery('simple', ?) order by id`, [w])
       : await inDb<{ id: number }>(server, `select ${ROWID_BASE} - rowid as id from messages_fts where messages_fts match ? order by rowid desc`, [`"${w}"`])
     expect(hits.map((r) => r.id)).toEqual([kept.id, edited.id])
+  })
+
+  it('a message is found as soon as it is sent; results and pages run on from the messages not indexed yet into the index without gaps or repeats', async () => {
+    const [a, b, c] = [await guest(server), await guest(server), await guest(server)]
+    const room = await roomWith(a.client, b.client)
+    const w = word('bd')
+    const old = [await send(a.client, room.id, `${w} one`), await send(b.client, room.id, `${w} two`)]
+    await indexNow()
+    const fresh = [await send(a.client, room.id, `${w} three`), await send(b.client, room.id, `${w} four`)]
+    const edited = await send(a.client, room.id, `${w} draft`)
+    const gone = await send(a.client, room.id, `${w} gone`)
+    expect((await a.client.patch(`/api/messages/${edited.id}`, { text: `${w} final` })).status).toBe(200)
+    expect((await a.client.delete(`/api/messages/${gone.id}`)).status).toBe(204)
+    if (!server.deps.config.postgresUrl && !indexed) {
+      // The two sides of the boundary this test is about: the older messages in the index, the newer not yet.
+      const through = (await inDb<{ through: number }>(server, 'select through from search_index_state'))[0]!.through
+      expect(old.every((m) => m.id <= through) && fresh.every((m) => m.id > through)).toBe(true)
+    }
+    const all = [edited, ...fresh.toReversed(), ...old.toReversed()].map((m) => m.id)
+    expect((await search(b.client, w)).messages.map((m) => m.id)).toEqual(all)
+    expect(await texts(b.client, `${w} fin`)).toEqual([`${w} final`])
+    expect(await texts(b.client, `${w} draft`)).toEqual([])
+    expect(await texts(c.client, w)).toEqual([])
+    // One at a time with before: each once, in order, has_more until the last.
+    const paged: number[] = []
+    let before = ''
+    for (let i = 0; i < all.length; i++) {
+      const page = await search(b.client, w, `&limit=1${before}`)
+      expect(page.messages).toHaveLength(1)
+      expect(page.has_more).toBe(i < all.length - 1)
+      paged.push(page.messages[0].id)
+      before = `&before=${page.messages[0].id}`
+    }
+    expect(paged).toEqual(all)
+    // Two at a time: a page made of both sides.
+    const mixed = await search(b.client, w, `&limit=2&before=${fresh[0]!.id}`)
+    expect(mixed.messages.map((m) => m.id)).toEqual([old[1]!.id, old[0]!.id])
+    const across = await search(b.client, w, `&limit=2&before=${fresh[1]!.id}`)
+    expect({ ids: across.messages.map((m) => m.id), has_more: across.has_more }).toEqual({ ids: [fresh[0]!.id, old[1]!.id], has_more: true })
   })
 
   it('on SQLite a group commit writes the index once, with what each message is at the commit: sent and edited, deleted or rolled back in the same group', async (ctx) => {
@@ -203,8 +270,9 @@ describe('GET /api/search', () => {
     const insert = async (trx: Trx, text: string) =>
       (await trx.insertInto('messages').values({ room_id: room.id, author_id: a.user.id, text, kind: 'user', created_at: Date.now() }).returning('id').executeTakeFirstOrThrow()).id
     const { store } = server.deps
-    // Queued in one turn of the event loop: one group, one transaction (store/sqlite.ts).
-    const sent = Array.from({ length: 20 }, (_, i) => store.transaction((trx) => insert(trx, `${w} plain${i}`)))
+    // Queued in one turn of the event loop: one group, one transaction (store/sqlite.ts), of enough
+    // messages for the index to read them at its end.
+    const sent = Array.from({ length: INDEX_EVERY }, (_, i) => store.transaction((trx) => insert(trx, `${w} plain${i}`)))
     const edited = store.transaction(async (trx) => {
       const id = await insert(trx, `${w} draft`)
       await trx.updateTable('messages').set({ text: `${w} final`, edited_at: Date.now() }).where('id', '=', id).execute()

@@ -27,20 +27,42 @@ export const FLUSH_SEARCH_PENDING: readonly CompiledQuery[] = [
  */
 export const ROWID_BASE = 2 ** 32
 
+// How far the index has read the messages table (migration 0015): every live user message at or
+// below this id is in it, none above.
+const THROUGH = '(select through from search_index_state)'
+
 /**
- * Writes the messages newer than the index's newest into it (migration 0012), one statement for
- * all. SqliteStore runs it at the end of each group transaction, before the commit: FTS5 then
- * writes one segment per commit, not one per send. Each message is indexed under ROWID_BASE - id
- * (migration 0014: newest first is FTS5's own order), so the index's newest id is found from the
- * first key of its docsize table (one row per indexed message), and nothing is noted per send; ids
- * only grow (AUTOINCREMENT), and an edit or a delete at or below that id changes the index at
- * once (0014's triggers). Written newest first, so in ascending rowid order: FTS5 writes its
- * pending terms out as a segment whenever a rowid is smaller than the one before. Also indexes
- * what another writer (a script, a seeded database) left.
+ * Messages above THROUGH, by id, at which SqliteStore writes them into the index
+ * (FLUSH_SEARCH_INDEX_DUE); fewer are searched without it (sqliteSearch reads them directly). Each
+ * write into FTS5 makes a segment, whose cost (its pages, its later merges) is paid per commit
+ * whatever the number of messages in it, and each send is its own commit on a quiet server: the
+ * index written every few dozen messages costs sends about what their words cost.
  */
-export const FLUSH_SEARCH_INDEX = CompiledQuery.raw(`insert into messages_fts (rowid, text)
-  select ${ROWID_BASE} - id, text from messages where id > ${ROWID_BASE} - (select coalesce(min(id), ${ROWID_BASE}) from messages_fts_docsize)
-    and kind = 'user' and text is not null and deleted_at is null order by id desc`)
+export const INDEX_EVERY = 64
+
+/**
+ * Writes the live user messages above THROUGH into the index and moves THROUGH to the newest
+ * message, so FTS5 writes one segment. Each message is indexed under ROWID_BASE - id (migration
+ * 0014: newest first is FTS5's own order), so nothing is noted per send: ids only grow
+ * (AUTOINCREMENT); an edit or a delete at or below THROUGH changes the index at once (0014's and
+ * 0015's triggers), while one above it is written as it is when its turn comes. Written newest
+ * first, so in ascending rowid order: FTS5 writes its pending terms out as a segment whenever a
+ * rowid is smaller than the one before. SqliteStore runs it at start (what a script or a seeded
+ * database left) and, as FLUSH_SEARCH_INDEX_DUE, at the end of each group transaction, before the
+ * commit. Both statements read the same newest message: they run in one transaction.
+ */
+function flushSearchIndex(minNewer: number): readonly CompiledQuery[] {
+  const due = `(select max(id) from messages) >= ${THROUGH} + ${minNewer}`
+  return [
+    CompiledQuery.raw(`insert into messages_fts (rowid, text)
+      select ${ROWID_BASE} - id, text from messages where id > ${THROUGH}
+        and kind = 'user' and text is not null and deleted_at is null and ${due} order by id desc`),
+    CompiledQuery.raw(`update search_index_state set through = (select max(id) from messages) where ${due}`),
+  ]
+}
+export const FLUSH_SEARCH_INDEX = flushSearchIndex(1)
+/** FLUSH_SEARCH_INDEX once there are INDEX_EVERY message ids above THROUGH; else nothing. */
+export const FLUSH_SEARCH_INDEX_DUE = flushSearchIndex(INDEX_EVERY)
 
 /**
  * The FTS5 query for the terms: each a quoted string (never an operator: NEAR, AND, OR, NOT, a
@@ -62,6 +84,31 @@ const CANDIDATES = 100
 const MAX_CANDIDATES = 400
 
 export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageFields[]> {
+  // The messages the index has not read yet (fewer than INDEX_EVERY in normal running), read and
+  // checked word by word; then the index, up to the same id, so that a flush between the two reads
+  // neither repeats nor skips a message.
+  const through = Number((await sql<{ id: number }>`select ${sql.raw(THROUGH)} as id`.execute(db)).rows[0]!.id)
+  const found = await unindexed(db, q, through)
+  if (found.length >= q.limit) return found.slice(0, q.limit)
+  const rest = { ...q, before: Math.min(searchScope(q).before, through + 1), limit: q.limit - found.length }
+  return found.concat(await indexed(db, rest))
+}
+
+/** The visible user messages above THROUGH (and below `before`) with every term, newest first. */
+async function unindexed(db: Db, q: SearchSpec, through: number): Promise<MessageFields[]> {
+  const { me, before, inRoom, withUser } = searchScope(q)
+  if (before <= through + 1) return []
+  const rows = await sql<MessageFields>`
+    select ${SEARCH_COLUMNS} from messages m
+    ${visibleTo(me)}
+    where m.id > ${through} and m.id < ${before} and m.deleted_at is null and m.kind = 'user' and m.text is not null
+      and ${visible(me)} ${inRoom} ${withUser}
+    order by m.id desc`.execute(db)
+  return rows.rows.filter((row) => q.terms.every((t) => hasWord(row.text!, t)))
+}
+
+/** Search through the index (every message it holds is at or below `q.before`'s bound). */
+async function indexed(db: Db, q: SearchSpec): Promise<MessageFields[]> {
   let { before } = searchScope(q)
   const long = q.terms.filter((t) => t.length > INDEXED_PREFIX)
   if (long.length === 0) return page(db, q, ftsMatch(q.terms), before, q.limit)
@@ -91,16 +138,22 @@ async function page(db: Db, q: SearchSpec, match: string, before: number, limit:
   const rows = await sql<MessageFields>`
     select ${SEARCH_COLUMNS} from messages_fts f
     join messages m on m.id = ${ROWID_BASE} - f.rowid
-    left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ${me}
-    left join dialog_state ds on m.room_id is null and ds.user_id = ${me}
-      and ds.peer_id = (case when m.author_id = ${me} then m.recipient_id else m.author_id end)
+    ${visibleTo(me)}
     where messages_fts match ${match}
       and f.rowid > ${ROWID_BASE - before}
       and m.deleted_at is null and m.kind = 'user'
-      and ((m.room_id is not null and rm.user_id is not null and m.id > rm.cleared_up_to)
-        or (m.room_id is null and (m.author_id = ${me} or m.recipient_id = ${me}) and m.id > coalesce(ds.cleared_up_to, 0)))
-      ${inRoom} ${withUser}
+      and ${visible(me)} ${inRoom} ${withUser}
     order by f.rowid
     limit ${sql.lit(limit)}`.execute(db)
   return rows.rows
 }
+
+/** The reader's membership of the message's room, or their state of its dialog: checked by primary keys. */
+const visibleTo = (me: number) => sql`
+    left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ${me}
+    left join dialog_state ds on m.room_id is null and ds.user_id = ${me}
+      and ds.peer_id = (case when m.author_id = ${me} then m.recipient_id else m.author_id end)`
+
+/** Whether the reader may see the message: a member of its room since their clear, or a side of its dialog since theirs. */
+const visible = (me: number) => sql`((m.room_id is not null and rm.user_id is not null and m.id > rm.cleared_up_to)
+        or (m.room_id is null and (m.author_id = ${me} or m.recipient_id = ${me}) and m.id > coalesce(ds.cleared_up_to, 0)))`

@@ -12,7 +12,7 @@ import type { Logger } from 'pino'
 import { prepared, runCompiled } from '../db/prepared.js'
 import type { Db, Trx } from '../db/schema.js'
 import type { DurableType } from '../events/types.js'
-import { FLUSH_SEARCH_INDEX, sqliteSearch } from './sqlite-search.js'
+import { FLUSH_SEARCH_INDEX, FLUSH_SEARCH_INDEX_DUE, sqliteSearch } from './sqlite-search.js'
 import type { EventAudience, Position, SearchSpec, Store, StoredEvent } from './store.js'
 
 // 11 base-36 digits: 36^11 ≈ 1.3e17 event ids, and a position that sorts as a string.
@@ -84,7 +84,9 @@ export class SqliteStore implements Store {
     this.maxId = Math.max(Number(row?.max ?? 0), idOf(await this.prunedThrough()))
     // Messages written by something other than this store (a script, a seeded database) and not
     // indexed yet: into the index before the first search.
-    await this.db.executeQuery(FLUSH_SEARCH_INDEX)
+    await this.db.transaction().execute(async (trx) => {
+      for (const q of FLUSH_SEARCH_INDEX) await runCompiled(trx, q)
+    })
   }
 
   isPosition(s: string): boolean {
@@ -150,8 +152,9 @@ export class SqliteStore implements Store {
           }
         }
         this.running.delete(trx)
-        // The group's messages into the search index: one FTS5 segment per commit (migration 0012).
-        await runCompiled(trx, FLUSH_SEARCH_INDEX)
+        // The messages not indexed yet into the search index once there are enough of them for
+        // one FTS5 segment (store/sqlite-search.ts INDEX_EVERY): the search reads the others.
+        for (const q of FLUSH_SEARCH_INDEX_DUE) await runCompiled(trx, q)
       })
       this.commits++
     } catch (error) {

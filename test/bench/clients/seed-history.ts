@@ -47,7 +47,7 @@ function seed(a: Seed) {
       const authors = authorsOf[r]!
       message.run(roomIds[r], authors[i % authors.length], texts[i % TEXTS], first + i * step)
     }
-    db.prepare(FLUSH_SEARCH_INDEX.sql).run()
+    for (const q of FLUSH_SEARCH_INDEX) db.prepare(q.sql).run()
     db.prepare(`update rooms set last_activity_at = coalesce((select max(created_at) from messages m where m.room_id = rooms.id), created_at)`).run()
   })()
   db.pragma('wal_checkpoint(TRUNCATE)')
