@@ -18,7 +18,8 @@
 // Options: --root DIR (the checkout whose server runs; default this one), --connections N (50),
 // --warmup N (sends per connection, not counted; 150: the JIT settles), --windows 40,120 (sends per connection in each
 // counted window), --tool callgrind|none, --cache-sim (callgrind's cache simulation too: its
-// misses by function in callgrind_annotate), --out DIR (callgrind's dumps, kept for callgrind_annotate).
+// misses by function in callgrind_annotate; several times slower, so work that follows the clock
+// weighs more per send: compare such runs only with each other), --out DIR (callgrind's dumps, kept for callgrind_annotate).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -46,7 +47,7 @@ const windows = opt.windows.split(',').map(Number)
 const tool = opt.tool as 'callgrind' | 'none'
 const TEXT = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore e'
 
-/** --tool none: the server counts the commits it prepares and writes the count to stderr on SIGUSR2. */
+/** --tool none: the server counts the "commit" statements it runs and writes the count to stderr on SIGUSR2. */
 const PROBE = `import { createRequire } from 'node:module'
 const Database = createRequire(process.cwd() + '/')('better-sqlite3')
 const prepare = Database.prototype.prepare
