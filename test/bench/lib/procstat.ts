@@ -17,10 +17,16 @@ function clockTicks(): number {
 
 /** User + system CPU of the whole process (all threads), in microseconds; 10 ms granularity. */
 export function cpuMicros(pid: number): number {
+  const { user, system } = cpuSplitMicros(pid)
+  return user + system
+}
+
+/** User and system CPU of the whole process (all threads), apart, in microseconds. */
+export function cpuSplitMicros(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return ((Number(rest[11]) + Number(rest[12])) * 1e6) / clockTicks()
+  return { user: (Number(rest[11]) * 1e6) / clockTicks(), system: (Number(rest[12]) * 1e6) / clockTicks() }
 }
 
 /** Resident set size in bytes. */

@@ -18,16 +18,17 @@
 // Options: --root DIR (the checkout whose server runs; default this one), --side parley|bare,
 // --receivers N (200), --warmup N (30 messages, not counted), --windows 20,60 (messages in each
 // counted window), --tool callgrind|none, --out DIR (callgrind's dumps, kept for callgrind_annotate).
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { type ChildProcess, execFileSync, fork } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { callgrindPrefix, dumpedInstructions, idle, type Server, serverOf, startParleyAt, started, VGDB_ENV } from '../lib/callgrind.js'
 import { keepAliveAgent, request } from '../lib/http.js'
 import { benchModule } from '../lib/ipc.js'
-import { createRoom, freePort, joinRoom, ROOT, serverEnv, signInGuests, startCommand, type Guest } from '../lib/parley.js'
-import { cpuMicros, rssBytes, sleep } from '../lib/procstat.js'
+import { createRoom, joinRoom, ROOT, signInGuests, type Guest } from '../lib/parley.js'
+import { rssBytes, sleep } from '../lib/procstat.js'
 
 const { values: opt } = parseArgs({
   options: {
@@ -47,8 +48,6 @@ const warmup = Number(opt.warmup)
 const windows = opt.windows.split(',').map(Number)
 const tool = opt.tool as 'callgrind' | 'none'
 
-type Server = { url: string; pid: number; stderr: () => string; stop: () => Promise<void> }
-
 /**
  * --tool none: on SIGUSR2 the server collects its garbage and says so, so the GC trace's
  * "allocated" figures (bytes allocated since the collection before) add up to a window exactly.
@@ -62,40 +61,12 @@ process.on('SIGUSR2', () => {
   process.stderr.write('PROBE ' + JSON.stringify({ rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, spaces }) + '\\n')
 })`
 
-/** callgrind_control finds the server by names that valgrind made with the server's HOST (Parley's own setting). */
-const VGDB_ENV = { ...process.env, HOST: '127.0.0.1' }
-
 /** valgrind's command line before node's, or none (--tool none: V8's GC trace instead). */
 function prefix(outDir: string | undefined): { cmd: string; args: string[] } {
   if (outDir === undefined) return { cmd: process.execPath, args: [] }
   return tool === 'callgrind'
-    ? { cmd: 'valgrind', args: ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(outDir, 'callgrind.out')}`, '--dump-line=no', process.execPath] }
+    ? callgrindPrefix(outDir)
     : { cmd: process.execPath, args: ['--trace-gc-nvp', '--expose-gc', `--import=data:text/javascript,${encodeURIComponent(PROBE)}`] }
-}
-
-/** Waits until `ready` says the server answers, or it exits, or 5 minutes pass (valgrind starts slowly). */
-async function started(proc: ChildProcess, ready: () => Promise<boolean>, err: () => string): Promise<void> {
-  const deadline = Date.now() + 300_000
-  while (!(await ready())) {
-    if (proc.exitCode !== null) throw new Error(`server exited: ${err().slice(-2000)}`)
-    if (Date.now() > deadline) throw new Error(`server not ready: ${err().slice(-2000)}`)
-    await sleep(500)
-  }
-}
-
-function serverOf(proc: ChildProcess, url: string, err: () => string): Server {
-  const exited = new Promise<void>((r) => proc.on('exit', () => r()))
-  return {
-    url,
-    pid: proc.pid!,
-    stderr: err,
-    stop: async () => {
-      proc.kill('SIGTERM')
-      const t = setTimeout(() => proc.kill('SIGKILL'), 60_000)
-      await exited
-      clearTimeout(t)
-    },
-  }
 }
 
 /** The server, under the tool (outDir given) or plain (setup). */
@@ -117,19 +88,7 @@ async function startServer(dataDir: string, outDir: string | undefined): Promise
     await started(proc, async () => port !== 0, () => err)
     return serverOf(proc, `http://127.0.0.1:${port}`, () => err)
   }
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const { entry, args: serve } = startCommand(root)
-  const env = { ...serverEnv(port, dataDir), ...(outDir && process.env.PROBE_SNAPSHOT_DIR ? { PROBE_SNAPSHOT_DIR: process.env.PROBE_SNAPSHOT_DIR } : {}) }
-  const proc = spawn(cmd, [...args, entry, ...serve], { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-  collect(proc)
-  const agent = keepAliveAgent()
-  try {
-    await started(proc, () => request(agent, url, 'GET', '/healthz', { timeoutMs: 5000 }).then((r) => r.status === 200, () => false), () => err)
-  } finally {
-    agent.destroy()
-  }
-  return serverOf(proc, url, () => err)
+  return startParleyAt(root, dataDir, cmd, args, outDir && process.env.PROBE_SNAPSHOT_DIR ? { PROBE_SNAPSHOT_DIR: process.env.PROBE_SNAPSHOT_DIR } : {})
 }
 
 /** One receiver: polls on with its cursor and counts what each answer carries. */
@@ -178,17 +137,6 @@ class Receiver {
       this.messages += n
       if (n !== 1 || body.data.events.length !== 1) this.odd++
     }
-  }
-}
-
-/** Waits until the server has used under 20 ms of CPU in 300 ms (its polls held, nothing pending). */
-async function idle(pid: number): Promise<void> {
-  let before = cpuMicros(pid)
-  for (;;) {
-    await sleep(300)
-    const now = cpuMicros(pid)
-    if (now - before <= 20_000) return
-    before = now
   }
 }
 
@@ -288,19 +236,6 @@ async function probe(server: Server): Promise<string[]> {
 
 function sum(rs: Receiver[], key: 'messages' | 'odd'): number {
   return rs.reduce((n, r) => n + r[key], 0)
-}
-
-/** The instruction total of callgrind's dump number n (its "totals:" line), once written. */
-async function dumpedInstructions(outDir: string, n: number): Promise<number> {
-  for (let i = 0; i < 600; i++) {
-    const f = readdirSync(outDir).find((x) => x.endsWith(`.${n}`))
-    if (f) {
-      const m = /^totals:\s+(\d+)/m.exec(readFileSync(join(outDir, f), 'utf8'))
-      if (m) return Number(m[1])
-    }
-    await sleep(200)
-  }
-  throw new Error(`callgrind dump ${n} not written`)
 }
 
 function report(ws: Window[]) {
