@@ -19,12 +19,13 @@
 // --receivers N (200), --warmup N (30 messages, not counted), --windows 20,60 (messages in each
 // counted window), --tool callgrind|none, --out DIR (callgrind's dumps, kept for callgrind_annotate).
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { keepAliveAgent, request } from '../lib/http.js'
+import { callgrindCommand, dumpedInstructions, started, VGDB_ENV } from '../lib/callgrind.js'
 import { benchModule } from '../lib/ipc.js'
 import { createRoom, freePort, joinRoom, ROOT, serverEnv, signInGuests, startCommand, type Guest } from '../lib/parley.js'
 import { cpuMicros, rssBytes, sleep } from '../lib/procstat.js'
@@ -62,25 +63,12 @@ process.on('SIGUSR2', () => {
   process.stderr.write('PROBE ' + JSON.stringify({ rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, spaces }) + '\\n')
 })`
 
-/** callgrind_control finds the server by names that valgrind made with the server's HOST (Parley's own setting). */
-const VGDB_ENV = { ...process.env, HOST: '127.0.0.1' }
-
 /** valgrind's command line before node's, or none (--tool none: V8's GC trace instead). */
 function prefix(outDir: string | undefined): { cmd: string; args: string[] } {
   if (outDir === undefined) return { cmd: process.execPath, args: [] }
   return tool === 'callgrind'
-    ? { cmd: 'valgrind', args: ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(outDir, 'callgrind.out')}`, '--dump-line=no', process.execPath] }
+    ? callgrindCommand(outDir)
     : { cmd: process.execPath, args: ['--trace-gc-nvp', '--expose-gc', `--import=data:text/javascript,${encodeURIComponent(PROBE)}`] }
-}
-
-/** Waits until `ready` says the server answers, or it exits, or 5 minutes pass (valgrind starts slowly). */
-async function started(proc: ChildProcess, ready: () => Promise<boolean>, err: () => string): Promise<void> {
-  const deadline = Date.now() + 300_000
-  while (!(await ready())) {
-    if (proc.exitCode !== null) throw new Error(`server exited: ${err().slice(-2000)}`)
-    if (Date.now() > deadline) throw new Error(`server not ready: ${err().slice(-2000)}`)
-    await sleep(500)
-  }
 }
 
 function serverOf(proc: ChildProcess, url: string, err: () => string): Server {
@@ -288,19 +276,6 @@ async function probe(server: Server): Promise<string[]> {
 
 function sum(rs: Receiver[], key: 'messages' | 'odd'): number {
   return rs.reduce((n, r) => n + r[key], 0)
-}
-
-/** The instruction total of callgrind's dump number n (its "totals:" line), once written. */
-async function dumpedInstructions(outDir: string, n: number): Promise<number> {
-  for (let i = 0; i < 600; i++) {
-    const f = readdirSync(outDir).find((x) => x.endsWith(`.${n}`))
-    if (f) {
-      const m = /^totals:\s+(\d+)/m.exec(readFileSync(join(outDir, f), 'utf8'))
-      if (m) return Number(m[1])
-    }
-    await sleep(200)
-  }
-  throw new Error(`callgrind dump ${n} not written`)
 }
 
 function report(ws: Window[]) {
