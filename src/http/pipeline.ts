@@ -214,7 +214,7 @@ export class Pipeline {
     const status = ex.status ?? ex.res.statusCode
     const method = ex.method
     this.metrics.countRequest(method, route, status)
-    if (route !== POLL_ROUTE) this.metrics.duration.observe({ method, route }, ms / 1000)
+    if (route !== POLL_ROUTE) this.metrics.duration.observe(method, route, ms / 1000)
     const level = route === POLL_ROUTE && status < 400 ? 'debug' : 'info'
     // Checked first: the log line's object is not even built when the level is off.
     if (this.log.isLevelEnabled(level)) this.log[level]({ reqId: ex.id, method, path: ex.path, status, ms: Math.round(ms) }, 'request')
