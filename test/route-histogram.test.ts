@@ -8,13 +8,19 @@ const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 const NAME = 'parley_http_request_duration_seconds'
 const HELP = 'Time to answer HTTP requests (long polls excluded)'
 
+/** prom-client's Histogram and a RouteHistogram of the same name, each in a registry of its own. */
+function pair() {
+  const theirs = new Registry()
+  const histogram = new Histogram({ name: NAME, help: HELP, labelNames: ['method', 'route'] as const, buckets: BUCKETS, registers: [theirs] })
+  const ours = new Registry()
+  const mine = new RouteHistogram(NAME, HELP, BUCKETS)
+  ours.registerMetric(mine as never)
+  return { theirs, histogram, ours, mine }
+}
+
 describe('RouteHistogram', () => {
   it("reads as prom-client's Histogram: series in first-observed order, values on a bound, above every bound", async () => {
-    const theirs = new Registry()
-    const histogram = new Histogram({ name: NAME, help: HELP, labelNames: ['method', 'route'] as const, buckets: BUCKETS, registers: [theirs] })
-    const ours = new Registry()
-    const mine = new RouteHistogram(NAME, HELP, BUCKETS)
-    ours.registerMetric(mine as never)
+    const { theirs, histogram, ours, mine } = pair()
     const seen: Array<[string, string, number]> = [
       ['GET', '/api/rooms/:id/messages', 0.0004],
       ['POST', '/api/rooms/:id/messages', 0.005],
@@ -33,11 +39,7 @@ describe('RouteHistogram', () => {
   })
 
   it('reads empty before any observation and after a reset', async () => {
-    const theirs = new Registry()
-    const histogram = new Histogram({ name: NAME, help: HELP, labelNames: ['method', 'route'] as const, buckets: BUCKETS, registers: [theirs] })
-    const ours = new Registry()
-    const mine = new RouteHistogram(NAME, HELP, BUCKETS)
-    ours.registerMetric(mine as never)
+    const { theirs, histogram, ours, mine } = pair()
     expect(await ours.metrics()).toBe(await theirs.metrics())
     histogram.observe({ method: 'GET', route: '/x' }, 0.2)
     mine.observe('GET', '/x', 0.2)

@@ -35,3 +35,14 @@ export async function dumpedInstructions(outDir: string, n: number): Promise<num
   }
   throw new Error(`callgrind dump ${n} not written`)
 }
+
+/** Stops the server: SIGTERM (its drain), SIGKILL if it has not exited a minute later. Call at once after spawning. */
+export function stopper(proc: ChildProcess): () => Promise<void> {
+  const exited = new Promise<void>((r) => proc.on('exit', () => r()))
+  return async () => {
+    proc.kill('SIGTERM')
+    const t = setTimeout(() => proc.kill('SIGKILL'), 60_000)
+    await exited
+    clearTimeout(t)
+  }
+}

@@ -25,7 +25,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { keepAliveAgent, request } from '../lib/http.js'
-import { callgrindCommand, dumpedInstructions, started, VGDB_ENV } from '../lib/callgrind.js'
+import { callgrindCommand, dumpedInstructions, started, stopper, VGDB_ENV } from '../lib/callgrind.js'
 import { benchModule } from '../lib/ipc.js'
 import { createRoom, freePort, joinRoom, ROOT, serverEnv, signInGuests, startCommand, type Guest } from '../lib/parley.js'
 import { cpuMicros, rssBytes, sleep } from '../lib/procstat.js'
@@ -72,18 +72,7 @@ function prefix(outDir: string | undefined): { cmd: string; args: string[] } {
 }
 
 function serverOf(proc: ChildProcess, url: string, err: () => string): Server {
-  const exited = new Promise<void>((r) => proc.on('exit', () => r()))
-  return {
-    url,
-    pid: proc.pid!,
-    stderr: err,
-    stop: async () => {
-      proc.kill('SIGTERM')
-      const t = setTimeout(() => proc.kill('SIGKILL'), 60_000)
-      await exited
-      clearTimeout(t)
-    },
-  }
+  return { url, pid: proc.pid!, stderr: err, stop: stopper(proc) }
 }
 
 /** The server, under the tool (outDir given) or plain (setup). */

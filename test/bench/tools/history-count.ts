@@ -15,14 +15,15 @@
 // --messages N (100000), --connections N (4), --warmup N (6000 requests), --windows 2000,6000,6000
 // (requests in each counted window; the last two equal ones show the spread), --out DIR (callgrind's dumps, kept for callgrind_annotate),
 // --node-args='...' (node's own options for the server, e.g. --perf-basic-prof: /tmp/perf-PID.map
-// names the JIT code that callgrind_annotate shows as bare addresses).
+// names the JIT code that callgrind_annotate shows as bare addresses; V8 also leaves an
+// isolate-*-v8.log in the server's directory).
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { callgrindCommand, dumpedInstructions, started, VGDB_ENV } from '../lib/callgrind.js'
+import { callgrindCommand, dumpedInstructions, started, stopper, VGDB_ENV } from '../lib/callgrind.js'
 import { keepAliveAgent, request } from '../lib/http.js'
 import { forkBench } from '../lib/ipc.js'
 import { freePort, ROOT, serverEnv, signInGuests, startCommand, startParley } from '../lib/parley.js'
@@ -91,7 +92,7 @@ async function main() {
     let err = ''
     proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c))
     proc.stdout!.setEncoding('utf8').on('data', (c: string) => (err += c))
-    const exited = new Promise<void>((r) => proc.on('exit', () => r()))
+    const stop = stopper(proc)
     const agent = keepAliveAgent()
     try {
       await started(proc, () => request(agent, url, 'GET', '/healthz', { timeoutMs: 5000 }).then((r) => r.status === 200, () => false), () => err)
@@ -118,10 +119,7 @@ async function main() {
       }
     } finally {
       agent.destroy()
-      proc.kill('SIGTERM')
-      const t = setTimeout(() => proc.kill('SIGKILL'), 60_000)
-      await exited
-      clearTimeout(t)
+      await stop()
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
