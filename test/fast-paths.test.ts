@@ -4,7 +4,7 @@
 // runs, and the same app without its fast paths; every request is sent to both. A room send has
 // no fast path: the router answers it (its answers are tested in room-messages.test.ts).
 import { diskRuntime } from '../src/assets.js'
-import { createServer, type Server } from 'node:http'
+import { Agent, createServer, get as httpGet, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -154,6 +154,34 @@ describe('room history', () => {
     await same(new Client('x'), 'GET', `/api/rooms/${roomId}/messages`)
     await same(a.client, 'GET', `/api/rooms/${roomId}/messages?limit=500`)
     await same(a.client, 'GET', '/api/rooms/0/messages')
+  })
+
+  it("on one connection, each request is answered as its own cookie's user (as behind a proxy that pools connections)", async () => {
+    const a = await guest(stand)
+    const b = await guest(stand)
+    const roomId = (await makeRoom(a.client)).id
+    const cookieOf = (c: Client) => `parley_session=${c.cookies.get('parley_session')}`
+    expect(cookieOf(a.client).length).toBe(cookieOf(b.client).length)
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const sockets = new Set<unknown>()
+    const get = (cookie: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(`${base('fast')}/api/rooms/${roomId}/messages`)
+        const req = httpGet({ agent, host: url.hostname, port: url.port, path: url.pathname, headers: { cookie } }, (res) => {
+          sockets.add(res.socket)
+          res.resume()
+          res.on('end', () => resolve(res.statusCode!))
+        })
+        req.on('error', reject)
+      })
+    try {
+      expect(await get(cookieOf(a.client))).toBe(200)
+      expect(await get(cookieOf(b.client))).toBe(403)
+      expect(await get(cookieOf(a.client))).toBe(200)
+      expect(sockets.size).toBe(1)
+    } finally {
+      agent.destroy()
+    }
   })
 
   it('a 500 is the same on both: request id in the body and the header, the error logged', async () => {

@@ -14,7 +14,7 @@
 // A fast path is a branch of this dispatcher, as Hono's single-handler routes are a branch of its
 // own: it skips the router, never the steps around it.
 import { randomUUID } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type IncomingMessage, OutgoingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http'
 import type { Logger } from 'pino'
 import { errorAnswer } from '../errors.js'
 import type { Metrics } from '../metrics.js'
@@ -76,12 +76,13 @@ export class Exchange implements ClientGone {
   send(status: number, body: string | Buffer, type = JSON_TYPE, headers?: Record<string, string>): void {
     const res = this.res
     if (!res.headersSent && !res.destroyed) {
-      // One flat list of names and values (node:http's writeHead takes it as it is): no header
-      // object is built per answer. A later header replaces an earlier one of the same name.
-      const list = this.pipeline.headersOf(this.path, type, this.always).slice()
-      if (headers) putHeaders(list, headers)
-      list.push('X-Request-Id', this.id, 'Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length))
-      res.writeHead(status, list)
+      // The headers of this kind of answer (checked once, when first made), copied, then the
+      // request id and length filled in (in place: their slots are in the copy already).
+      const kind = this.pipeline.headersOf(this.path, type, this.always)
+      const stored = headers ? withHeaders(kind, headers) : { ...kind }
+      stored['x-request-id'] = ['X-Request-Id', this.id]
+      stored['content-length'] = ['Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length)]
+      writeStoredHead(res, status, stored)
       res.end(body)
     }
     this.status ??= status
@@ -138,9 +139,9 @@ export class Pipeline {
   private open = 0
   /** Called each time the last request in flight closes (a drain cuts the idle connections then). */
   onIdle: (() => void) | undefined
-  /** headersOf's lists, by the route's always-headers (a few constant objects), then by type. */
-  private readonly apiHeaders = new Map<object, Map<string, readonly string[]>>()
-  private readonly pageHeaders = new Map<object, Map<string, readonly string[]>>()
+  /** headersOf's headers, by the route's always-headers (a few constant objects), then by type. */
+  private readonly apiHeaders = new Map<object, Map<string, Readonly<StoredHeaders>>>()
+  private readonly pageHeaders = new Map<object, Map<string, Readonly<StoredHeaders>>>()
 
   constructor(
     readonly log: Logger,
@@ -169,20 +170,22 @@ export class Pipeline {
 
   /**
    * The headers every answer of this kind carries (security headers, Content-Type, the route's
-   * own), as writeHead's flat list: made once per kind, not per answer.
+   * own), in node:http's stored form, each checked: made once per kind, not per answer.
    */
-  headersOf(path: string, type: string, always: Record<string, string> | undefined): readonly string[] {
+  headersOf(path: string, type: string, always: Record<string, string> | undefined): Readonly<StoredHeaders> {
     const api = path.startsWith('/api/')
     const kinds = api ? this.apiHeaders : this.pageHeaders
     let byType = kinds.get(always ?? NONE)
     if (!byType) kinds.set(always ?? NONE, (byType = new Map()))
-    let list = byType.get(type)
-    if (!list) {
-      const made = [...(api ? API_LIST : PAGE_LIST), 'Content-Type', type]
-      if (always) putHeaders(made, always)
-      byType.set(type, (list = made))
+    let made = byType.get(type)
+    if (!made) {
+      const stored: StoredHeaders = {}
+      putHeaders(stored, api ? API_HEADERS : PAGE_HEADERS)
+      putHeaders(stored, { 'Content-Type': type })
+      if (always) putHeaders(stored, always)
+      byType.set(type, (made = withIdAndLength(stored)))
     }
-    return list
+    return made
   }
 
   /** Requests in flight: their responses have not closed yet. */
@@ -211,7 +214,7 @@ export class Pipeline {
     const status = ex.status ?? ex.res.statusCode
     const method = ex.method
     this.metrics.countRequest(method, route, status)
-    if (route !== POLL_ROUTE) this.metrics.duration.observe({ method, route }, ms / 1000)
+    if (route !== POLL_ROUTE) this.metrics.duration.observe(method, route, ms / 1000)
     const level = route === POLL_ROUTE && status < 400 ? 'debug' : 'info'
     // Checked first: the log line's object is not even built when the level is off.
     if (this.log.isLevelEnabled(level)) this.log[level]({ reqId: ex.id, method, path: ex.path, status, ms: Math.round(ms) }, 'request')
@@ -231,17 +234,60 @@ function renameAlias(req: IncomingMessage, aliases: Readonly<Record<string, stri
 
 /** headersOf's key for answers without always-headers. */
 const NONE = {}
-/** The security headers of API.md §13 as writeHead's flat list of names and values. */
-const API_LIST: readonly string[] = Object.entries(API_HEADERS).flat()
-const PAGE_LIST: readonly string[] = Object.entries(PAGE_HEADERS).flat()
 
-/** Adds headers to a flat list, each replacing one of the same name already in it. */
-function putHeaders(list: string[], headers: Readonly<Record<string, string>>): void {
+/**
+ * Response headers as node:http stores those that setHeader was given: by lower-case name, the
+ * name as written and the value, in the order they go out.
+ */
+type StoredHeaders = Record<string, readonly [string, string]>
+
+/** Adds headers, each checked as setHeader checks it and replacing one of the same name already there. */
+function putHeaders(stored: StoredHeaders, headers: Readonly<Record<string, string>>): void {
   for (const name in headers) {
     const value = headers[name]!
-    let i = 0
-    while (i < list.length && list[i] !== name) i += 2
-    if (i < list.length) list[i + 1] = value
-    else list.push(name, value)
+    validateHeaderName(name)
+    validateHeaderValue(name, value)
+    stored[name.toLowerCase()] = [name, value]
   }
+}
+
+/** The headers, then the request id's and the length's slots (each answer fills them in), last. */
+function withIdAndLength(stored: StoredHeaders): StoredHeaders {
+  stored['x-request-id'] = ['X-Request-Id', '']
+  stored['content-length'] = ['Content-Length', '']
+  return stored
+}
+
+/** A kind's headers with an answer's own (each replacing one of the same name), before the id and length. */
+function withHeaders(kind: Readonly<StoredHeaders>, headers: Readonly<Record<string, string>>): StoredHeaders {
+  const stored: StoredHeaders = {}
+  for (const key in kind) if (key !== 'x-request-id' && key !== 'content-length') stored[key] = kind[key]!
+  putHeaders(stored, headers)
+  return withIdAndLength(stored)
+}
+
+/**
+ * node:http's slot of a response's stored headers (its kOutHeaders), where setHeader puts them
+ * once checked; writeHead then writes them without checking each again, which a list or object
+ * handed to writeHead costs on every answer (a name and a value matched by regular expressions,
+ * per header). Found by its name on a response, and only if it holds what setHeader stores;
+ * otherwise (another Node) undefined, and each header goes through setHeader.
+ */
+export const OUT_HEADERS: symbol | undefined = (() => {
+  const probe = new OutgoingMessage()
+  const slot = Object.getOwnPropertySymbols(probe).find((s) => s.description === 'kOutHeaders')
+  probe.setHeader('X-Probe', '1')
+  const held = slot && (probe as unknown as Record<symbol, StoredHeaders | null>)[slot]
+  return held?.['x-probe']?.[0] === 'X-Probe' && held['x-probe'][1] === '1' ? slot : undefined
+})()
+
+/**
+ * The status line and headers of an answer: the headers, all checked already, put where setHeader
+ * would have put them (when nothing was set on the response before), else set one by one.
+ */
+function writeStoredHead(res: ServerResponse, status: number, stored: StoredHeaders): void {
+  const slots = res as unknown as Record<symbol, StoredHeaders | null>
+  if (OUT_HEADERS !== undefined && slots[OUT_HEADERS] === null) slots[OUT_HEADERS] = stored
+  else for (const key in stored) res.setHeader(stored[key]![0], stored[key]![1])
+  res.writeHead(status)
 }

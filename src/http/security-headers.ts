@@ -36,9 +36,9 @@ const PAGE = Object.entries(PAGE_HEADERS)
 const API = Object.entries(API_HEADERS)
 
 /**
- * Sets the security headers before Hono answers (a route may override one). The fast paths put
- * API_HEADERS into their own writeHead instead: a header set here first would take node:http's
- * slower path of merging headers on every poll.
+ * Sets the security headers before Hono answers (a route may override one). The pipeline's own
+ * answers (the fast paths') put them in with the rest of their headers instead, checked once
+ * per kind of answer (http/pipeline.ts, headersOf), not set here one by one on every poll.
  */
 export function secureResponse(req: IncomingMessage, res: ServerResponse): void {
   for (const [name, value] of req.url?.startsWith('/api/') ? API : PAGE) res.setHeader(name, value)

@@ -1,4 +1,4 @@
-// What the counting tools (tools/fanout-count.ts, tools/send-count.ts) share: a server run under
+// What the counting tools (tools/fanout-count.ts, send-count.ts, history-count.ts) share: a server run under
 // valgrind's callgrind, waited for, and its dumps read.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -32,17 +32,17 @@ export async function started(proc: ChildProcess, ready: () => Promise<boolean>,
 }
 
 export function serverOf(proc: ChildProcess, url: string, err: () => string): Server {
+  return { url, pid: proc.pid!, stderr: err, stop: stopper(proc) }
+}
+
+/** Stops the server: SIGTERM (its drain), SIGKILL if it has not exited a minute later. Call at once after spawning. */
+export function stopper(proc: ChildProcess): () => Promise<void> {
   const exited = new Promise<void>((r) => proc.on('exit', () => r()))
-  return {
-    url,
-    pid: proc.pid!,
-    stderr: err,
-    stop: async () => {
-      proc.kill('SIGTERM')
-      const t = setTimeout(() => proc.kill('SIGKILL'), 60_000)
-      await exited
-      clearTimeout(t)
-    },
+  return async () => {
+    proc.kill('SIGTERM')
+    const t = setTimeout(() => proc.kill('SIGKILL'), 60_000)
+    await exited
+    clearTimeout(t)
   }
 }
 
