@@ -17,16 +17,16 @@
 // --node-args='...' (node's own options for the server, e.g. --perf-basic-prof: /tmp/perf-PID.map
 // names the JIT code that callgrind_annotate shows as bare addresses; V8 also leaves an
 // isolate-*-v8.log in the server's directory).
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { callgrindPrefix, dumpedInstructions, started, stopper, VGDB_ENV } from '../lib/callgrind.js'
-import { keepAliveAgent, request } from '../lib/http.js'
+import { callgrindPrefix, dumpedInstructions, startParleyAt, VGDB_ENV } from '../lib/callgrind.js'
+import { keepAliveAgent } from '../lib/http.js'
 import { forkBench } from '../lib/ipc.js'
-import { freePort, ROOT, serverEnv, signInGuests, startCommand, startParley } from '../lib/parley.js'
+import { ROOT, signInGuests, startParley } from '../lib/parley.js'
 
 const { values: opt } = parseArgs({
   options: {
@@ -84,29 +84,21 @@ async function main() {
     }
     const paths = roomIds.map((id) => `/api/rooms/${id}/messages`)
 
-    const port = await freePort()
-    const url = `http://127.0.0.1:${port}`
     const { cmd, args } = callgrindPrefix(outDir)
-    const { entry, args: serve } = startCommand(root)
-    const proc = spawn(cmd, [...args, ...opt['node-args'].split(' ').filter(Boolean), entry, ...serve], { env: serverEnv(port, dataDir), cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-    let err = ''
-    proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c))
-    proc.stdout!.setEncoding('utf8').on('data', (c: string) => (err += c))
-    const stop = stopper(proc)
+    const server = await startParleyAt(root, dataDir, cmd, [...args, ...opt['node-args'].split(' ').filter(Boolean)])
     const agent = keepAliveAgent()
     try {
-      await started(proc, () => request(agent, url, 'GET', '/healthz', { timeoutMs: 5000 }).then((r) => r.status === 200, () => false), () => err)
       // Every room once, then pseudo-random rooms (the same sequence each run).
       let k = 0
       let x = 12345
       const next = () => (k < paths.length ? k++ : (x = (Math.imul(x, 1103515245) + 12345) >>> 0) % paths.length)
-      const base = new URL(url)
+      const base = new URL(server.url)
       await run(agent, base, reader!.cookie, paths, next, Math.max(Number(opt.warmup), paths.length))
-      execFileSync('callgrind_control', ['--instr=on', String(proc.pid)], { stdio: 'ignore', env: VGDB_ENV })
+      execFileSync('callgrind_control', ['--instr=on', String(server.pid)], { stdio: 'ignore', env: VGDB_ENV })
       const counted: number[] = []
       for (const [i, count] of windows.entries()) {
         await run(agent, base, reader!.cookie, paths, next, count)
-        execFileSync('callgrind_control', ['--dump=window' + i, String(proc.pid)], { stdio: 'ignore', env: VGDB_ENV })
+        execFileSync('callgrind_control', ['--dump=window' + i, String(server.pid)], { stdio: 'ignore', env: VGDB_ENV })
         counted.push(await dumpedInstructions(outDir, i + 1))
         console.log(`${root} (${connections} connections, load ${loadavg()[0]!.toFixed(2)}): window ${i}: ${count} requests, ${(counted[i]! / count).toFixed(0)} instructions per request`)
       }
@@ -119,7 +111,7 @@ async function main() {
       }
     } finally {
       agent.destroy()
-      await stop()
+      await server.stop()
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
