@@ -15,6 +15,7 @@ import * as m0012 from './0012_search_index.js'
 import * as m0013 from './0013_direct_indexes_partial.js'
 import * as m0014 from './0014_search_newest_first.js'
 import * as m0015 from './0015_search_indexed_through.js'
+import * as m0016 from './0016_room_members_version.js'
 
 export const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013_direct_indexes_partial': m0013,
   '0014_search_newest_first': m0014,
   '0015_search_indexed_through': m0015,
+  '0016_room_members_version': m0016,
 }

@@ -230,18 +230,40 @@ describe('room caches across processes', () => {
     void a
   })
 
-  it('with Redis stopped, the other process reads a room’s members again once its copy is a second old', async () => {
+  it('with Redis stopped (no invalidation reaches the other process), a member who joins through one process gets the next message sent through the other', async () => {
     const { room, aB } = await pair()
     const c = await guest(A)
     await withoutRedis(async () => {
       await send(aB, room.id, 'fills B’s member list')
       const cursor = await cursorOf(c.client)
       await join(c.client, room.id)
-      B.clock.advance(1_000)
-      await send(aB, room.id, 'after a second')
+      // At once: B's copy of the members is stale, and the room's members_version says so.
+      await send(aB, room.id, 'right after the join')
       // A reads B's message from the log (no doorbell without Redis), up to half a second later.
       const got = await collectEvents(c.client, cursor, 2)
-      expect(texts(got.events)).toEqual(['after a second'])
+      expect(texts(got.events)).toEqual(['right after the join'])
+    })
+  })
+
+  it('with Redis stopped, a member who leaves through one process gets no message sent through the other after it', async () => {
+    const { a, b, room, aB } = await pair()
+    const other = await makeRoom(a.client)
+    await join(b.client, other.id)
+    await send(aB, room.id, 'fills B’s member list')
+    const cursor = await cursorOf(b.client)
+    await withoutRedis(async () => {
+      expect((await b.client.post(`/api/rooms/${room.id}/leave`)).status).toBeLessThan(300)
+      await send(aB, room.id, 'after the leave')
+      await send(aB, other.id, 'in the other room')
+      // Events come in order: once the second message is there, the first would have been before it.
+      const seen: string[] = []
+      for (let next = cursor, i = 0; i < 20 && !seen.includes('in the other room'); i++) {
+        const got = await pollOnce(b.client, next, { timeout: 5 })
+        seen.push(...texts(got.events))
+        next = got.cursor
+      }
+      expect(seen).toContain('in the other room')
+      expect(seen).not.toContain('after the leave')
     })
   })
 

@@ -85,6 +85,8 @@ export interface RoomTable {
   max_users: number
   admin_id: number | null
   member_count: ColumnType<number, number | undefined, number>
+  /** Bumped by every join and leave: a process's copy of the members read at another value is stale (0016). */
+  members_version: ColumnType<number, number | undefined, number>
   created_at: number
   last_activity_at: number
 }

@@ -82,9 +82,16 @@ const ROOMS = 10_000
 export class RoomMembers {
   readonly audience: SortedAudience
   private readonly cleared: ReadonlySet<number>
-  constructor(ids: Iterable<number>, cleared: Iterable<number>) {
+  /**
+   * rooms.members_version when read (-1: the room is gone). A send compares it with the room's
+   * row in its own transaction: with several processes, another's join may have committed before
+   * its invalidation reached this one.
+   */
+  readonly dbVersion: number
+  constructor(ids: Iterable<number>, cleared: Iterable<number>, dbVersion: number) {
     this.audience = new SortedAudience(ids)
     this.cleared = new Set(cleared)
+    this.dbVersion = dbVersion
   }
   /** Whether userId is a member who sees the room's whole history (the newest page as everyone sees it). */
   readsWhole(userId: number): boolean {

@@ -1,7 +1,8 @@
 // The rows of room membership: joining and leaving (with API.md §4's admin hand-over), a room's
 // creator, a room's removal. Used by create, join, add member, leave, kick/ban, delete and account
 // deletion, inside store.transaction. Every insert or delete of `room_members`, and every clear of
-// a member's history, is here, and drops the room's cached member list (rooms/caches.ts).
+// a member's history, is here, and drops the room's cached member list (rooms/caches.ts); every
+// join and leave bumps rooms.members_version, which tells another process its copy is stale.
 import { sql } from 'kysely'
 import type { AppDeps } from '../deps.js'
 import { isPostgres } from '../db/dialect.js'
@@ -21,14 +22,17 @@ const membersOf = prepared((db, v: { roomId: number }) => {
     const id = cleared ? sql`case when cleared_up_to > 0 then user_id end` : sql`user_id`
     return isPostgres(db) ? sql<string | null>`string_agg((${id})::text, ',')` : sql<string | null>`group_concat(${id})`
   }
-  return db.selectFrom('room_members').select([ids(false).as('ids'), ids(true).as('cleared')]).where('room_id', '=', v.roomId)
+  return db
+    .selectFrom('room_members')
+    .select((eb) => [ids(false).as('ids'), ids(true).as('cleared'), eb.selectFrom('rooms').select('members_version').where('id', '=', v.roomId).as('version')])
+    .where('room_id', '=', v.roomId)
 })
 const idList = (column: string | null | undefined): number[] => (column ? column.split(',').map(Number) : [])
 
 /** The room's members now, as `db` sees them (a transaction: with its own writes). */
 export async function readRoomMembers(db: Q, roomId: number): Promise<RoomMembers> {
   const row = await membersOf.first(db, { roomId })
-  return new RoomMembers(idList(row?.ids), idList(row?.cleared))
+  return new RoomMembers(idList(row?.ids), idList(row?.cleared), Number(row?.version ?? -1))
 }
 
 /** Tells everyone the room's admin changed (hand-over, or an admin-less room's next joiner). */
@@ -57,7 +61,7 @@ export async function insertMember(deps: MemberDeps, trx: Trx, room: RoomRow, us
     .execute()
   await trx
     .updateTable('rooms')
-    .set((eb) => ({ member_count: eb('member_count', '+', 1), ...(becomesAdmin && { admin_id: userId }) }))
+    .set((eb) => ({ member_count: eb('member_count', '+', 1), members_version: eb('members_version', '+', 1), ...(becomesAdmin && { admin_id: userId }) }))
     .where('id', '=', room.id)
     .execute()
   if (becomesAdmin) await announceAdmin(deps, trx, room.id)
@@ -72,7 +76,11 @@ export async function removeMember(deps: MemberDeps, trx: Trx, roomId: number, u
   deps.caches.invalidate(trx, 'members', roomId)
   const gone = await trx.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).returning('role').executeTakeFirst()
   if (!gone) return false
-  await trx.updateTable('rooms').set((eb) => ({ member_count: eb('member_count', '-', 1) })).where('id', '=', roomId).execute()
+  await trx
+    .updateTable('rooms')
+    .set((eb) => ({ member_count: eb('member_count', '-', 1), members_version: eb('members_version', '+', 1) }))
+    .where('id', '=', roomId)
+    .execute()
   const room = await trx.selectFrom('rooms').select('admin_id').where('id', '=', roomId).executeTakeFirstOrThrow()
   if (room.admin_id === userId) {
     const heir = await trx

@@ -32,7 +32,7 @@ const senderIn = prepared((db, v: { roomId: number; userId: number; now: number 
     .selectFrom('rooms')
     .leftJoin('room_members as m', (j) => j.onRef('m.room_id', '=', 'rooms.id').on('m.user_id', '=', v.userId))
     .leftJoin('room_silences as s', (j) => j.onRef('s.room_id', '=', 'rooms.id').on('s.user_id', '=', v.userId).on('s.until', '>', v.now))
-    .select(['m.user_id as member', 's.until'])
+    .select(['m.user_id as member', 's.until', 'rooms.members_version'])
     .where('rooms.id', '=', v.roomId),
 )
 /** The room's live messages the reader has not cleared: every history page reads from these. */
@@ -80,20 +80,22 @@ export async function sendRoomMessage(deps: AppDeps, userId: number, roomId: num
     })
     const message = await toOneMessage(trx, row)
     const json = JSON.stringify({ message })
-    await deps.events.publishJson(trx, 'message.created', json, await membersNow(deps, trx, roomId))
+    await deps.events.publishJson(trx, 'message.created', json, await membersNow(deps, trx, roomId, sender.members_version))
     return { message, created: true, json }
   })
 }
 
 /**
  * The room's members at this moment, in the transaction of the message (API.md §10): from memory
- * unless a join or leave came since they were read, even one not yet committed. A list read here
- * is kept only once this transaction commits, so none is kept from one that rolled back.
+ * unless a join or leave came since they were read, even one not yet committed, or one committed
+ * by another process (dbVersion: rooms.members_version as this transaction reads it; writes are one
+ * at a time on either store, so no join commits between that read and this send's commit). A list
+ * read here is kept only once this transaction commits, so none is kept from one that rolled back.
  */
-async function membersNow(deps: AppDeps, trx: Trx, roomId: number): Promise<SortedAudience> {
+async function membersNow(deps: AppDeps, trx: Trx, roomId: number, dbVersion: number): Promise<SortedAudience> {
   const cache = deps.caches.members
   const known = cache.get(roomId)
-  if (known) return known.audience
+  if (known && known.dbVersion === dbVersion) return known.audience
   const version = cache.version(roomId)
   const members = await readRoomMembers(trx, roomId)
   deps.store.onCommit(trx, () => cache.put(roomId, version, members))
