@@ -37,7 +37,10 @@ export function mountChatList(el) {
   const render = () => {
     empty.hidden = state.chats.length > 0
     list.replaceChildren(...state.chats.map(renderItem))
-    setUnread(state.chats.reduce((n, c) => n + (c.unread ?? 0), 0))
+    // The open chat, while the tab is visible, is on screen: seen, even when a reload of the list
+    // answers before its read mark reached the server (a slow link).
+    const onScreen = document.visibilityState === 'visible' ? state.openChat : undefined
+    setUnread(state.chats.reduce((n, c) => n + (chatKey(c) === onScreen ? 0 : (c.unread ?? 0)), 0))
   }
 
   let timer = null
@@ -110,10 +113,12 @@ export function mountChatList(el) {
     }
   }
   window.addEventListener('routechange', onRoute)
+  document.addEventListener('visibilitychange', render)
   render()
   return () => {
     for (const off of offs) off()
     window.removeEventListener('routechange', onRoute)
+    document.removeEventListener('visibilitychange', render)
     clearTimeout(timer)
   }
 }
