@@ -1,4 +1,5 @@
-// node dist/test/bench/heap.js [polls]  — what one held poll keeps in Parley's JS heap.
+// node dist/test/bench/heap.js [polls] [bare]  — what one held poll keeps in Parley's JS heap
+// (with `bare`: in the idle benchmark's bare node:http server, servers/bare-hold.ts, the floor).
 // Takes a heap snapshot of the server (as npm start runs it) before and while `polls` guests hold
 // a poll each, and prints the difference per poll: by constructor, which async functions are
 // suspended, and what holds the arrays. A diagnostic for the idle-capacity figure, not a benchmark.
@@ -58,14 +59,23 @@ function analyse(file: string) {
   return { total, byKind, suspended }
 }
 
+/** The idle benchmark's bare server (what lib/common.ts startOwnServer starts), under execArgv. */
+async function startBare(execArgv: string[]) {
+  const child = forkBench('bare', 'servers/bare-hold.js', { execArgv })
+  const { port } = await child.next<{ port: number }>('listening', 20_000)
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.stop() }
+}
+
 async function main() {
   const polls = Number(process.argv[2] ?? 2000)
+  const bare = process.argv[3] === 'bare'
   const dir = mkdtempSync(join(os.tmpdir(), 'parley-heap-'))
   try {
     const setup = await startParley(join(dir, 'data'))
     const users = await signInGuests(setup.url, Array.from({ length: polls }, (_, i) => `heap${i}`), 32)
     await setup.stop()
-    const server = await startParley(join(dir, 'data'), { execArgv: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] })
+    const execArgv = ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`]
+    const server = bare ? await startBare(execArgv) : await startParley(join(dir, 'data'), { execArgv })
     const snapshot = async () => {
       const before = new Set(readdirSync(dir))
       process.kill(server.pid, 'SIGUSR2')
@@ -89,7 +99,7 @@ async function main() {
     try {
       const a = analyse(await snapshot())
       const ready = clients.next('ready', 120_000)
-      await clients.call('start', { url: server.url, cookies: users.map((u) => u.cookie), mode: 'parley', timeoutS: 55, connectConcurrency: 64, deadlineMs: Date.now() + 120_000, raw: true })
+      await clients.call('start', { url: server.url, cookies: users.map((u) => u.cookie), mode: bare ? 'bare' : 'parley', timeoutS: 55, connectConcurrency: 64, deadlineMs: Date.now() + 120_000, raw: true })
       await ready
       await sleep(2000)
       const b = analyse(await snapshot())
