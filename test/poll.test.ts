@@ -3,6 +3,7 @@ import { SESSION_TTL_MS } from '../src/http/session.js'
 import { pollsHeld } from './helpers/accounts.js'
 import { cursorOf, pollOnce } from './helpers/events.js'
 import { keepAliveConnection } from './helpers/raw-http.js'
+import { makeRoom } from './helpers/rooms.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest } from './helpers/users.js'
 
@@ -152,6 +153,29 @@ describe('GET /api/poll', () => {
       expect((await client.post('/api/auth/logout', { all: true })).status).toBe(204)
       const again = await conn.get(`/api/poll?cursor=${cursor}&timeout=0`, headers)
       expect([again.status, again.body.error.code]).toEqual([401, 'session_revoked'])
+    } finally {
+      conn.close()
+    }
+  })
+
+  it('two users taking turns on one keep-alive connection (a proxy pooling its upstream connections) are each read as themselves', async () => {
+    const a = await guest(server)
+    const b = await guest(server)
+    const room = await makeRoom(a.client)
+    const as = (who: typeof a) => ({ cookie: `parley_session=${who.client.cookies.get('parley_session')}` })
+    const conn = keepAliveConnection(server.port)
+    try {
+      for (let i = 0; i < 3; i++) {
+        // The room's history (a fast path reading the session as the poll does): a's, not b's.
+        expect((await conn.get(`/api/rooms/${room.id}/messages`, as(a))).status).toBe(200)
+        const other = await conn.get(`/api/rooms/${room.id}/messages`, as(b))
+        expect([other.status, other.body.error.code]).toEqual([403, 'not_member'])
+        expect((await conn.get('/api/poll', as(b))).status).toBe(200)
+      }
+      expect((await a.client.post('/api/auth/logout')).status).toBe(204)
+      // Signed out: its cookie no longer unseals to a live session on this connection either.
+      expect((await conn.get(`/api/rooms/${room.id}/messages`, as(a))).status).toBe(401)
+      expect((await conn.get('/api/poll', as(b))).status).toBe(200)
     } finally {
       conn.close()
     }

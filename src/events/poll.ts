@@ -72,6 +72,7 @@ export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck:
     const q = queryOf(ex, PollQuery, queries)
     if (q === undefined) return false
     ex.route = POLL_ROUTE
+    ex.path = POLL_ROUTE
     ex.always = NO_STORE
     const done: PollDone = (err, body) => (body !== undefined ? ex.send(200, body) : ex.fail(err))
     // A session known and good (a client polling on) starts at once; else once it is read.

@@ -48,9 +48,14 @@ export function sessionOf(ex: Exchange, readSession: SessionReader): Promise<Sig
   return readSession(sessionCookieOf(nodeHeader(ex.req, 'cookie')))
 }
 
-/** Where a connection keeps the Cookie header of its last request and the session it gave. */
+/**
+ * Where a connection keeps the session its last request gave, with that request's Cookie header
+ * under a symbol (one object; a symbol so that no log or JSON of the session ever shows it).
+ */
 const LAST_SESSION = Symbol('parley.lastSession')
-type Remembering = Socket & { [LAST_SESSION]?: { header: Buffer; session: SignedInSession } }
+const HEADER = Symbol('parley.cookieHeader')
+type Remembered = SignedInSession & { [HEADER]: string }
+type Remembering = Socket & { [LAST_SESSION]?: Remembered }
 
 /**
  * The same session at once when it is already known and good; undefined: ask sessionOf. A
@@ -58,19 +63,30 @@ type Remembering = Socket & { [LAST_SESSION]?: { header: Buffer; session: Signed
  * with the last one whole, rather than the sealed value cut out of it and looked up by its
  * ~300 bytes; the session itself is still checked each time (revoked, expired). The compare
  * runs in constant time (node's timingSafeEqual): behind a proxy that pools its upstream
- * connections, the last header on a connection may be another client's.
+ * connections, the last header on a connection may be another client's. What the connection
+ * keeps is the header of its newest request, which that request holds anyway (a held poll for
+ * its whole wait): no copy of it per connection.
  */
 export function sessionNow(ex: Exchange, readSession: SessionReader): SignedInSession | undefined {
   const header = nodeHeader(ex.req, 'cookie')
   const socket = ex.req.socket as Remembering | null
   const last = socket?.[LAST_SESSION]
-  const bytes = last !== undefined && header !== undefined ? Buffer.from(header) : undefined
-  if (bytes !== undefined && bytes.length === last!.header.length && timingSafeEqual(bytes, last!.header)) {
-    return readSession.still(last!.session) ? last!.session : undefined
+  if (last !== undefined && header !== undefined && sameHeader(header, last[HEADER])) {
+    if (!readSession.still(last)) return undefined
+    last[HEADER] = header
+    return last
   }
   const session = readSession.now(sessionCookieOf(header))
-  if (session && header && socket) socket[LAST_SESSION] = { header: bytes ?? Buffer.from(header), session }
+  if (session && header && socket) socket[LAST_SESSION] = { userId: session.userId, sid: session.sid, [HEADER]: header }
   return session
+}
+
+/** Whether two header values are equal, compared in constant time for a given length. */
+function sameHeader(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  const x = Buffer.from(a, 'latin1')
+  const y = Buffer.from(b, 'latin1')
+  return x.length === y.length && timingSafeEqual(x, y)
 }
 
 /**

@@ -112,7 +112,8 @@ export function guardServer(server: Server, log: Logger, budget: ConnectionBudge
   const closed = () => void open--
   server.on('connection', (socket: Duplex) => {
     if (++open >= budget.maxConnections - 1) server.closeIdleConnections()
-    socket.once('close', closed)
+    // 'on', not 'once': a socket closes once, and a once-listener costs a wrapper per connection.
+    socket.on('close', closed)
   })
 }
 

@@ -35,8 +35,11 @@ type Carrier = IncomingMessage & { [EXCHANGE]?: Exchange }
 export class Exchange implements ClientGone {
   private requestId: string | undefined
   readonly started = performance.now()
-  /** The path without the query. */
-  readonly path: string
+  /**
+   * The path without the query. A fast path that matched it exactly may put its route's constant
+   * in its place: a held request then keeps no string of its own for it.
+   */
+  path: string
   /** The route pattern that answered (the metrics label): set by a fast path, or read from the router. */
   route: string | undefined
   /** The router's request, once the router took the exchange: its routePath is the label. */

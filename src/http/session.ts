@@ -67,7 +67,9 @@ export function sessionReader(opts: { config: Pick<Config, 'secretKey'>; check: 
     if (sid === null) {
       sid = await unsealSessionId(opts.config, sealed)
       if (!sid) throw new ApiError('not_signed_in', 'The session cookie is not valid; sign in again.')
-      unsealed.set(sealed, sid)
+      // A copy of its own as the key: `sealed` is cut out of the request's Cookie header, and a cut
+      // keeps the whole header (and its request's other cookies) alive as long as it is kept.
+      unsealed.set(Buffer.from(sealed, 'latin1').toString('latin1'), sid)
     }
     const result = await opts.check(sid)
     if (result === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
