@@ -81,12 +81,21 @@ export function sessionNow(ex: Exchange, readSession: SessionReader): SignedInSe
   return session
 }
 
-/** Whether two header values are equal, compared in constant time for a given length. */
+// Where sameHeader lays the two headers side by side: 16 KB, node:http's default limit for all of
+// a request's headers, holds two Cookie headers; a longer pair gets buffers of its own.
+const SIDE_BY_SIDE = Buffer.allocUnsafeSlow(16 * 1024)
+
+/**
+ * Whether two header values are equal, compared in constant time for a given length. node:http
+ * decodes headers as latin1, so each character is one byte.
+ */
 function sameHeader(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  const x = Buffer.from(a, 'latin1')
-  const y = Buffer.from(b, 'latin1')
-  return x.length === y.length && timingSafeEqual(x, y)
+  const n = a.length
+  if (n !== b.length) return false
+  if (2 * n > SIDE_BY_SIDE.length) return timingSafeEqual(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'))
+  SIDE_BY_SIDE.write(a, 0, n, 'latin1')
+  SIDE_BY_SIDE.write(b, n, n, 'latin1')
+  return timingSafeEqual(SIDE_BY_SIDE.subarray(0, n), SIDE_BY_SIDE.subarray(n, 2 * n))
 }
 
 /**
