@@ -45,9 +45,8 @@ export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
     .post(
       '/:id/messages',
       signedInRoute(readSession, { param: S.RoomIdParam, json: SendMessage }, async (c, v) => {
-        const { created, json } = await sendRoomMessage(deps, v.session.userId, v.param.id, v.json)
-        // What c.json({ data: { message } }) answers, without serializing the message again.
-        return c.body(`{"data":${json}}`, created ? 201 : 200, { 'Content-Type': JSON_TYPE_PLAIN })
+        const { status, body } = await sendAnswer(deps, v.session.userId, v.param.id, v.json)
+        return c.body(body, status, { 'Content-Type': JSON_TYPE_PLAIN })
       }),
     )
     .get('/:id/messages', requireUser, room, validate('query', S.HistoryQuery), async (c) =>
@@ -65,6 +64,13 @@ export function roomRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
       await roomTyping(deps, c.var.userId, c.req.valid('param').id)
       return c.body(null, 204)
     })
+}
+
+/** A send's answer, by the route and the fast path: 201 and the new message, or 200 and the first of a repeated client_id. */
+async function sendAnswer(deps: AppDeps, userId: number, roomId: number, input: SendMessage): Promise<{ status: 200 | 201; body: string }> {
+  const { created, json } = await sendRoomMessage(deps, userId, roomId, input)
+  // What c.json({ data: { message } }) answers, without serializing the message again.
+  return { status: created ? 201 : 200, body: `{"data":${json}}` }
 }
 
 // GET /api/rooms/:id/messages: a room's history (every client opening a room asks for its newest
@@ -105,8 +111,7 @@ export function roomFastPaths(deps: AppDeps, readSession: SessionReader, bodies:
     answer: async (ex, param) => {
       // As signedInRoute: the session (a known one at once), then the body.
       const session = sessionNow(ex, readSession) ?? (await sessionOf(ex, readSession))
-      const { created, json } = await sendRoomMessage(deps, session.userId, param.id, await bodyOf(ex, SendMessage))
-      return { status: created ? 201 : 200, body: `{"data":${json}}`, type: JSON_TYPE_PLAIN }
+      return { ...(await sendAnswer(deps, session.userId, param.id, await bodyOf(ex, SendMessage))), type: JSON_TYPE_PLAIN }
     },
   })
   return [history, send]
