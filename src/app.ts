@@ -36,7 +36,7 @@ export type AppOptions = {
 
 /**
  * The Hono app (the router), and the pipeline every request goes through (http/pipeline.ts):
- * request id, guards, fast paths (the poll, a room's history) or the router, error answer,
+ * request id, guards, fast paths (the poll, a room's history, a room send) or the router, error answer,
  * metrics and log line. `handle` is the node:http request listener; `fast` the fast paths it
  * tries before the router, in order.
  */

@@ -1,8 +1,7 @@
-// Each fast path (http/fast.ts: the poll, a room's history) answers exactly as its router route
-// does: status, headers, body, log line and metrics, for success and every error. One set of
-// dependencies (database, caches, sessions, metrics, log) serves two listeners: the server as it
-// runs, and the same app without its fast paths; every request is sent to both. A room send has
-// no fast path: the router answers it (its answers are tested in room-messages.test.ts).
+// Each fast path (http/fast.ts: the poll, a room's history, a room send) answers exactly as its
+// router route does: status, headers, body, log line and metrics, for success and every error.
+// One set of dependencies (database, caches, sessions, metrics, log) serves two listeners: the
+// server as it runs, and the same app without its fast paths; every request is sent to both.
 import { diskRuntime } from '../src/assets.js'
 import { Agent, createServer, get as httpGet, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -139,7 +138,7 @@ describe('the poll', () => {
   })
 })
 
-describe('room history', () => {
+describe('room history and send', () => {
   it('history answers as its route: newest page, other sizes, and each error', async () => {
     const a = await guest(stand)
     const outsider = await guest(stand)
@@ -184,6 +183,49 @@ describe('room history', () => {
     }
   })
 
+  it('a send answers as its route: created, retried, and each error in the same order', async () => {
+    const a = await guest(stand)
+    const outsider = await guest(stand)
+    const roomId = (await makeRoom(a.client)).id
+    const url = `/api/rooms/${roomId}/messages`
+    const json = { 'content-type': 'application/json' }
+    const message = (b: any) => (b?.data?.message ? { data: { message: { ...b.data.message, id: 0, created_at: '', text: '' } } } : b)
+    const created = await same(a.client, 'POST', url, { text: 'hello' }, undefined, message)
+    expect(created.status).toBe(201)
+    // A retry of each send answers the first message (200), whichever listener took it.
+    const first = await observe('fast', a.client, 'POST', url, { text: 'once', client_id: 'c1' })
+    const retried = await same(a.client, 'POST', url, { text: 'again', client_id: 'c1' })
+    expect([retried.status, retried.body]).toEqual([200, first.body])
+    const stored = async () => (await deps.db.selectFrom('messages').select('id').where('room_id', '=', roomId).execute()).length
+    const before = await stored()
+    const forged = new Client('x')
+    forged.cookies.set('parley_session', 'Fe26.2**forged')
+    for (const [client, body, init] of [
+      [a.client, { text: '' }, undefined],
+      [a.client, { text: 'x', extra: 1 }, undefined],
+      [a.client, undefined, { raw: '{"text":', headers: json }],
+      [a.client, undefined, { raw: '', headers: json }],
+      [a.client, undefined, { raw: '{"text":"x"}', headers: { 'content-type': 'text/plain' } }],
+      [a.client, { text: 'x' }, { headers: { origin: 'http://evil.example' } }],
+      [a.client, undefined, { raw: JSON.stringify({ text: 'x'.repeat(70_000) }), headers: json }],
+      [new Client('x'), { text: 'x' }, undefined],
+      [forged, undefined, { raw: '{"text":', headers: json }],
+      [outsider.client, { text: 'x' }, undefined],
+    ] as Array<[Client, unknown, { raw?: string; headers?: Record<string, string> } | undefined]>) {
+      const res = await same(client, 'POST', url, body, init)
+      expect(res.status).toBeGreaterThanOrEqual(400)
+    }
+    expect(await stored()).toBe(before)
+    await same(a.client, 'POST', '/api/rooms/999999/messages', { text: 'x' })
+    await same(a.client, 'POST', '/api/rooms/0/messages', undefined, { raw: '{"text":', headers: json })
+    await deps.db.insertInto('room_silences').values({ room_id: roomId, user_id: outsider.user.id, actor_id: a.user.id, until: Date.now() + 60_000, reason: null, created_at: Date.now() }).execute()
+    expect((await outsider.client.post(`/api/rooms/${roomId}/join`)).status).toBe(200)
+    await same(outsider.client, 'POST', url, { text: 'x' })
+    // SEND_RATE_LIMIT=3 per 10 s: a's sends above used it up; the 429 carries Retry-After on both.
+    const limited = await same(a.client, 'POST', url, { text: 'over' })
+    expect([limited.status, limited.headers['retry-after']]).toEqual([429, expect.stringMatching(/^\d+$/)])
+  })
+
   it('a 500 is the same on both: request id in the body and the header, the error logged', async () => {
     const a = await guest(stand)
     const roomId = (await makeRoom(a.client)).id
@@ -191,9 +233,11 @@ describe('room history', () => {
     side.exec('alter table messages rename to messages_gone')
     side.close()
     try {
-      const res = await same(a.client, 'GET', `/api/rooms/${roomId}/messages?limit=7`)
-      expect(res.status).toBe(500)
-      expect(res.logged.map((l) => l.msg)).toEqual(['unhandled error', 'request'])
+      for (const [method, body] of [['GET', undefined], ['POST', { text: 'x' }]] as const) {
+        const res = await same(a.client, method, `/api/rooms/${roomId}/messages?limit=7`, body)
+        expect(res.status).toBe(500)
+        expect(res.logged.map((l) => l.msg)).toEqual(['unhandled error', 'request'])
+      }
     } finally {
       const back = new SQLite(deps.config.databaseFile)
       back.exec('alter table messages_gone rename to messages')
@@ -203,7 +247,7 @@ describe('room history', () => {
 })
 
 describe('a room send', () => {
-  it('no fast path takes it: it reaches the router, where its route is one handler', async () => {
+  it('a fast path answers it ahead of the router; a room id its schema refuses reaches the router, whose route is one handler', async () => {
     // The app's fast paths in a pipeline whose router only notes what reaches it.
     const { app, fast } = createApp(deps)
     const reached: string[] = []
@@ -221,17 +265,20 @@ describe('a room send', () => {
       const a = await guest(stand)
       const roomId = (await makeRoom(a.client)).id
       // fetch, not a test Client: the stub router's 204 is no answer of the API's.
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/rooms/${roomId}/messages`
+      const at = (id: string | number) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/rooms/${id}/messages`
       const headers = { cookie: `parley_session=${a.client.cookies.get('parley_session')}`, 'content-type': 'application/json' }
-      expect((await fetch(url, { method: 'POST', headers, body: JSON.stringify({ text: 'to the router' }) })).status).toBe(204)
-      // The history at the same path is a fast path's: it never reaches the router.
-      expect((await fetch(url, { headers })).status).toBe(200)
-      expect(reached).toEqual([`POST /api/rooms/${roomId}/messages`])
+      const sent = await fetch(at(roomId), { method: 'POST', headers, body: JSON.stringify({ text: 'ahead of the router' }) })
+      expect(sent.status).toBe(201)
+      expect(((await sent.json()) as { data: { message: { text: string } } }).data.message.text).toBe('ahead of the router')
+      expect((await fetch(at(roomId), { headers })).status).toBe(200)
+      expect((await fetch(at('abc'), { method: 'POST', headers, body: JSON.stringify({ text: 'x' }) })).status).toBe(204)
+      expect(reached).toEqual(['POST /api/rooms/abc/messages'])
     } finally {
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))
     }
-    // One handler (no middleware chain of its own), carrying the schemas its chain carried.
+    // The router's route (the app without fast paths, and what the fast path leaves): one handler
+    // (no middleware chain of its own), carrying the schemas its chain carried.
     const handlers = app.routes.filter((r) => r.method === 'POST' && r.path === '/api/rooms/:id/messages')
     expect(handlers).toHaveLength(1)
     expect((handlers[0]!.handler as SchemaCarrier)[SCHEMA]).toEqual([

@@ -4,7 +4,7 @@
 // the path parameters and query; anything else goes to the router, which answers it in full
 // (errors included). Each is checked against its router route by test/fast-paths.test.ts. One
 // is kept only where it is 10 % cheaper than its route written as one Hono handler (README,
-// Benchmarks: "Fast paths: which are kept"): the poll and a room's history; a send is not.
+// Benchmarks: "Fast paths: which are kept"): the poll, a room's history and a room send.
 import { timingSafeEqual } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { getQueryParams } from 'hono/utils/url'
@@ -13,7 +13,7 @@ import { BoundedCache } from '../bounded-cache.js'
 import { nodeHeader } from './csrf.js'
 import type { Exchange, FastPath } from './pipeline.js'
 import { sessionCookieOf, type SessionReader, type SignedInSession } from './session.js'
-import { firstValues } from './validate.js'
+import { firstValues, parseJsonBody, readNodeBody } from './validate.js'
 
 /** A fast path's answer: a status and a body (Content-Type: JSON_TYPE unless given). */
 export type FastAnswer = { status: number; body: string | Buffer; type?: string }
@@ -46,6 +46,11 @@ export function paramsOf<S extends z.ZodType>(ex: Exchange, pattern: RegExp, sch
 /** The signed-in session of the request's cookie, as the router's requireUser reads it. */
 export function sessionOf(ex: Exchange, readSession: SessionReader): Promise<SignedInSession> {
   return readSession(sessionCookieOf(nodeHeader(ex.req, 'cookie')))
+}
+
+/** The JSON body of the request validated by `schema`, as the router's validate('json', schema) and jsonOf read it. */
+export async function bodyOf<S extends z.ZodType>(ex: Exchange, schema: S): Promise<z.output<S>> {
+  return parseJsonBody(schema, await readNodeBody(ex.req))
 }
 
 /**

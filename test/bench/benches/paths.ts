@@ -1,9 +1,9 @@
-// 5. Fast paths: each request node:http answers ahead of the router (poll, room history),
-// against the same request answered by the router (the app without its fast paths) and by plain
-// Hono (a single-handler route per request): one process, the three listeners sharing its
+// 5. Fast paths: each request node:http answers ahead of the router (poll, room history, room
+// send), against the same request answered by the router (the app without its fast paths) and by
+// plain Hono (a single-handler route per request): one process, the three listeners sharing its
 // database and caches, the sides taking turns under the same load (servers/parley-paths.ts). A
-// request without a fast path (a room send) is measured as the app serves it, by its router
-// route, against plain Hono.
+// request without a fast path would be measured as the app serves it, by its router route (its
+// 'router' side), against plain Hono.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BenchContext } from '../lib/common.js'
@@ -51,7 +51,6 @@ export async function paths(ctx: BenchContext, p: CannonParams): Promise<PathsRo
     const cursors = new Map<Side, string>()
     const body = JSON.stringify({ text: 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore e' })
     // Sends last in each round: they add events and messages the other two would then carry.
-    // The send has no fast path: the app (the 'fast' listener) answers it by its router route.
     const targets: Record<string, { sides: readonly Side[]; target: (side: Side) => Promise<Record<string, unknown>> | Record<string, unknown> }> = {
       poll: {
         sides: SIDES,
@@ -62,7 +61,7 @@ export async function paths(ctx: BenchContext, p: CannonParams): Promise<PathsRo
         },
       },
       history: { sides: SIDES, target: (side) => ({ url: `${url(side)}/api/rooms/${roomId}/messages`, cookies }) },
-      send: { sides: ['router', 'plain'], target: (side) => ({ url: `${url(side === 'router' ? 'fast' : side)}/api/rooms/${roomId}/messages`, method: 'POST', body, headers: { 'content-type': 'application/json' }, cookies }) },
+      send: { sides: SIDES, target: (side) => ({ url: `${url(side)}/api/rooms/${roomId}/messages`, method: 'POST', body, headers: { 'content-type': 'application/json' }, cookies }) },
     }
     const rounds: PathsRound[] = []
     for (let i = 0; i < ctx.rounds; i++) {

@@ -1,6 +1,6 @@
 // Parley for the fast-path comparison: one process, one set of dependencies (database, caches,
 // hub), three listeners that answer the same requests three ways, all through the one pipeline:
-//   fast    the server as it runs (fast paths ahead of the router; a send has none);
+//   fast    the server as it runs (fast paths ahead of the router);
 //   router  the same app without its fast paths (the routes as written, Hono and its middleware);
 //   plain   plain Hono: one single-handler route per request (Hono skips compose for those) on
 //           @hono/node-server's lazy request, calling what the fast path (or the route) calls,
