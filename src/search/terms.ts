@@ -54,6 +54,11 @@ function hasAsciiWord(lower: string, term: string): boolean {
  * safe to insert as HTML whatever the text holds.
  */
 export function highlight(text: string, terms: readonly string[]): string {
+  return ASCII.test(text) ? highlightAscii(text, terms) : highlightWords(text, terms)
+}
+
+/** highlight for any text: its words as WORD finds them, each folded. */
+export function highlightWords(text: string, terms: readonly string[]): string {
   // An ASCII word folds to its lower case: the text is lower-cased once instead of each word folded.
   const lower = ASCII.test(text) ? text.toLowerCase() : undefined
   let out = ''
@@ -64,6 +69,33 @@ export function highlight(text: string, terms: readonly string[]): string {
     if (!terms.some((t) => matches(folded, t))) continue
     out += `${escapeHtml(text.slice(last, m.index))}<mark>${escapeHtml(word)}</mark>`
     last = m.index + word.length
+  }
+  return out + escapeHtml(text.slice(last))
+}
+
+/** Whether the character code is an ASCII letter or digit (an ASCII text's word characters). */
+const alnum = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)
+
+/**
+ * highlight for ASCII text (the common case), as highlightWords marks it: its words found by
+ * character codes instead of a regular expression's iterator, each compared in the lower-cased
+ * text where it stands, without a string made per word.
+ */
+function highlightAscii(text: string, terms: readonly string[]): string {
+  const lower = text.toLowerCase()
+  const n = text.length
+  let out = ''
+  let last = 0
+  for (let i = 0; i < n; ) {
+    while (i < n && !alnum(text.charCodeAt(i))) i++
+    const start = i
+    while (i < n && alnum(text.charCodeAt(i))) i++
+    if (start === i) break
+    const length = i - start
+    // A term is letters and digits: matched at the word's start, it lies in the word.
+    if (!terms.some((t) => (t.length > 1 ? lower.startsWith(t, start) : length === 1 && lower[start] === t))) continue
+    out += `${escapeHtml(text.slice(last, start))}<mark>${text.slice(start, i)}</mark>`
+    last = i
   }
   return out + escapeHtml(text.slice(last))
 }
