@@ -76,6 +76,15 @@ export function highlightWords(text: string, terms: readonly string[]): string {
 /** Whether the character code is an ASCII letter or digit (an ASCII text's word characters). */
 const alnum = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)
 
+/** Whether the word of `length` at `start` of the lower-cased text matches a term (a loop, not a closure made per word). */
+function marked(lower: string, start: number, length: number, terms: readonly string[]): boolean {
+  for (const t of terms) {
+    // A term is letters and digits: matched at the word's start, it lies in the word.
+    if (t.length > 1 ? lower.startsWith(t, start) : length === 1 && lower.charCodeAt(start) === t.charCodeAt(0)) return true
+  }
+  return false
+}
+
 /**
  * highlight for ASCII text (the common case), as highlightWords marks it: its words found by
  * character codes instead of a regular expression's iterator, each compared in the lower-cased
@@ -91,9 +100,7 @@ function highlightAscii(text: string, terms: readonly string[]): string {
     const start = i
     while (i < n && alnum(text.charCodeAt(i))) i++
     if (start === i) break
-    const length = i - start
-    // A term is letters and digits: matched at the word's start, it lies in the word.
-    if (!terms.some((t) => (t.length > 1 ? lower.startsWith(t, start) : length === 1 && lower[start] === t))) continue
+    if (!marked(lower, start, i - start, terms)) continue
     out += `${escapeHtml(text.slice(last, start))}<mark>${text.slice(start, i)}</mark>`
     last = i
   }
