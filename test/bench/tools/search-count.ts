@@ -31,7 +31,7 @@
 // --window 200 (searches in each counted window), --repeats 5 (windows of each kind), --out DIR (callgrind's dumps,
 // kept for callgrind_annotate).
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -285,6 +285,8 @@ async function main() {
       // Kept beside the dumps (--out), to name their JIT code.
       if (opt.out) copyFileSync(`/tmp/perf-${server.pid}.map`, join(outDir, 'perf.map'))
       rmSync(`/tmp/perf-${server.pid}.map`, { force: true })
+      // What V8 also writes with --perf-basic-prof, in the server's directory.
+      for (const f of readdirSync(root)) if (f.startsWith('isolate-') && f.endsWith(`-${server.pid}-v8.log`)) rmSync(join(root, f), { force: true })
     }
   } finally {
     if (!opt.data) rmSync(dataDir, { recursive: true, force: true })
