@@ -12,16 +12,18 @@
 // counted too, alike for every checkout; a major GC lands in some windows and not others).
 //
 // The split (per search, from the last window of each kind, ÷ its searches) is of inclusive
-// costs, read from the dump's call edges: what is spent under a calls from outside it into it.
-// The parts nest: FTS5 (functions fts5* / sqlite3Fts5*) lies inside SQLite (better-sqlite3's
+// costs, read from the dump's call edges: a part's cost is that of the calls into it from outside
+// it. The parts nest: FTS5 (functions fts5* / sqlite3Fts5*) lies inside SQLite (better-sqlite3's
 // own build of it: that object's C functions; `prepare` = sqlite3_prepare*), SQLite inside
-// better-sqlite3 (the whole object: its C++ builds each row's values in JS), and better-sqlite3
-// inside kysely and the store (JS, named through node's --perf-basic-prof map). JS functions are
-// grouped by their file: kysely, hono, node's own http/net modules, Parley's files. "JSON" is
-// V8's JSON builtins; "outside" is what no JS or C++ function above accounts for (the event loop,
-// GC, the kernel's side of syscalls is not counted at all).
+// better-sqlite3 (the whole object: its C++ builds each row's values in JS). JS functions are
+// named through node's --perf-basic-prof map and grouped by their file: kysely, hono, node's own
+// http/net modules, Parley's search files (what V8 inlined into them included); "JSON" is V8's JSON builtins. The JS parts' figures are
+// rough: an async function resumed after an await is called from the microtask queue, not from
+// its caller, so kysely's part (its driver awaits better-sqlite3) can hold more than the request.
+// What no part holds (V8's GC and compiler, the event loop) is in the total only; the kernel's
+// side of a system call is not counted at all. Then the functions of most own cost.
 //
-// The database is seeded once (~20 s plus the index) into --data DIR when that holds none, and
+// The database is seeded once into --data DIR when that holds none, and
 // kept there for the next run (its reader's cookie in search-count.json); without --data, into a
 // temporary directory removed at the end. A database is migrated by whichever checkout runs on it
 // first: give each --root its own --data.
@@ -206,9 +208,6 @@ function split(text: string, map: ReturnType<typeof perfMap>): { parts: Map<stri
     ['better-sqlite3 (incl. SQLite)', (id) => fns.get(id)!.ob.endsWith(NATIVE)],
     ['kysely (JS, incl. better-sqlite3)', inJs(/node_modules\/kysely\//)],
     ['Parley store/search (JS: sqlite-search, search, terms)', inJs(/dist\/src\/(store\/sqlite-search|store\/search-scope|search\/)/)],
-    ['  hasWord', inJs(/\bhasWord\b/)],
-    ['  highlight', inJs(/\bhighlight\b/)],
-    ['toMessages (JS)', inJs(/\btoMessages\b/)],
     ['JSON (V8 builtins)', (id) => /^Builtins_Json/i.test(fns.get(id)!.name)],
     ['hono (JS)', inJs(/node_modules\/hono\//)],
     ['node:http / net (JS)', inJs(/node:(_http|http|net|_stream|stream)/)],
