@@ -57,15 +57,13 @@ export function highlight(text: string, terms: readonly string[]): string {
   return ASCII.test(text) ? highlightAscii(text, terms) : highlightWords(text, terms)
 }
 
-/** highlight for any text: its words as WORD finds them, each folded. */
+/** highlight for any text (highlight's way for text that is not ASCII): its words as WORD finds them, each folded. */
 export function highlightWords(text: string, terms: readonly string[]): string {
-  // An ASCII word folds to its lower case: the text is lower-cased once instead of each word folded.
-  const lower = ASCII.test(text) ? text.toLowerCase() : undefined
   let out = ''
   let last = 0
   for (const m of text.matchAll(WORD)) {
     const word = m[0]
-    const folded = lower === undefined ? fold(word) : lower.slice(m.index, m.index + word.length)
+    const folded = fold(word)
     if (!terms.some((t) => matches(folded, t))) continue
     out += `${escapeHtml(text.slice(last, m.index))}<mark>${escapeHtml(word)}</mark>`
     last = m.index + word.length
