@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { migrations } from '../migrations/index.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { openDatabase } from '../src/db/open.js'
-import { hasWord, highlight } from '../src/search/terms.js'
+import { hasWord, highlight, highlightWords } from '../src/search/terms.js'
 import { FLUSH_SEARCH_INDEX, FLUSH_SEARCH_INDEX_DUE, INDEX_EVERY, ROWID_BASE } from '../src/store/sqlite-search.js'
 
 describe('hasWord', () => {
@@ -26,6 +26,14 @@ describe('highlight', () => {
     expect(highlight('DEPLOY <now>, Deployed & redeploy', ['deploy'])).toBe('<mark>DEPLOY</mark> &lt;now&gt;, <mark>Deployed</mark> &amp; redeploy')
     expect(highlight('Le DÉPLOIEMENT, déployé', ['deploi', 'deploy'])).toBe('Le <mark>DÉPLOIEMENT</mark>, <mark>déployé</mark>')
     expect(highlight('A a ab', ['a'])).toBe('<mark>A</mark> <mark>a</mark> ab')
+  })
+
+  it('marks ASCII text (read by character codes) exactly as it marks words found by the regular expression', () => {
+    const texts = ['DEPLOY <now>, Deployed & redeploy', 'a b ab ba A', 'x1 1x x-1 "q" \'s\'', 'Deplo', 'deplo.', 'tail deplo', '', '  ', '<>&"\'', 'serv9 9serv server9s', 'end a']
+    const terms = [['deploy'], ['deplo', 'redep'], ['a'], ['b', 'ab'], ['x', '1'], ['q', 's'], ['deplo'], ['serv', '9'], ['ploy'], ['é'], ['deploymentlong']]
+    for (const text of texts) {
+      for (const t of terms) expect(highlight(text, t), `${t.join(' ')} in ${text}`).toBe(highlightWords(text, t))
+    }
   })
 })
 

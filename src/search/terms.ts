@@ -54,16 +54,53 @@ function hasAsciiWord(lower: string, term: string): boolean {
  * safe to insert as HTML whatever the text holds.
  */
 export function highlight(text: string, terms: readonly string[]): string {
-  // An ASCII word folds to its lower case: the text is lower-cased once instead of each word folded.
-  const lower = ASCII.test(text) ? text.toLowerCase() : undefined
+  return ASCII.test(text) ? highlightAscii(text, terms) : highlightWords(text, terms)
+}
+
+/** highlight for any text (highlight's way for text that is not ASCII): its words as WORD finds them, each folded. */
+export function highlightWords(text: string, terms: readonly string[]): string {
   let out = ''
   let last = 0
   for (const m of text.matchAll(WORD)) {
     const word = m[0]
-    const folded = lower === undefined ? fold(word) : lower.slice(m.index, m.index + word.length)
+    const folded = fold(word)
     if (!terms.some((t) => matches(folded, t))) continue
     out += `${escapeHtml(text.slice(last, m.index))}<mark>${escapeHtml(word)}</mark>`
     last = m.index + word.length
+  }
+  return out + escapeHtml(text.slice(last))
+}
+
+/** Whether the character code is an ASCII letter or digit (an ASCII text's word characters). */
+const alnum = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)
+
+/** Whether the word of `length` at `start` of the lower-cased text matches a term (a loop, not a closure made per word). */
+function marked(lower: string, start: number, length: number, terms: readonly string[]): boolean {
+  for (const t of terms) {
+    // A term is letters and digits: matched at the word's start, it lies in the word.
+    if (t.length > 1 ? lower.startsWith(t, start) : length === 1 && lower.charCodeAt(start) === t.charCodeAt(0)) return true
+  }
+  return false
+}
+
+/**
+ * highlight for ASCII text (the common case), as highlightWords marks it: its words found by
+ * character codes instead of a regular expression's iterator, each compared in the lower-cased
+ * text where it stands, without a string made per word.
+ */
+function highlightAscii(text: string, terms: readonly string[]): string {
+  const lower = text.toLowerCase()
+  const n = text.length
+  let out = ''
+  let last = 0
+  for (let i = 0; i < n; ) {
+    while (i < n && !alnum(text.charCodeAt(i))) i++
+    const start = i
+    while (i < n && alnum(text.charCodeAt(i))) i++
+    if (start === i) break
+    if (!marked(lower, start, i - start, terms)) continue
+    out += `${escapeHtml(text.slice(last, start))}<mark>${text.slice(start, i)}</mark>`
+    last = i
   }
   return out + escapeHtml(text.slice(last))
 }

@@ -1,5 +1,6 @@
-// The parts of a search that do not depend on the index (SQLite's FTS5 or Postgres's tsvector):
-// the reader, the page's upper bound and the optional room or dialog filter, as SQL fragments.
+// The parts of Postgres's search (store/postgres-search.ts) that do not depend on its index: the
+// reader, the page's upper bound and the optional room or dialog filter, as SQL fragments.
+// SQLite's (store/sqlite-search.ts) writes the same as SQL text, once per shape.
 import { sql } from 'kysely'
 import { MESSAGE_COLUMNS } from '../messages/messages.js'
 import type { SearchSpec } from './store.js'

@@ -1,10 +1,10 @@
 // SqliteStore's search: FTS5 (migrations/0006) joined to messages, with who may see what checked
 // in the same query, so a page of results is never cut short by what a reader may not see.
-import { CompiledQuery, sql } from 'kysely'
+import { CompiledQuery } from 'kysely'
+import { runCompiled } from '../db/prepared.js'
 import type { Db } from '../db/schema.js'
-import type { MessageFields } from '../messages/messages.js'
+import { MESSAGE_COLUMNS, type MessageFields } from '../messages/messages.js'
 import { hasWord } from '../search/terms.js'
-import { SEARCH_COLUMNS, searchScope } from './search-scope.js'
 import type { SearchSpec } from './store.js'
 
 /**
@@ -87,29 +87,27 @@ export async function sqliteSearch(db: Db, q: SearchSpec): Promise<MessageFields
   // The messages the index has not read yet (fewer than INDEX_EVERY in normal running), read and
   // checked word by word; then the index, up to the same id, so that a flush between the two reads
   // neither repeats nor skips a message.
-  const through = Number((await sql<{ id: number }>`select ${sql.raw(THROUGH)} as id`.execute(db)).rows[0]!.id)
+  const through = Number((await runCompiled<{ id: number }>(db, THROUGH_QUERY)).rows[0]!.id)
   const found = await unindexed(db, q, through)
   if (found.length >= q.limit) return found.slice(0, q.limit)
-  const rest = { ...q, before: Math.min(searchScope(q).before, through + 1), limit: q.limit - found.length }
+  const rest = { ...q, before: Math.min(q.before ?? Number.MAX_SAFE_INTEGER, through + 1), limit: q.limit - found.length }
   return found.concat(await indexed(db, rest))
 }
 
+const THROUGH_QUERY = CompiledQuery.raw(`select ${THROUGH} as id`)
+
 /** The visible user messages above THROUGH (and below `before`) with every term, newest first. */
 async function unindexed(db: Db, q: SearchSpec, through: number): Promise<MessageFields[]> {
-  const { me, before, inRoom, withUser } = searchScope(q)
+  const before = q.before ?? Number.MAX_SAFE_INTEGER
   if (before <= through + 1) return []
-  const rows = await sql<MessageFields>`
-    select ${SEARCH_COLUMNS} from messages m
-    ${visibleTo(me)}
-    where m.id > ${through} and m.id < ${before} and m.deleted_at is null and m.kind = 'user' and m.text is not null
-      and ${visible(me)} ${inRoom} ${withUser}
-    order by m.id desc`.execute(db)
+  const { text, first, last } = shaped(q, 'unindexed')
+  const rows = await runCompiled<MessageFields>(db, CompiledQuery.raw(text, [...first, through, before, ...last]))
   return rows.rows.filter((row) => q.terms.every((t) => hasWord(row.text!, t)))
 }
 
 /** Search through the index (every message it holds is at or below `q.before`'s bound). */
 async function indexed(db: Db, q: SearchSpec): Promise<MessageFields[]> {
-  let { before } = searchScope(q)
+  let before = q.before ?? Number.MAX_SAFE_INTEGER
   const long = q.terms.filter((t) => t.length > INDEXED_PREFIX)
   if (long.length === 0) return page(db, q, ftsMatch(q.terms), before, q.limit)
   const cut = ftsMatch([...new Set(q.terms.map((t) => t.slice(0, INDEXED_PREFIX)))])
@@ -129,31 +127,58 @@ async function indexed(db: Db, q: SearchSpec): Promise<MessageFields[]> {
 
 /** The newest `limit` messages below `before` that match the FTS5 query and the reader may see. */
 async function page(db: Db, q: SearchSpec, match: string, before: number, limit: number): Promise<MessageFields[]> {
-  const { me, inRoom, withUser } = searchScope(q)
-  // The index is walked newest first (its rowid is ROWID_BASE - the message's id: migration 0014) and
-  // stops at the page's end; each hit is checked by primary keys (the message, the reader's
-  // membership or dialog state). The limit is written into the SQL: a bound LIMIT in this join
-  // makes SQLite prepare the statement again at every run (a few distinct limits, each its own
-  // cached statement).
-  const rows = await sql<MessageFields>`
-    select ${SEARCH_COLUMNS} from messages_fts f
-    join messages m on m.id = ${ROWID_BASE} - f.rowid
-    ${visibleTo(me)}
-    where messages_fts match ${match}
-      and f.rowid > ${ROWID_BASE - before}
-      and m.deleted_at is null and m.kind = 'user'
-      and ${visible(me)} ${inRoom} ${withUser}
-    order by f.rowid
-    limit ${sql.lit(limit)}`.execute(db)
-  return rows.rows
+  const { text, first, last } = shaped(q, limit)
+  return (await runCompiled<MessageFields>(db, CompiledQuery.raw(text, [...first, match, ROWID_BASE - before, ...last]))).rows
 }
 
-/** The reader's membership of the message's room, or their state of its dialog: checked by primary keys. */
-const visibleTo = (me: number) => sql`
-    left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ${me}
-    left join dialog_state ds on m.room_id is null and ds.user_id = ${me}
-      and ds.peer_id = (case when m.author_id = ${me} then m.recipient_id else m.author_id end)`
+// The queries' SQL, written once per shape (which of them, the page's limit, a room or dialog
+// filter or neither) rather than built and compiled by kysely at each search: what the reader
+// may see is the same few joins every time, and their values are bound.
+const COLUMNS = MESSAGE_COLUMNS.map((c) => `m.${c}`).join(', ')
 
-/** Whether the reader may see the message: a member of its room since their clear, or a side of its dialog since theirs. */
-const visible = (me: number) => sql`((m.room_id is not null and rm.user_id is not null and m.id > rm.cleared_up_to)
-        or (m.room_id is null and (m.author_id = ${me} or m.recipient_id = ${me}) and m.id > coalesce(ds.cleared_up_to, 0)))`
+// The reader's membership of the message's room, or their state of its dialog: checked by primary keys.
+const VISIBLE_TO = `left join room_members rm on m.room_id is not null and rm.room_id = m.room_id and rm.user_id = ?
+    left join dialog_state ds on m.room_id is null and ds.user_id = ?
+      and ds.peer_id = (case when m.author_id = ? then m.recipient_id else m.author_id end)`
+// Whether the reader may see the message: a member of its room since their clear, or a side of its dialog since theirs.
+const VISIBLE = `((m.room_id is not null and rm.user_id is not null and m.id > rm.cleared_up_to)
+        or (m.room_id is null and (m.author_id = ? or m.recipient_id = ?) and m.id > coalesce(ds.cleared_up_to, 0)))`
+
+const shapes = new Map<string, string>()
+
+/**
+ * The SQL of the unindexed read or of an index page of `limit`, for q's filter; and its values
+ * before and after the query's own two (VISIBLE_TO's, then VISIBLE's and the filter's).
+ */
+function shaped(q: SearchSpec, which: 'unindexed' | number): { text: string; first: number[]; last: number[] } {
+  const filter = q.roomId !== undefined ? 'room' : q.withUserId !== undefined ? 'dialog' : ''
+  const key = `${which} ${filter}`
+  let text = shapes.get(key)
+  if (text === undefined) {
+    const scope = filter === 'room' ? 'and m.room_id = ?' : filter === 'dialog' ? 'and m.peer_lo = ? and m.peer_hi = ?' : ''
+    // The index is walked newest first (its rowid is ROWID_BASE - the message's id: migration 0014)
+    // and stops at the page's end; each hit is checked by primary keys (the message, the reader's
+    // membership or dialog state). The limit is written into the SQL: a bound LIMIT in this join
+    // makes SQLite prepare the statement again at every run (a few distinct limits, each its own
+    // cached statement).
+    text =
+      which === 'unindexed'
+        ? `select ${COLUMNS} from messages m
+    ${VISIBLE_TO}
+    where m.id > ? and m.id < ? and m.deleted_at is null and m.kind = 'user' and m.text is not null
+      and ${VISIBLE} ${scope}
+    order by m.id desc`
+        : `select ${COLUMNS} from messages_fts f
+    join messages m on m.id = ${ROWID_BASE} - f.rowid
+    ${VISIBLE_TO}
+    where messages_fts match ? and f.rowid > ?
+      and m.deleted_at is null and m.kind = 'user'
+      and ${VISIBLE} ${scope}
+    order by f.rowid
+    limit ${which}`
+    shapes.set(key, text)
+  }
+  const me = q.userId
+  const values = q.roomId !== undefined ? [q.roomId] : q.withUserId !== undefined ? [Math.min(me, q.withUserId), Math.max(me, q.withUserId)] : []
+  return { text, first: [me, me, me], last: [me, me, ...values] }
+}
