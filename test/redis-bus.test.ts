@@ -83,12 +83,18 @@ async function textsUntil(client: Client, cursor: string, last: string): Promise
   return seen
 }
 
-/** Two members of a room made through A, with each one's client on B too. */
+/**
+ * Two members of a room made through A, with each one's client on B too. B has read the log as
+ * far as A has (the join reaches B a moment after A answers it), so a cursor B issues from here
+ * on comes after the join, and a poll held on B from it does not answer with the join instead.
+ */
 async function pair() {
   const a = await guest(A)
   const b = await guest(A)
   const room = await makeRoom(a.client)
   await join(b.client, room.id)
+  const joined = A.deps.events.latestPosition()
+  await until(() => B.deps.events.latestPosition() >= joined, 'the join on B')
   return { a, b, room, aB: at(a.client, B), bB: at(b.client, B) }
 }
 
