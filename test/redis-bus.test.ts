@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join as joinPath } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { RedisBus } from '../src/events/redis-bus.js'
+import { pollsHeld } from './helpers/accounts.js'
 import { Client } from './helpers/client.js'
 import { cursorOf, pollOnce } from './helpers/events.js'
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/postgres.js'
@@ -111,7 +112,8 @@ describe('durable events across processes', () => {
     const { a, b, room, bB } = await pair()
     const cursor = await cursorOf(b.client)
     const held = pollOnce(bB, cursor, { timeout: 20 })
-    await new Promise((r) => setTimeout(r, 100))
+    // Held on B before the send, so the send wakes it (rather than it finding the message at once).
+    await pollsHeld(B)
     await send(a.client, room.id, 'across')
     const got = await held
     expect(texts(got.events)).toEqual(['across'])
@@ -218,8 +220,9 @@ describe('sessions across processes', () => {
   it('a session signed out through one process is refused by the other, and its poll held there ends 401', async () => {
     const { b, bB } = await pair()
     expect((await bB.get('/api/me')).status).toBe(200)
-    const held = bB.get(`/api/poll?cursor=${await cursorOf(bB)}&timeout=30`)
-    await new Promise((r) => setTimeout(r, 100))
+    const held = bB.get(`/api/poll?cursor=${await cursorOf(bB)}&timeout=10`)
+    // Held on B before the sign-out, so the revocation must end it (a poll begun after is refused by its session check).
+    await pollsHeld(B)
     expect((await b.client.post('/api/auth/logout')).status).toBe(204)
     expectError(await held, 401, 'session_revoked')
     expectError(await bB.get('/api/me'), 401, 'session_revoked')
@@ -229,8 +232,8 @@ describe('sessions across processes', () => {
     const { b, bB } = await pair()
     expect((await bB.get('/api/me')).status).toBe(200)
     await withoutRedis(async () => {
-      const held = bB.get(`/api/poll?cursor=${await cursorOf(bB)}&timeout=30`)
-      await new Promise((r) => setTimeout(r, 100))
+      const held = bB.get(`/api/poll?cursor=${await cursorOf(bB)}&timeout=10`)
+      await pollsHeld(B)
       expect((await b.client.post('/api/auth/logout')).status).toBe(204)
       expectError(await held, 401, 'session_revoked')
       expectError(await bB.get('/api/me'), 401, 'session_revoked')
