@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os'
 import { join as joinPath } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { RedisBus } from '../src/events/redis-bus.js'
+import { pollsHeld } from './helpers/accounts.js'
 import { Client } from './helpers/client.js'
-import { collectEvents, cursorOf, pollOnce } from './helpers/events.js'
+import { cursorOf, pollOnce } from './helpers/events.js'
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/postgres.js'
 import { startRedis, type TestRedis } from './helpers/redis.js'
 import { join, makeRoom, send } from './helpers/rooms.js'
@@ -72,23 +73,34 @@ async function until(ok: () => boolean | Promise<boolean>, what = 'condition') {
   throw new Error(`${what} never came`)
 }
 
-/** The texts of the messages polled from cursor on, until one is `last` (or 20 answers came without it). */
+// 10 s: an event reaches the other process within a second or so even without Redis (the log is
+// read every second); one not there by then is not coming, and the test says so in its assertion.
+const ARRIVAL_MS = 10_000
+
+/** The texts of the messages polled from cursor on, until one is `last` (or ARRIVAL_MS passed without it). */
 async function textsUntil(client: Client, cursor: string, last: string): Promise<string[]> {
   const seen: string[] = []
-  for (let next = cursor, i = 0; i < 20 && !seen.includes(last); i++) {
-    const got = await pollOnce(client, next, { timeout: 5 })
+  const deadline = Date.now() + ARRIVAL_MS
+  for (let next = cursor; Date.now() < deadline && !seen.includes(last); ) {
+    const got = await pollOnce(client, next, { timeout: 2 })
     seen.push(...texts(got.events))
     next = got.cursor
   }
   return seen
 }
 
-/** Two members of a room made through A, with each one's client on B too. */
+/**
+ * Two members of a room made through A, with each one's client on B too. B has read the log as
+ * far as A has (the join reaches B a moment after A answers it), so a cursor B issues from here
+ * on comes after the join, and a poll held on B from it does not answer with the join instead.
+ */
 async function pair() {
   const a = await guest(A)
   const b = await guest(A)
   const room = await makeRoom(a.client)
   await join(b.client, room.id)
+  const joined = A.deps.events.latestPosition()
+  await until(() => B.deps.events.latestPosition() >= joined, 'the join on B')
   return { a, b, room, aB: at(a.client, B), bB: at(b.client, B) }
 }
 
@@ -100,7 +112,8 @@ describe('durable events across processes', () => {
     const { a, b, room, bB } = await pair()
     const cursor = await cursorOf(b.client)
     const held = pollOnce(bB, cursor, { timeout: 20 })
-    await new Promise((r) => setTimeout(r, 100))
+    // Held on B before the send, so the send wakes it (rather than it finding the message at once).
+    await pollsHeld(B)
     await send(a.client, room.id, 'across')
     const got = await held
     expect(texts(got.events)).toEqual(['across'])
@@ -207,8 +220,9 @@ describe('sessions across processes', () => {
   it('a session signed out through one process is refused by the other, and its poll held there ends 401', async () => {
     const { b, bB } = await pair()
     expect((await bB.get('/api/me')).status).toBe(200)
-    const held = bB.get(`/api/poll?cursor=${await cursorOf(bB)}&timeout=30`)
-    await new Promise((r) => setTimeout(r, 100))
+    const held = bB.get(`/api/poll?cursor=${await cursorOf(bB)}&timeout=10`)
+    // Held on B before the sign-out, so the revocation must end it (a poll begun after is refused by its session check).
+    await pollsHeld(B)
     expect((await b.client.post('/api/auth/logout')).status).toBe(204)
     expectError(await held, 401, 'session_revoked')
     expectError(await bB.get('/api/me'), 401, 'session_revoked')
@@ -218,8 +232,8 @@ describe('sessions across processes', () => {
     const { b, bB } = await pair()
     expect((await bB.get('/api/me')).status).toBe(200)
     await withoutRedis(async () => {
-      const held = bB.get(`/api/poll?cursor=${await cursorOf(bB)}&timeout=30`)
-      await new Promise((r) => setTimeout(r, 100))
+      const held = bB.get(`/api/poll?cursor=${await cursorOf(bB)}&timeout=10`)
+      await pollsHeld(B)
       expect((await b.client.post('/api/auth/logout')).status).toBe(204)
       expectError(await held, 401, 'session_revoked')
       expectError(await bB.get('/api/me'), 401, 'session_revoked')
@@ -250,9 +264,9 @@ describe('room caches across processes', () => {
       await join(c.client, room.id)
       // At once: B's copy of the members is stale, and the room's members_version says so.
       await send(aB, room.id, 'right after the join')
-      // A reads B's message from the log (no doorbell without Redis), up to half a second later.
-      const got = await collectEvents(c.client, cursor, 2)
-      expect(texts(got.events)).toEqual(['right after the join'])
+      // A reads B's message from the log (no doorbell without Redis), up to a second later: polled
+      // until it comes, not counted in events (c's own join, or a presence event, may fill the count first).
+      expect(await textsUntil(c.client, cursor, 'right after the join')).toEqual(['right after the join'])
     })
   })
 
