@@ -43,11 +43,11 @@ const POLL_HEADERS = { 'Content-Type': JSON_TYPE, ...NO_STORE }
 /** Whether the session is still good: undefined when known at once, else the check (rejects with the 401). */
 export type Recheck = (sid: string) => Promise<unknown> | undefined
 
-/** What every poll of one app shares: the session's recheck, and the answers' bodies (AnswerBodies). */
-export type PollShared = { readonly recheck: Recheck; readonly bodies: AnswerBodies }
+/** What every poll of one app shares: the session's recheck, the cursors read (Cursors) and the answers' bodies (AnswerBodies). */
+export type PollShared = { readonly recheck: Recheck; readonly cursors: Cursors; readonly bodies: AnswerBodies }
 
 export function pollShared(recheck: Recheck): PollShared {
-  return { recheck, bodies: new AnswerBodies() }
+  return { recheck, cursors: new Cursors(), bodies: new AnswerBodies() }
 }
 
 /** Every answer of the poll, errors included, is never to be cached. */
@@ -106,7 +106,7 @@ export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery,
     deps.presence.pollEnded(session.userId)
     return done(null, answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestPosition(), e: deps.hub.currentSeq() }) }))
   }
-  const start = decodeCursor(q.cursor, (p) => deps.events.isPosition(p))
+  const start = shared.cursors.decode(q.cursor, deps.events)
   if (!start) return done(new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.'))
   if (deps.events.isExpired(start.d) || deps.events.isUnknown(start.d)) {
     return done(cursorExpired())
@@ -220,6 +220,24 @@ type Answer = { events: string[]; cursor: string }
 
 export function answerBody(a: Answer): string {
   return `{"data":{"events":[${a.events.join(',')}],"cursor":${JSON.stringify(a.cursor)}}}`
+}
+
+/**
+ * The last cursor read, given again for the same text: the polls an event woke come back with
+ * the cursor of the answer they all got. Reading one depends on its text alone (the store's
+ * format of a position); whether it is still good (expired, unknown) is asked of each poll.
+ */
+export class Cursors {
+  private text: string | undefined
+  private cursor: Cursor | null = null
+
+  decode(text: string, log: { isPosition(p: string): boolean }): Cursor | null {
+    if (text !== this.text) {
+      this.cursor = decodeCursor(text, (p) => log.isPosition(p))
+      this.text = text
+    }
+    return this.cursor
+  }
 }
 
 /**
