@@ -210,7 +210,7 @@ class HeldPoll implements Waiting {
     this.deps.polls.release(this.userId, this.sessionId)
     this.deps.presence.pollEnded(this.userId)
     if (!answer) return this.done(err)
-    this.deps.metrics.eventsDelivered.inc(answer.events.length)
+    this.deps.metrics.countDelivered(answer.events.length)
     this.done(null, this.shared.bodies.of(answer.events, answer.next))
   }
 }
