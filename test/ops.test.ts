@@ -183,14 +183,20 @@ describe('GET /healthz, /metrics, /api/openapi.json', () => {
   })
 
   it('/metrics counts the events handed to polls in parley_events_delivered_total, each once however often it is read', async () => {
-    const delivered = async () => Number(/^parley_events_delivered_total (\d+)$/m.exec((await server.client().get('/metrics')).text)?.[1])
-    const { client } = await guest(server)
-    const cursor = await cursorOf(client)
-    for (const nickname of ['one', 'two']) expect((await client.patch('/api/me', { nickname })).status).toBe(200)
-    const before = await delivered()
-    expect((await pollOnce(client, cursor)).events.map((e) => e.type)).toEqual(['user.updated', 'user.updated'])
-    expect(await delivered()).toBe(before + 2)
-    expect(await delivered()).toBe(before + 2)
+    // A server of its own: the CLI's tests below count on no user of this file's server before theirs.
+    const own = await startTestServer()
+    try {
+      const delivered = async () => Number(/^parley_events_delivered_total (\d+)$/m.exec((await own.client().get('/metrics')).text)?.[1])
+      const { client } = await guest(own)
+      const cursor = await cursorOf(client)
+      for (const nickname of ['one', 'two']) expect((await client.patch('/api/me', { nickname })).status).toBe(200)
+      const before = await delivered()
+      expect((await pollOnce(client, cursor)).events.map((e) => e.type)).toEqual(['user.updated', 'user.updated'])
+      expect(await delivered()).toBe(before + 2)
+      expect(await delivered()).toBe(before + 2)
+    } finally {
+      await own.close()
+    }
   })
 
   it('loopback means 127.0.0.0/8, ::1 and their IPv4-mapped forms, nothing else', () => {
