@@ -41,7 +41,7 @@ const QUERY_CACHE_SIZE = 1000
 const NO_STORE = { 'Cache-Control': 'no-store' }
 const POLL_HEADERS = { 'Content-Type': JSON_TYPE, ...NO_STORE }
 /** Whether the session is still good: undefined when known at once, else the check (rejects with the 401). */
-export type Recheck = (sid: string) => Promise<unknown> | undefined
+type Recheck = (sid: string) => Promise<unknown> | undefined
 
 /** What every poll of one app shares: the session's recheck, the cursors read (Cursors) and the answers' bodies (AnswerBodies). */
 export type PollShared = { readonly recheck: Recheck; readonly cursors: Cursors; readonly bodies: AnswerBodies }
@@ -216,7 +216,7 @@ class HeldPoll implements Waiting {
 }
 
 /** Events as serialized JSON, so one event fanned out to many polls is stringified once. */
-type Answer = { events: string[]; cursor: string }
+type Answer = { events: readonly string[]; cursor: string }
 
 export function answerBody(a: Answer): string {
   return `{"data":{"events":[${a.events.join(',')}],"cursor":${JSON.stringify(a.cursor)}}}`
@@ -254,7 +254,7 @@ export class AnswerBodies {
 
   of(events: readonly string[], next: Cursor): Buffer<ArrayBuffer> {
     if (!this.same(events, next)) {
-      this.body = Buffer.from(answerBody({ events: events as string[], cursor: encodeCursor(next) }))
+      this.body = Buffer.from(answerBody({ events, cursor: encodeCursor(next) }))
       this.events = events
       this.next = next
     }
