@@ -12,7 +12,7 @@ import { messageRoutes } from './messages/routes.js'
 import { searchRoutes } from './search/routes.js'
 import { complaintRoutes, messageModerationRoutes, moderationRoutes } from './moderation/routes.js'
 import { ApiError, errorAnswer, errorBody } from './errors.js'
-import { POLL_ROUTE, pollFastPath, pollRoutes } from './events/poll.js'
+import { POLL_ROUTE, pollFastPath, pollRoutes, pollShared } from './events/poll.js'
 import { fileRoutes, uploadRoutes } from './uploads/routes.js'
 import { clientIp } from './http/client-ip.js'
 import { csrfCheck, nodeHeader } from './http/csrf.js'
@@ -54,8 +54,9 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
           if (r === 'revoked') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
           if (r === 'expired') throw new ApiError('session_expired', 'This session expired; sign in again.')
         })
+  const polls = pollShared(recheck)
   const bodies = new DataBodies()
-  const fast: FastPath[] = opts.fastPaths === false ? [] : [pollFastPath(deps, readSession, recheck), ...roomFastPaths(deps, readSession, bodies)]
+  const fast: FastPath[] = opts.fastPaths === false ? [] : [pollFastPath(deps, readSession, polls), ...roomFastPaths(deps, readSession, bodies)]
   const pipeline = new Pipeline(deps.log, deps.metrics, { guards: [apiGuard(deps)], fast, router: getRequestListener(app.fetch, { errorHandler: requestErrorHandler(deps.log) }),
     // API.md §10: GET /poll is the poll under a shorter path (same handler, same answers).
     aliases: { '/poll': POLL_ROUTE },
@@ -74,7 +75,7 @@ export function createApp(deps: AppDeps, opts: AppOptions = {}) {
   app.route('/api/me', meRoutes(deps, requireUser))
   app.route('/api/users', userRoutes(deps, requireUser))
   app.route('/api/invites', inviteRoutes(deps, requireUser))
-  app.route('/api/poll', pollRoutes(deps, requireUser, recheck, exchangeOf))
+  app.route('/api/poll', pollRoutes(deps, requireUser, polls, exchangeOf))
   app.route('/api/rooms', roomRoutes(deps, requireUser, readSession, bodies))
   app.route('/api/chats', chatRoutes(deps, requireUser))
   app.route('/api/dialogs', dialogRoutes(deps, requireUser))

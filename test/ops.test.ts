@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../src/config.js'
 import { startServer } from '../src/main.js'
 import { isLoopback } from '../src/metrics.js'
 import { pollsHeld, rawRequest } from './helpers/accounts.js'
+import { cursorOf, pollOnce } from './helpers/events.js'
 import { spawnParley } from './helpers/child-server.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { guest, registerUser } from './helpers/users.js'
@@ -179,6 +180,23 @@ describe('GET /healthz, /metrics, /api/openapi.json', () => {
     expect(res.text).toMatch(/^# HELP parley_http_requests_total /m)
     expect(res.text).toMatch(/^parley_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+$/m)
     expect(res.text).toMatch(/^parley_held_polls \d+$/m)
+  })
+
+  it('/metrics counts the events handed to polls in parley_events_delivered_total, each once however often it is read', async () => {
+    // A server of its own: the CLI's tests below count on no user of this file's server before theirs.
+    const own = await startTestServer()
+    try {
+      const delivered = async () => Number(/^parley_events_delivered_total (\d+)$/m.exec((await own.client().get('/metrics')).text)?.[1])
+      const { client } = await guest(own)
+      const cursor = await cursorOf(client)
+      for (const nickname of ['one', 'two']) expect((await client.patch('/api/me', { nickname })).status).toBe(200)
+      const before = await delivered()
+      expect((await pollOnce(client, cursor)).events.map((e) => e.type)).toEqual(['user.updated', 'user.updated'])
+      expect(await delivered()).toBe(before + 2)
+      expect(await delivered()).toBe(before + 2)
+    } finally {
+      await own.close()
+    }
   })
 
   it('loopback means 127.0.0.0/8, ::1 and their IPv4-mapped forms, nothing else', () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SESSION_TTL_MS } from '../src/http/session.js'
 import { pollsHeld } from './helpers/accounts.js'
-import { cursorOf, pollOnce } from './helpers/events.js'
+import { cursorOf, type Ev, pollOnce } from './helpers/events.js'
 import { keepAliveConnection } from './helpers/raw-http.js'
-import { makeRoom } from './helpers/rooms.js'
+import { makeRoom, roomWith, send } from './helpers/rooms.js'
 import { startTestServer, type TestServer } from './helpers/server.js'
 import { expectError, guest } from './helpers/users.js'
 
@@ -78,6 +78,29 @@ describe('GET /api/poll', () => {
     const cb = await cursorOf(b.client)
     await rename(a.client, 'private')
     expect((await pollOnce(b.client, cb)).events).toEqual([])
+  })
+
+  it('polls held at one cursor and woken by one commit each answer with their own events', async () => {
+    const [a, b, c] = [await guest(server), await guest(server), await guest(server)]
+    const room = await roomWith(a.client, b.client)
+    // Any session may poll from any cursor: the three hold the same one, taken once their coming
+    // online (presence, announced after a query) has reached everyone, so the cursor is past it.
+    let cursor = ''
+    for (let quiet = false; !quiet; ) {
+      cursor = await cursorOf(a.client)
+      await new Promise((r) => setTimeout(r, 50))
+      quiet = (await Promise.all([a, b, c].map((u) => pollOnce(u.client, cursor)))).every((r) => r.events.length === 0)
+    }
+    const held = (u: typeof a) => u.client.get(`/api/poll?cursor=${cursor}&timeout=5`)
+    const polls = Promise.all([held(a), held(b), held(c)])
+    await pollsHeld(server, 3)
+    await send(a.client, room.id, 'for the room')
+    await rename(c.client, 'only c')
+    const [ra, rb, rc] = await polls
+    expect(rb.text).toBe(ra.text)
+    expect(ra.body.data.events.map((e: Ev) => e.data.message.text)).toEqual(['for the room'])
+    expect(rc.body.data.events.map((e: Ev) => e.type)).toEqual(['user.updated'])
+    expect(rc.body.data.cursor > ra.body.data.cursor).toBe(true)
   })
 
   it('filters by types, and the cursor still moves past the filtered events', async () => {

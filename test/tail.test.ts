@@ -31,6 +31,15 @@ describe('EventTail', () => {
     expect(tail.after(1, p(101), 10)).toBeNull()
     expect(ids(tail.after(1, p(102), 10))).toEqual([103, 104, 105, 106])
   })
+  it('finds where to start from any position, between entries or on one, near the newest or far from it', () => {
+    // Positions 2, 4, … 40 (gaps between them), read from every position 1 … 41.
+    for (const size of [0, 1, 3, 4, 5, 20]) {
+      const tail = new EventTail(p(1))
+      const all = Array.from({ length: size }, (_, i) => 2 * (i + 1))
+      tail.append(all.map((id) => entry(id, [1])))
+      for (let from = 1; from <= 2 * size + 1; from++) expect(ids(tail.after(1, p(from), 500))).toEqual(all.filter((id) => id > from))
+    }
+  })
   it('serializes each event once, with the same id for every recipient', () => {
     const e = entry(36, [1, 2])
     expect(JSON.parse(e.json)).toEqual({ id: '00000000010-000000000000', type: 'message.created', at: '1970-01-01T00:00:00.000Z', data: { id: 36 } })

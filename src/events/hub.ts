@@ -221,8 +221,14 @@ export class Hub {
   }
 
   private wakeUser(userId: number) {
+    const held = this.waiters.get(userId)
     // Most recipients of an event hold no poll at that moment: nothing is built for them.
-    if (!this.waiters.has(userId)) return
+    if (held === undefined) return
+    // Most of the others hold one: it is ended without a list made for it.
+    if (held.more === undefined || held.more.size === 0) {
+      if (held.one !== undefined) this.finish(held.one, 'event')
+      return
+    }
     for (const w of this.heldBy(userId)) this.finish(w, 'event')
   }
 

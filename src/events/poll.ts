@@ -43,17 +43,24 @@ const POLL_HEADERS = { 'Content-Type': JSON_TYPE, ...NO_STORE }
 /** Whether the session is still good: undefined when known at once, else the check (rejects with the 401). */
 type Recheck = (sid: string) => Promise<unknown> | undefined
 
+/** What every poll of one app shares: the session's recheck, the cursors read (Cursors) and the answers' bodies (AnswerBodies). */
+export type PollShared = { readonly recheck: Recheck; readonly cursors: Cursors; readonly bodies: AnswerBodies }
+
+export function pollShared(recheck: Recheck): PollShared {
+  return { recheck, cursors: new Cursors(), bodies: new AnswerBodies() }
+}
+
 /** Every answer of the poll, errors included, is never to be cached. */
 const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.header('Cache-Control', 'no-store')
   await next()
 }
 
-export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>, recheck: Recheck, exchangeOf: (c: { env: AppEnv['Bindings'] }) => Exchange) {
+export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>, shared: PollShared, exchangeOf: (c: { env: AppEnv['Bindings'] }) => Exchange) {
   return new Hono<AppEnv>().get('/', noStore, requireUser, validate('query', PollQuery), async (c) => {
     const session = { userId: c.var.userId, sid: c.var.sessionId }
-    const body = await new Promise<string>((resolve, reject) =>
-      startPoll(deps, session, c.req.valid('query'), exchangeOf(c), recheck, (err, answer) => (answer !== undefined ? resolve(answer) : reject(err))),
+    const body = await new Promise<Body>((resolve, reject) =>
+      startPoll(deps, session, c.req.valid('query'), exchangeOf(c), shared, (err, answer) => (answer !== undefined ? resolve(answer) : reject(err))),
     )
     return c.body(body, 200, POLL_HEADERS)
   })
@@ -65,7 +72,7 @@ export function pollRoutes(deps: AppDeps, requireUser: MiddlewareHandler<AppEnv>
  * (a poll is most of what a chat server answers), and without a suspended async function per
  * held poll. A query the schema refuses goes to the route, which answers the 400.
  */
-export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck: Recheck): FastPath {
+export function pollFastPath(deps: AppDeps, readSession: SessionReader, shared: PollShared): FastPath {
   const queries = new BoundedCache<string, PollQuery>(QUERY_CACHE_SIZE)
   return (ex) => {
     if (ex.path !== POLL_ROUTE || ex.method !== 'GET') return false
@@ -77,30 +84,29 @@ export function pollFastPath(deps: AppDeps, readSession: SessionReader, recheck:
     const done: PollDone = (err, body) => (body !== undefined ? ex.send(200, body) : ex.fail(err))
     // A session known and good (a client polling on) starts at once; else once it is read.
     const session = sessionNow(ex, readSession)
-    if (session) startPoll(deps, session, q, ex, recheck, done)
+    if (session) startPoll(deps, session, q, ex, shared, done)
     else
       sessionOf(ex, readSession)
-        .then((s) => startPoll(deps, s, q, ex, recheck, done))
+        .then((s) => startPoll(deps, s, q, ex, shared, done))
         .catch(done)
     return true
   }
 }
 
+/** An answer's body: its JSON, as bytes when shared by many answers (AnswerBodies). */
+type Body = string | Buffer<ArrayBuffer>
 /** Called once with the answer's body, or with the error to answer instead (ApiError: its 4xx). */
-export type PollDone = (error: unknown, body?: string) => void
+export type PollDone = (error: unknown, body?: Body) => void
 
-/**
- * One poll, from a signed-in session and a validated query to the answer's body. `synced`: this
- * process has caught up with the log since the poll came in.
- */
-export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, recheck: Recheck, done: PollDone, synced = false): void {
+/** One poll, from a signed-in session and a validated query to the answer's body. */
+export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery, gone: ClientGone | undefined, shared: PollShared, done: PollDone): void {
   if (q.cursor === undefined) {
     // A poll without a cursor is a poll too: the user is active from it (API.md §10).
     deps.presence.pollStarted(session.userId)
     deps.presence.pollEnded(session.userId)
     return done(null, answerBody({ events: [], cursor: encodeCursor({ d: deps.events.latestPosition(), e: deps.hub.currentSeq() }) }))
   }
-  const start = decodeCursor(q.cursor, (p) => deps.events.isPosition(p))
+  const start = shared.cursors.decode(q.cursor, deps.events)
   if (!start) return done(new ApiError('invalid_cursor', 'The cursor is malformed; start again without one.'))
   if (deps.events.isExpired(start.d) || deps.events.isUnknown(start.d)) {
     return done(cursorExpired())
@@ -111,7 +117,7 @@ export function startPoll(deps: AppDeps, session: SignedInSession, q: PollQuery,
     return done(err)
   }
   deps.presence.pollStarted(session.userId)
-  new HeldPoll(deps, session.userId, session.sid, start, q, gone, recheck, done).step()
+  new HeldPoll(deps, session.userId, session.sid, start, q, gone, shared, done).step()
 }
 
 /**
@@ -135,7 +141,7 @@ class HeldPoll implements Waiting {
     start: Cursor,
     q: PollQuery,
     readonly gone: ClientGone | undefined,
-    private readonly recheck: Recheck,
+    private readonly shared: PollShared,
     private readonly done: PollDone,
   ) {
     this.cursor = start
@@ -166,9 +172,9 @@ class HeldPoll implements Waiting {
   private collected({ events, next }: Collected): boolean {
     this.cursor = next
     if (events.length > 0) {
-      const answer = { events, cursor: encodeCursor(next) }
+      const answer = { events, next }
       // Revoked or expired while this poll waited: the events are not this session's to get.
-      const check = this.waited ? this.recheck(this.sessionId) : undefined
+      const check = this.waited ? this.shared.recheck(this.sessionId) : undefined
       if (check) check.then(() => this.settle(null, answer)).catch((err: unknown) => this.settle(err))
       else this.settle(null, answer)
       return false
@@ -185,7 +191,7 @@ class HeldPoll implements Waiting {
     this.waited = true
     if (reason === 'event') this.step()
     // The session was signed out: checkSession throws the 401 that fits (revoked, expired).
-    else if (reason === 'revoked') Promise.resolve(this.recheck(this.sessionId)).then(() => this.step(), (err: unknown) => this.settle(err))
+    else if (reason === 'revoked') Promise.resolve(this.shared.recheck(this.sessionId)).then(() => this.step(), (err: unknown) => this.settle(err))
     else this.settle(null, this.nothing())
   }
 
@@ -193,27 +199,75 @@ class HeldPoll implements Waiting {
     this.deps.hub.finish(this, 'aborted')
   }
 
-  private nothing(): Answer {
-    return { events: [], cursor: encodeCursor(this.cursor) }
+  private nothing(): Collected {
+    return { events: [], next: this.cursor }
   }
 
   /** Gives the slot and the presence back, and answers (once). */
-  private settle(err: unknown, answer?: Answer) {
+  private settle(err: unknown, answer?: Collected) {
     if (this.settled) return
     this.settled = true
     this.deps.polls.release(this.userId, this.sessionId)
     this.deps.presence.pollEnded(this.userId)
     if (!answer) return this.done(err)
-    this.deps.metrics.eventsDelivered.inc(answer.events.length)
-    this.done(null, answerBody(answer))
+    this.deps.metrics.countDelivered(answer.events.length)
+    this.done(null, this.shared.bodies.of(answer.events, answer.next))
   }
 }
 
 /** Events as serialized JSON, so one event fanned out to many polls is stringified once. */
-type Answer = { events: string[]; cursor: string }
+type Answer = { events: readonly string[]; cursor: string }
 
 export function answerBody(a: Answer): string {
   return `{"data":{"events":[${a.events.join(',')}],"cursor":${JSON.stringify(a.cursor)}}}`
+}
+
+/**
+ * The last cursor read, given again for the same text: the polls an event woke come back with
+ * the cursor of the answer they all got. Reading one depends on its text alone (the store's
+ * format of a position); whether it is still good (expired, unknown) is asked of each poll.
+ */
+export class Cursors {
+  private text: string | undefined
+  private cursor: Cursor | null = null
+
+  decode(text: string, log: { isPosition(p: string): boolean }): Cursor | null {
+    if (text !== this.text) {
+      this.cursor = decodeCursor(text, (p) => log.isPosition(p))
+      this.text = text
+    }
+    return this.cursor
+  }
+}
+
+/**
+ * The body of an answer of these events up to this cursor, as bytes: the last one made is kept
+ * and given again while answers ask for the same. An event that wakes many polls holding the same
+ * cursor (a room's members caught up) gives them all the same answer: its cursor is encoded, the
+ * body built and its bytes encoded once, not once per poll. The body depends on nothing else
+ * (not on the user or the session), so any poll may take any other's.
+ */
+export class AnswerBodies {
+  private events: readonly string[] = []
+  private next: Cursor | undefined
+  private body: Buffer<ArrayBuffer> = Buffer.alloc(0)
+
+  of(events: readonly string[], next: Cursor): Buffer<ArrayBuffer> {
+    if (!this.same(events, next)) {
+      this.body = Buffer.from(answerBody({ events, cursor: encodeCursor(next) }))
+      this.events = events
+      this.next = next
+    }
+    return this.body
+  }
+
+  private same(events: readonly string[], next: Cursor): boolean {
+    const last = this.next
+    if (last === undefined || last.d !== next.d || last.e !== next.e || events.length !== this.events.length) return false
+    // Usually the very same strings (the tail's JSON of each event): compared by reference first.
+    for (let i = 0; i < events.length; i++) if (events[i] !== this.events[i]) return false
+    return true
+  }
 }
 
 type Collected = { events: string[]; next: Cursor }

@@ -50,6 +50,9 @@ export class SortedAudience implements EventAudience {
   }
 }
 
+// 4: entries looked at from the newest end before a binary search over all of them.
+const NEAR_END = 4
+
 /**
  * Holds every committed event after `start`, oldest first. The bus hands committed events over
  * in commit order, so the tail has no holes: what is not in it was never committed.
@@ -92,8 +95,12 @@ export class EventTail {
 
   /** Binary search: index of the first entry after `after`. */
   private firstAfter(after: Position): number {
-    let lo = 0
     let hi = this.entries.length
+    // A woken poll's cursor is mostly just behind the newest entries (the events that woke it):
+    // the last few are looked at before the search.
+    for (let i = hi - 1; i >= 0 && i >= hi - NEAR_END; i--) if (this.entries[i]!.position <= after) return i + 1
+    hi = Math.max(0, hi - NEAR_END)
+    let lo = 0
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       if (this.entries[mid]!.position <= after) lo = mid + 1

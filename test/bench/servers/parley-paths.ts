@@ -15,7 +15,7 @@ import { checkSession, knownSession } from '../../../src/accounts/sessions.js'
 import { apiGuard, createApp } from '../../../src/app.js'
 import { loadConfig } from '../../../src/config.js'
 import { ApiError } from '../../../src/errors.js'
-import { PollQuery, startPoll } from '../../../src/events/poll.js'
+import { PollQuery, pollShared, startPoll } from '../../../src/events/poll.js'
 import { DataBodies } from '../../../src/http/json.js'
 import { JSON_TYPE, JSON_TYPE_PLAIN, Pipeline } from '../../../src/http/pipeline.js'
 import { sessionCookieOf, sessionReader, type SignedInSession } from '../../../src/http/session.js'
@@ -34,16 +34,16 @@ const sessionOf = (c: { env: HttpBindings }): SignedInSession | Promise<SignedIn
   const sealed = sessionCookieOf(c.env.incoming.headers.cookie)
   return readSession.now(sealed) ?? readSession(sealed)
 }
-const recheck = async (sid: string) => {
+const polls = pollShared(async (sid: string) => {
   if (typeof (await checkSession(deps, sid)) === 'string') throw new ApiError('session_revoked', 'This session was signed out; sign in again.')
-}
+})
 const bodies = new DataBodies()
 const plain = new Hono<{ Bindings: HttpBindings }>()
   .get('/api/poll', async (c) => {
     const session = await sessionOf(c)
     const q = PollQuery.parse(c.req.query())
-    const body = await new Promise<string>((resolve, reject) =>
-      startPoll(deps, session, q, pipeline.exchangeOf(c.env.incoming), recheck, (err, b) => (b !== undefined ? resolve(b) : reject(err))),
+    const body = await new Promise<string | Buffer<ArrayBuffer>>((resolve, reject) =>
+      startPoll(deps, session, q, pipeline.exchangeOf(c.env.incoming), polls, (err, b) => (b !== undefined ? resolve(b) : reject(err))),
     )
     return c.body(body, 200, { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' })
   })
