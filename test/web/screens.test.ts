@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lastMessageTo, type TestServer } from '../helpers/server.js'
 import { registerUser } from '../helpers/users.js'
-import { expectNoPageErrors, messageTexts, openAs, screenshot, send, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
+import { expectNoPageErrors, messageTexts, openAs, screenshot, send, sleep, type Tab, twoInARoom, type User, WAIT_MS } from './browser.js'
 
 let close = async () => {}
 let server: TestServer
@@ -154,14 +154,24 @@ describe('web client: every screen', () => {
     expect(await b.page.locator('.topbar .balance').getAttribute('title')).toBe('You have 3 coins')
     await b.page.goto(`/dm/${alice.user.id}`)
     await send(b.page, 'a rose for you')
-    await b.page.getByRole('button', { name: 'Gift' }).click()
+    // A slow link: each gift's answer comes 700 ms after the server sent it, so the balance's
+    // event (by the poll) is on screen before the answer closes the dialog.
+    await b.page.route('**/api/gifts/*/send', async (route) => {
+      const answer = await route.fetch()
+      await sleep(700)
+      await route.fulfill({ response: answer })
+    })
+    await b.page.getByRole('button', { name: 'Gift', exact: true }).click()
     const dialog = b.page.getByRole('dialog', { name: 'Send alice a gift' })
     await dialog.getByText('you have 3 coins').waitFor()
     // The default catalogue (API.md §16) has a 1-coin gift too (Heart) beside the Rose this file adds.
     await dialog.locator('.gift-price', { hasText: /^1 coin$/ }).first().waitFor()
     await dialog.getByRole('button', { name: 'Send gift' }).click()
     await expect.poll(() => b.page.locator('.topbar .balance').getAttribute('title'), { timeout: WAIT_MS }).toBe('You have 2 coins')
-    await b.page.getByRole('button', { name: 'Gift' }).click()
+    // The balance can change (by the poll's event) before the send's answer closes the dialog:
+    // the second gift is asked for once the first dialog is gone.
+    await dialog.waitFor({ state: 'hidden' })
+    await b.page.getByRole('button', { name: 'Gift', exact: true }).click()
     await dialog.getByRole('button', { name: 'Send gift' }).click()
     await expect.poll(() => b.page.locator('.topbar .balance').getAttribute('title'), { timeout: WAIT_MS }).toBe('You have 1 coin')
     await b.page.goto('/profile')
