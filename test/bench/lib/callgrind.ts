@@ -1,9 +1,10 @@
 // What the counting tools (tools/fanout-count.ts, send-count.ts, history-count.ts) share: a server run under
 // valgrind's callgrind, waited for, and its dumps read.
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { keepAliveAgent, request } from './http.js'
+import { benchModule } from './ipc.js'
 import { freePort, serverEnv, startCommand } from './parley.js'
 import { cpuMicros, sleep } from './procstat.js'
 
@@ -44,6 +45,19 @@ export function stopper(proc: ChildProcess): () => Promise<void> {
     await exited
     clearTimeout(t)
   }
+}
+
+/** The bare node:http floor (servers/bare-hold.ts) behind `cmd args`: a bench child that says its port over IPC (which valgrind passes through). */
+export async function startBareHold(cmd: string, args: string[]): Promise<Server> {
+  let err = ''
+  const proc = fork(benchModule('servers/bare-hold.js'), [], { env: VGDB_ENV, execPath: cmd, execArgv: args, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' })
+  for (const s of [proc.stderr!, proc.stdout!]) s.setEncoding('utf8').on('data', (c: string) => (err += c))
+  let port = 0
+  proc.on('message', (m: { event?: string; data?: { port: number } }) => {
+    if (m.event === 'listening') port = m.data!.port
+  })
+  await started(proc, async () => port !== 0, () => err)
+  return serverOf(proc, `http://127.0.0.1:${port}`, () => err)
 }
 
 /** The server of the checkout at root, as `npm start` runs it, behind `cmd args` (node itself, or valgrind and node); its output kept. */

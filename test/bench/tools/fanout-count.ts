@@ -18,15 +18,14 @@
 // Options: --root DIR (the checkout whose server runs; default this one), --side parley|bare,
 // --receivers N (200), --warmup N (30 messages, not counted), --windows 20,60 (messages in each
 // counted window), --tool callgrind|none, --out DIR (callgrind's dumps, kept for callgrind_annotate).
-import { type ChildProcess, execFileSync, fork } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { callgrindPrefix, dumpedInstructions, idle, type Server, serverOf, startParleyAt, started, VGDB_ENV } from '../lib/callgrind.js'
+import { callgrindPrefix, dumpedInstructions, idle, type Server, startBareHold, startParleyAt, VGDB_ENV } from '../lib/callgrind.js'
 import { keepAliveAgent, request } from '../lib/http.js'
-import { benchModule } from '../lib/ipc.js'
 import { createRoom, joinRoom, ROOT, signInGuests, type Guest } from '../lib/parley.js'
 import { rssBytes, sleep } from '../lib/procstat.js'
 
@@ -72,22 +71,7 @@ function prefix(outDir: string | undefined): { cmd: string; args: string[] } {
 /** The server, under the tool (outDir given) or plain (setup). */
 async function startServer(dataDir: string, outDir: string | undefined): Promise<Server> {
   const { cmd, args } = prefix(outDir)
-  let err = ''
-  const collect = (proc: ChildProcess) => {
-    proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c))
-    proc.stdout?.setEncoding('utf8').on('data', (c: string) => (err += c))
-  }
-  if (side === 'bare') {
-    // The bare server is a bench child: it says its port over IPC (which valgrind passes through).
-    const proc = fork(benchModule('servers/bare-hold.js'), [], { env: VGDB_ENV, execPath: cmd, execArgv: args, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' })
-    collect(proc)
-    let port = 0
-    proc.on('message', (m: { event?: string; data?: { port: number } }) => {
-      if (m.event === 'listening') port = m.data!.port
-    })
-    await started(proc, async () => port !== 0, () => err)
-    return serverOf(proc, `http://127.0.0.1:${port}`, () => err)
-  }
+  if (side === 'bare') return startBareHold(cmd, args)
   return startParleyAt(root, dataDir, cmd, args, outDir && process.env.PROBE_SNAPSHOT_DIR ? { PROBE_SNAPSHOT_DIR: process.env.PROBE_SNAPSHOT_DIR } : {})
 }
 
