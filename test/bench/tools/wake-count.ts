@@ -49,9 +49,9 @@ const tool = opt.tool as 'callgrind' | 'none'
 async function startServer(dataDir: string, outDir: string | undefined): Promise<Server> {
   const { cmd, args } = outDir && tool === 'callgrind' ? callgrindPrefix(outDir) : { cmd: process.execPath, args: [] }
   if (side === 'bare') return startBareHold(cmd, args)
-  // No request timeout: under valgrind a wake keeps the server busy for longer than its 30 s, and
-  // the receivers' next polls, sent meanwhile, would be cut as too slow.
-  return startParleyAt(root, dataDir, cmd, args, { REQUEST_TIMEOUT: '0' })
+  // The waker creates a room per wake, more than the hourly limit; and no request timeout (under
+  // valgrind a wake can keep the server busy for longer than it).
+  return startParleyAt(root, dataDir, cmd, args, { ROOM_CREATE_RATE_LIMIT: '0', REQUEST_TIMEOUT: '0' })
 }
 
 /** One receiver: one poll at a time, made when asked; its answer awaited. */
@@ -161,6 +161,7 @@ async function main() {
       for (let k = 0; k < warmup; k++) {
         if (k > 0) {
           held = receivers.map((r) => r.hold())
+          for (const p of held) p.catch(() => undefined)
           await allHeld(held.length)
         }
         await wake()
@@ -174,6 +175,7 @@ async function main() {
         // Every receiver has its connection in the agent's pool by now: no steps needed.
         await Promise.all(receivers.map((r) => r.hold()))
         held = receivers.map((r) => r.hold())
+        for (const p of held) p.catch(() => undefined)
         await allHeld(held.length)
         withPolls.push(await window(held))
       }
@@ -185,6 +187,9 @@ async function main() {
       const perLowest = (Math.min(...withPolls) - Math.min(...without)) / receivers.length
       console.log(`${side} ${root} (${receivers.length} receivers, ${rounds} rounds, load ${loadavg()[0]!.toFixed(2)}): wake with polls ${withPolls.join(', ')}; without ${without.join(', ')} ${unit}`)
       console.log(`${side}: ${perLowest.toFixed(digits)} ${unit} per woken poll from the lowest windows, ${perMedian.toFixed(digits)} from the medians (difference ÷ receivers)`)
+    } catch (err) {
+      console.error(`the server's last output:\n${server.stderr().slice(-3000)}`)
+      throw err
     } finally {
       agent.destroy()
       await server.stop()
