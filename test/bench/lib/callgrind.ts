@@ -1,5 +1,5 @@
-// What the counting tools (tools/fanout-count.ts, send-count.ts, history-count.ts) share: a server run under
-// valgrind's callgrind, waited for, and its dumps read.
+// What the counting tools (tools/fanout-count.ts, send-count.ts, history-count.ts, search-count.ts,
+// wake-count.ts) share: a server run under valgrind's callgrind, waited for, and its dumps read.
 import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -15,7 +15,7 @@
 // --tool none: the same without valgrind, the server's CPU time (utime + stime, the kernel's part
 // of the writes included) instead of instructions.
 //
-// Options: --root DIR (the checkout whose server runs), --side parley|bare, --receivers N (2000),
+// Options: --root DIR (the checkout whose server runs), --side parley|bare, --receivers N (1000),
 // --rounds N (3), --warmup N (5 uncounted wakes), --tool callgrind|none, --out DIR (callgrind's dumps, kept for callgrind_annotate).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -32,7 +32,7 @@ const { values: opt } = parseArgs({
   options: {
     root: { type: 'string', default: ROOT },
     side: { type: 'string', default: 'parley' },
-    receivers: { type: 'string', default: '2000' },
+    receivers: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '5' },
     tool: { type: 'string', default: 'callgrind' },
@@ -143,9 +143,8 @@ async function main() {
     }
     try {
       for (let i = 0; i < receivers.length; i += 16) await Promise.all(receivers.slice(i, i + 16).map((r) => r.start()))
-      // One uncounted wake first: the code paths compiled, the bare server's queues made.
-      // In steps of 50, each held before the next (each needs a connection of its own: a server
-      // under valgrind drops connections that come all at once). A rejection is seen when awaited.
+      // In steps of 50, each held before the next (each needs a connection of its own, and 2,000
+      // coming at once were dropped by a server under valgrind). A rejection is seen when awaited.
       const holdAll = async () => {
         const held: Promise<void>[] = []
         for (let i = 0; i < receivers.length; i += 50) {
