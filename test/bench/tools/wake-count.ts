@@ -27,6 +27,7 @@ import { callgrindPrefix, dumpedInstructions, idle, type Server, startBareHold, 
 import { keepAliveAgent, request } from '../lib/http.js'
 import { ROOT, signInGuests, type Guest } from '../lib/parley.js'
 import { cpuMicros, sleep } from '../lib/procstat.js'
+import { spread } from '../lib/stats.js'
 
 const { values: opt } = parseArgs({
   options: {
@@ -59,36 +60,26 @@ class Receiver {
   cursor = ''
   constructor(
     private readonly agent: http.Agent,
-    private readonly base: URL,
+    private readonly url: string,
     private readonly cookie: string,
   ) {}
 
-  get(path: string): Promise<string> {
-    return new Promise((done, reject) => {
-      const req = http.request({ agent: this.agent, host: this.base.hostname, port: this.base.port, path, headers: { cookie: this.cookie } }, (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (c: string) => (text += c))
-        res.on('end', () => (res.statusCode === 200 ? done(text) : reject(new Error(`HTTP ${res.statusCode} ${text.slice(0, 200)}`))))
-      })
-      req.on('error', reject)
-      req.end()
-    })
+  private async get(path: string): Promise<{ data: { events: unknown[]; cursor: string } }> {
+    const r = await request(this.agent, this.url, 'GET', path, { cookie: this.cookie, timeoutMs: 600_000 })
+    if (r.status !== 200) throw new Error(`HTTP ${r.status} ${r.text.slice(0, 200)}`)
+    return r.body
   }
 
   async start(): Promise<void> {
     // Also opens this receiver's connection, kept by the agent: a held poll never waits on a connect.
-    const text = await this.get(side === 'parley' ? '/api/poll' : '/?hold=0')
-    this.cursor = (JSON.parse(text) as { data: { cursor: string } }).data.cursor
+    this.cursor = (await this.get(side === 'parley' ? '/api/poll' : '/?hold=0')).data.cursor
   }
 
   /** Holds a poll; resolves with the answer. */
-  hold(): Promise<void> {
-    return this.get(side === 'parley' ? `/api/poll?cursor=${this.cursor}&timeout=55` : '/?hold=1').then((text) => {
-      const body = JSON.parse(text) as { data: { events: unknown[]; cursor: string } }
-      if (body.data.events.length !== 1) throw new Error(`an answer with ${body.data.events.length} events`)
-      this.cursor = body.data.cursor
-    })
+  async hold(): Promise<void> {
+    const body = await this.get(side === 'parley' ? `/api/poll?cursor=${this.cursor}&timeout=55` : '/?hold=1')
+    if (body.data.events.length !== 1) throw new Error(`an answer with ${body.data.events.length} events`)
+    this.cursor = body.data.cursor
   }
 }
 
@@ -109,9 +100,8 @@ async function main() {
     } else guests = Array.from({ length: receiverCount + 1 }, (_, i) => ({ id: i, cookie: `c=${i}` }))
     const server = await startServer(dataDir, outDir)
     const agent = keepAliveAgent()
-    const base = new URL(server.url)
     const [waker, ...rest] = guests as [Guest, ...Guest[]]
-    const receivers = rest.map((g) => new Receiver(agent, base, g.cookie))
+    const receivers = rest.map((g) => new Receiver(agent, server.url, g.cookie))
     let woken = 0
     const wake = async () => {
       const r = side === 'parley' ? await request(agent, server.url, 'POST', '/api/rooms', { cookie: waker.cookie, json: { name: `wake ${++woken}` }, timeoutMs: 600_000 }) : await request(agent, server.url, 'POST', '/wake', { timeoutMs: 600_000 })
@@ -143,26 +133,21 @@ async function main() {
     }
     try {
       for (let i = 0; i < receivers.length; i += 16) await Promise.all(receivers.slice(i, i + 16).map((r) => r.start()))
-      // In steps of 50, each held before the next (each needs a connection of its own, and 2,000
-      // coming at once were dropped by a server under valgrind). A rejection is seen when awaited.
-      const holdAll = async () => {
-        const held: Promise<void>[] = []
-        for (let i = 0; i < receivers.length; i += 50) {
-          for (const r of receivers.slice(i, i + 50)) held.push(r.hold())
-          for (const p of held.slice(i)) p.catch(() => undefined)
-          await allHeld(held.length)
-        }
+      /** Every receiver's next poll, once all are held. A rejection is seen when awaited. */
+      const holdEach = async (receiving = receivers, before: Promise<void>[] = []) => {
+        const held = [...before, ...receiving.map((r) => r.hold())]
+        for (const p of held) p.catch(() => undefined)
+        await allHeld(held.length)
         return held
       }
+      // The first polls in steps of 50, each held before the next (each needs a connection of
+      // its own, and 2,000 coming at once were dropped by a server under valgrind).
+      let held: Promise<void>[] = []
+      for (let i = 0; i < receivers.length; i += 50) held = await holdEach(receivers.slice(i, i + 50), held)
       // Uncounted wakes first: the code paths compiled (the counts fall over several wakes of a
       // thousand polls), the bare server's queues made.
-      let held = await holdAll()
       for (let k = 0; k < warmup; k++) {
-        if (k > 0) {
-          held = receivers.map((r) => r.hold())
-          for (const p of held) p.catch(() => undefined)
-          await allHeld(held.length)
-        }
+        if (k > 0) held = await holdEach()
         await wake()
         await Promise.all(held)
       }
@@ -173,17 +158,14 @@ async function main() {
         // That wake's event waits for every receiver (queued, or after its cursor): taken uncounted.
         // Every receiver has its connection in the agent's pool by now: no steps needed.
         await Promise.all(receivers.map((r) => r.hold()))
-        held = receivers.map((r) => r.hold())
-        for (const p of held) p.catch(() => undefined)
-        await allHeld(held.length)
-        withPolls.push(await window(held))
+        withPolls.push(await window(await holdEach()))
       }
-      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
       const unit = tool === 'callgrind' ? 'instructions' : 'µs of CPU'
       const digits = tool === 'callgrind' ? 0 : 1
-      const perMedian = (med(withPolls) - med(without)) / receivers.length
+      const [a, b] = [spread(withPolls), spread(without)]
+      const perMedian = (a.median - b.median) / receivers.length
       // The lowest windows: those without a major collection or an optimizing compile in them.
-      const perLowest = (Math.min(...withPolls) - Math.min(...without)) / receivers.length
+      const perLowest = (a.min - b.min) / receivers.length
       console.log(`${side} ${root} (${receivers.length} receivers, ${rounds} rounds, load ${loadavg()[0]!.toFixed(2)}): wake with polls ${withPolls.join(', ')}; without ${without.join(', ')} ${unit}`)
       console.log(`${side}: ${perLowest.toFixed(digits)} ${unit} per woken poll from the lowest windows, ${perMedian.toFixed(digits)} from the medians (difference ÷ receivers)`)
     } catch (err) {
